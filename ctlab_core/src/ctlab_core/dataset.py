@@ -1,0 +1,330 @@
+"""The frozen Dataset: a lazy array with MANGO's metadata and pure transforms."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import attrs
+
+from ctlab_core.datatype import DataType, StorageDType
+from ctlab_core.errors import ImmutableDatasetError, InvalidDatasetError
+from ctlab_core.frozen import FrozenDict
+from ctlab_core.history import History, HistoryEntry
+from ctlab_core.units import VoxelUnit, convert_voxel_size
+
+if TYPE_CHECKING:
+    import dask.array as da
+    from dask.delayed import Delayed
+
+__all__ = ["Dataset", "timestamp"]
+
+HistoryValue = HistoryEntry | Mapping[str, Any] | str
+
+
+def timestamp(now: _dt.datetime | None = None) -> str:
+    """MANGO's ``YYYYMMDD_HHMMSS`` prefix for history and dataset ids."""
+    return (now or _dt.datetime.now()).strftime("%Y%m%d_%H%M%S")
+
+
+def _as_dask(value: Any) -> da.Array:
+    import dask.array as da
+
+    if isinstance(value, da.Array):
+        return value
+    if not hasattr(value, "shape") or not hasattr(value, "dtype"):
+        raise InvalidDatasetError(f"data must be an array, got {type(value).__name__}")
+    result: da.Array = da.asarray(value)
+    return result
+
+
+def _as_unit(value: VoxelUnit | str) -> VoxelUnit:
+    return value if isinstance(value, VoxelUnit) else VoxelUnit.from_str(value)
+
+
+def _as_datatype(value: DataType | str | None) -> DataType | None:
+    if value is None or isinstance(value, DataType):
+        return value
+    return DataType.from_basename(value)
+
+
+def _as_floats(value: Sequence[Any]) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError) as error:
+        raise InvalidDatasetError(f"expected a sequence of numbers, got {value!r}") from error
+
+
+def _as_optional_floats(value: Sequence[Any] | None) -> tuple[float, ...] | None:
+    return None if value is None else _as_floats(value)
+
+
+def _as_optional_ints(value: Sequence[Any] | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    floats = _as_floats(value)
+    if any(not f.is_integer() for f in floats):
+        raise InvalidDatasetError(f"coordinate_origin_xyz must be whole numbers, got {value!r}")
+    return tuple(int(f) for f in floats)
+
+
+def _as_names(value: Sequence[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+def _as_history(value: Mapping[str, HistoryValue] | None) -> History:
+    if isinstance(value, History):
+        return value
+    return History(value or {})
+
+
+def _as_attributes(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
+    return value if isinstance(value, FrozenDict) else FrozenDict(value or {})
+
+
+@attrs.frozen(eq=False)
+class Dataset:
+    """A lazy CT volume (or label field, distance map, ...) with MANGO's metadata.
+
+    ``voxel_size`` is in the order of ``dimension_names`` (z, y, x for volumes);
+    ``voxel_size_xyz`` gives MANGO's x, y, z order. Every transform returns a new
+    dataset; nothing here reads or writes files except ``from_path``/``to_path``.
+    """
+
+    data: da.Array = attrs.field(converter=_as_dask)
+    voxel_size: tuple[float, ...] = attrs.field(converter=_as_floats)
+    voxel_unit: VoxelUnit = attrs.field(default=VoxelUnit.VOXEL, converter=_as_unit)
+    dimension_names: tuple[str, ...] = attrs.field(default=("z", "y", "x"), converter=_as_names)
+    datatype: DataType | None = attrs.field(default=None, converter=_as_datatype)
+    history: History = attrs.field(factory=History, converter=_as_history)
+    dataset_id: str | None = None
+    coordinate_origin_xyz: tuple[int, ...] | None = attrs.field(
+        default=None, converter=_as_optional_ints
+    )
+    offset_to_coordinate_origin_xyz: tuple[float, ...] | None = attrs.field(
+        default=None, converter=_as_optional_floats
+    )
+    intensity_f2i_offset_scale: tuple[float, ...] | None = attrs.field(
+        default=None, converter=_as_optional_floats
+    )
+    coord_transform: str | None = None
+    attributes: FrozenDict[str, Any] = attrs.field(factory=FrozenDict, converter=_as_attributes)
+
+    def __attrs_post_init__(self) -> None:
+        _validate(self)
+
+    # --- derived views ---------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self.data.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def voxel_size_xyz(self) -> tuple[float, ...]:
+        """Voxel size in MANGO's x, y, z order (reverse of dimension order)."""
+        return self.voxel_size[::-1]
+
+    @property
+    def mask_value(self) -> StorageDType | None:
+        """The datatype's mask value, or None when it has none."""
+        return None if self.datatype is None else self.datatype.mask_value
+
+    @property
+    def mask(self) -> da.Array:
+        """Boolean array, True where voxels hold the mask value (all False without one)."""
+        import dask.array as da
+
+        result: da.Array
+        if self.mask_value is None:
+            result = da.zeros_like(self.data, dtype=bool)
+        else:
+            result = self.data == self.mask_value
+        return result
+
+    @property
+    def masked_data(self) -> da.Array:
+        """The data as a masked array (``nomask`` when the datatype has no mask value)."""
+        import dask.array as da
+
+        result: da.Array
+        if self.mask_value is None:
+            result = da.ma.masked_array(self.data)
+        else:
+            result = da.ma.masked_equal(self.data, self.mask_value)
+        return result
+
+    def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
+        """Voxel size converted to ``voxel_unit`` (dimension order)."""
+        return convert_voxel_size(self.voxel_size, self.voxel_unit, _as_unit(voxel_unit))
+
+    # --- pure transforms ---------------------------------------------------
+
+    def with_voxel_unit(self, voxel_unit: VoxelUnit | str) -> Dataset:
+        """The same dataset with its voxel size expressed in ``voxel_unit``."""
+        unit = _as_unit(voxel_unit)
+        return attrs.evolve(self, voxel_size=self.voxel_size_with_unit(unit), voxel_unit=unit)
+
+    def with_voxel_size(
+        self, voxel_size: Sequence[float], voxel_unit: VoxelUnit | str | None = None
+    ) -> Dataset:
+        """The same dataset with a new voxel size (dimension order), optionally a new unit."""
+        unit = self.voxel_unit if voxel_unit is None else _as_unit(voxel_unit)
+        return attrs.evolve(self, voxel_size=voxel_size, voxel_unit=unit)
+
+    def with_history_entry(self, key: str, entry: HistoryValue) -> Dataset:
+        """A copy with one more history entry (a mapping of parameters, an entry, or a log)."""
+        return attrs.evolve(self, history=self.history.with_entry(key, entry))
+
+    def with_history(self, history: Mapping[str, HistoryValue]) -> Dataset:
+        """A copy whose history merges ``history`` in: later entries win, order is kept."""
+        return attrs.evolve(self, history=self.history.merged(history))
+
+    def evolve(self, **changes: Any) -> Dataset:
+        """A copy with the given fields replaced (validated like any new dataset)."""
+        return attrs.evolve(self, **changes)
+
+    @classmethod
+    def from_modified(
+        cls,
+        source: Dataset,
+        *,
+        data: Any = None,
+        voxel_size: Sequence[float] | None = None,
+        voxel_unit: VoxelUnit | str | None = None,
+        dimension_names: Sequence[str] | None = None,
+        datatype: DataType | str | None = None,
+        history_entry: HistoryValue | None = None,
+        history_key: str | None = None,
+        dataset_id_suffix: str | None = None,
+    ) -> Dataset:
+        """A new dataset from ``source`` with the given fields replaced (anu_ctlab_io API).
+
+        With ``history_entry`` a history entry is added under ``history_key``
+        (default ``<YYYYMMDD_HHMMSS>_modification``); with ``dataset_id_suffix``
+        the id becomes ``<source id>_<suffix>`` when the source has an id.
+        """
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("data", data),
+                ("voxel_size", voxel_size),
+                ("voxel_unit", voxel_unit),
+                ("dimension_names", dimension_names),
+                ("datatype", datatype),
+            )
+            if value is not None
+        }
+        if dataset_id_suffix is not None and source.dataset_id is not None:
+            changes["dataset_id"] = f"{source.dataset_id}_{dataset_id_suffix}"
+        if history_entry is not None:
+            key = history_key or f"{timestamp()}_modification"
+            changes["history"] = source.history.with_entry(key, history_entry)
+        return attrs.evolve(source, **changes)
+
+    def add_to_history(self, key: str, value: HistoryValue) -> NoReturn:
+        """Not available: datasets are frozen. Use ``ds = ds.with_history_entry(key, value)``."""
+        raise ImmutableDatasetError(
+            "Dataset is immutable: add_to_history cannot change it in place; "
+            f"use ds = ds.with_history_entry({key!r}, ...) instead"
+        )
+
+    def update_history(self, entries: Mapping[str, HistoryValue]) -> NoReturn:
+        """Not available: datasets are frozen. Use ``ds = ds.with_history(entries)``."""
+        raise ImmutableDatasetError(
+            "Dataset is immutable: update_history cannot change it in place; "
+            "use ds = ds.with_history(entries) (or ds.with_history_entry(key, value)) instead"
+        )
+
+    # --- files -------------------------------------------------------------
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        filetype: str = "auto",
+        parse_history: bool = True,
+        **kwargs: Any,
+    ) -> Dataset:
+        """Open a dataset lazily; the format is detected unless ``filetype`` names a codec."""
+        from ctlab_core import registry
+
+        source = Path(path)
+        codec = registry.codec_for_reading(source, filetype)
+        return codec.read(source, parse_history=parse_history, **kwargs)
+
+    def to_path(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        filetype: str = "auto",
+        dataset_id: str | None = "auto",
+        **kwargs: Any,
+    ) -> Delayed | None:
+        """Write the dataset; the format follows the name unless ``filetype`` names a codec.
+
+        ``dataset_id="auto"`` keeps this dataset's id or makes a new one, a string
+        is used as is, None always makes a new ``<YYYYMMDD_HHMMSS>_<name>`` id.
+        With ``compute=False`` the codec returns a dask ``Delayed`` to run later.
+        """
+        from ctlab_core import registry
+
+        target = Path(path)
+        codec = registry.codec_for_writing(target, filetype)
+        if dataset_id == "auto":
+            dataset_id = self.dataset_id
+        if dataset_id is None:
+            dataset_id = f"{timestamp()}_{registry.dataset_name(target)}"
+        return codec.write(attrs.evolve(self, dataset_id=dataset_id), target, **kwargs)
+
+    def summary(self) -> str:
+        """A few human-readable lines describing the dataset."""
+        voxel = ", ".join(f"{v:g}" for v in self.voxel_size)
+        datatype = self.datatype.value if self.datatype else "none"
+        return "\n".join(
+            [
+                f"shape {self.shape} {self.dimension_names}, dtype {self.dtype}, "
+                f"datatype {datatype}",
+                f"voxel size ({voxel}) {self.voxel_unit.value} in {self.dimension_names}",
+                f"dataset_id {self.dataset_id}, {len(self.history)} history entries",
+            ]
+        )
+
+
+def _validate(ds: Dataset) -> None:
+    ndim = ds.data.ndim
+    if len(ds.dimension_names) != ndim:
+        raise InvalidDatasetError(
+            f"dimension_names {ds.dimension_names} has {len(ds.dimension_names)} names "
+            f"but the data has {ndim} dimensions"
+        )
+    if len(set(ds.dimension_names)) != ndim:
+        raise InvalidDatasetError(f"dimension_names {ds.dimension_names} repeats a name")
+    if len(ds.voxel_size) != ndim:
+        raise InvalidDatasetError(
+            f"voxel_size {ds.voxel_size} has {len(ds.voxel_size)} values "
+            f"but the data has {ndim} dimensions"
+        )
+    bad = [v for v in ds.voxel_size if not (math.isfinite(v) and v > 0)]
+    if bad:
+        raise InvalidDatasetError(
+            f"voxel_size {ds.voxel_size} must be finite and > 0; {bad[0]!r} is not"
+        )
+    if ds.datatype is not None and ds.data.dtype != ds.datatype.dtype:
+        raise InvalidDatasetError(
+            f"data dtype {ds.data.dtype} does not match datatype {ds.datatype.value!r} "
+            f"(whose values are {ds.datatype.dtype}); convert with data.astype(...) "
+            "or pass datatype=None"
+        )
+    for name in ("coordinate_origin_xyz", "offset_to_coordinate_origin_xyz"):
+        value = getattr(ds, name)
+        if value is not None and len(value) != ndim:
+            raise InvalidDatasetError(f"{name} {value} must have {ndim} values")

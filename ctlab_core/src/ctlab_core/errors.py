@@ -1,0 +1,70 @@
+"""The ctlab error hierarchy: every error raised on purpose derives from CTLabError.
+
+Subclasses also derive from the fitting built-in exception, so callers can
+catch either ``CTLabError`` or, say, ``ValueError`` / ``FileExistsError``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CTLabError",
+    "CodecNotInstalledError",
+    "CorruptDataError",
+    "DatasetExistsError",
+    "FormatNotRecognisedError",
+    "HistoryParseWarning",
+    "ImmutableDatasetError",
+    "InvalidDatasetError",
+    "InvalidOptionError",
+    "UnitConversionError",
+    "UnknownDataTypeError",
+    "UnknownUnitError",
+]
+
+
+class CTLabError(Exception):
+    """Base class of every error ctlab raises on purpose."""
+
+
+class InvalidDatasetError(CTLabError, ValueError):
+    """A dataset field holds a value the data model forbids."""
+
+
+class UnknownDataTypeError(CTLabError, ValueError):
+    """A name that is not one of MANGO's datatypes."""
+
+
+class UnknownUnitError(CTLabError, ValueError):
+    """A string that names no known voxel unit."""
+
+
+class UnitConversionError(CTLabError, ValueError):
+    """A conversion that has no meaning, e.g. from or to ``voxel``."""
+
+
+class FormatNotRecognisedError(CTLabError, ValueError):
+    """No installed codec recognises a path, or more than one does."""
+
+
+class CodecNotInstalledError(CTLabError, ImportError):
+    """The format is known but the package holding its codec is not installed."""
+
+
+class DatasetExistsError(CTLabError, FileExistsError):
+    """Writing would replace an existing path and ``overwrite=True`` was not given."""
+
+
+class CorruptDataError(CTLabError, ValueError):
+    """A file or directory is truncated, corrupt or inconsistent."""
+
+
+class InvalidOptionError(CTLabError, ValueError):
+    """A keyword argument a reader or writer does not accept, or a bad value for one."""
+
+
+class ImmutableDatasetError(CTLabError, TypeError):
+    """An in-place mutation was asked of a frozen dataset."""
+
+
+class HistoryParseWarning(UserWarning):
+    """A MANGO history text could not be parsed; its raw text was kept."""
