@@ -1,0 +1,211 @@
+"""The MANGO history text codec and the History model."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from ctlab_core.frozen import FrozenDict
+from ctlab_core.history import (
+    HistoryTextError,
+    freeze_parameters,
+    parse_parameters,
+    serialize_parameters,
+)
+from hypothesis import given, settings
+
+from ctlab_core import History, HistoryEntry, HistoryParseWarning
+
+from .strategies import histories, mango_parameters, parameters
+
+ENTRY = "20250314_012913_tomoLoRes_SS"
+
+# The parameter text MANGO wrote into tomoLoRes_SS.nc (history_20250314_012913_tomoLoRes_SS),
+# copied from the fixture with ncdump so that this test does not need a NetCDF library.
+MANGO_TEXT = (
+    "base                    parms_20250314_122855\n"
+    "data_directory          /home/ljd/dev/anu_ctlab_io/tests/data\n"
+    "file_name_suffix        LoRes\n"
+    "make_log_files          False\n"
+    "verbosity_level         high\n"
+    "\n"
+    "BeginSection MPI\n"
+    "    num_bytes_in_chunk      10000000\n"
+    "    num_processors_x        1\n"
+    "    num_processors_y        1\n"
+    "    num_processors_z        1\n"
+    "EndSection\n"
+    "\n"
+    "BeginSection Output_Data_File\n"
+    "    compression             NONE\n"
+    "    format                  netcdf\n"
+    "    include_downsampled_data  False\n"
+    "    num_mbytes_per_file     1\n"
+    "\n"
+    "    BeginSection netcdf\n"
+    "        internal_compression    on\n"
+    "        internal_compression_level  2\n"
+    "        tiled_block_format      False\n"
+    "    EndSection\n"
+    "EndSection\n"
+    "\n"
+    "BeginSection Run_00\n"
+    "    enabled                 True\n"
+    "    input_data_type         Tomographic_Data\n"
+    "    input_extension         zarr\n"
+    "    run_identifier          \n"
+    "    suffix                  LoRes\n"
+    "\n"
+    "    BeginSection Subset\n"
+    "        coordinates             absolute\n"
+    "        offset_x                0\n"
+    "        offset_y                0\n"
+    "        offset_z                0\n"
+    "        size_x                  30\n"
+    "        size_y                  20\n"
+    "        size_z                  10\n"
+    "        stride_x                1\n"
+    "        stride_y                1\n"
+    "        stride_z                1\n"
+    "\n"
+    "        BeginSection Input_Data_File\n"
+    "            format                  ZARR3\n"
+    "        EndSection\n"
+    "    EndSection\n"
+    "EndSection\n"
+)
+
+
+def _zarr_history(fixtures: Path) -> dict[str, object]:
+    attrs = json.loads((fixtures / "tomoLoRes_SS_AM.zarr" / "zarr.json").read_text())
+    history: dict[str, object] = attrs["attributes"]["mango"]["history"]
+    return history
+
+
+def test_mango_text_parses_to_nested_sections() -> None:
+    parsed = parse_parameters(MANGO_TEXT)
+    assert parsed["base"] == "parms_20250314_122855"
+    assert parsed["Run_00"]["run_identifier"] == ""  # type: ignore[index]
+    subset = parsed["Run_00"]["Subset"]  # type: ignore[index]
+    assert subset["Input_Data_File"] == {"format": "ZARR3"}  # type: ignore[index]
+    assert parsed["Output_Data_File"]["include_downsampled_data"] == "False"  # type: ignore[index]
+
+
+def test_mango_text_reserializes_byte_for_byte() -> None:
+    assert serialize_parameters(parse_parameters(MANGO_TEXT)) == MANGO_TEXT
+
+
+def test_netcdf_text_equals_what_mango_wrote_into_zarr(fixtures: Path) -> None:
+    zarr_history = History.from_json(_zarr_history(fixtures))
+    assert zarr_history[ENTRY].parameters == parse_parameters(MANGO_TEXT)
+    # MANGO's JSON orders sections first; serializing gives MANGO's text layout back.
+    assert zarr_history[ENTRY].parameters_text() == MANGO_TEXT
+
+
+def test_fixture_history_survives_serialize_then_parse(fixtures: Path) -> None:
+    raw = _zarr_history(fixtures)
+    history = History.from_json(raw)
+    assert list(history) == list(raw)
+    for key, entry in history.items():
+        again = parse_parameters(serialize_parameters(entry.parameters))
+        assert again == entry.parameters, key
+    assert history.to_json() == raw
+    assert History.from_json(json.loads(json.dumps(history.to_json()))) == history
+
+
+def test_empty_entry_is_empty_text() -> None:
+    assert serialize_parameters(FrozenDict()) == ""
+    assert parse_parameters("") == {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(parameters)
+def test_serialize_then_parse_is_identity(params: FrozenDict[str, object]) -> None:
+    assert parse_parameters(serialize_parameters(params)) == params  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(mango_parameters)
+def test_parse_then_serialize_reproduces_mango_text(params: FrozenDict[str, object]) -> None:
+    text = serialize_parameters(params)  # type: ignore[arg-type]
+    assert serialize_parameters(parse_parameters(text)) == text
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        assert indent % 4 == 0
+        if stripped and not stripped.startswith(("BeginSection", "EndSection")):
+            key = stripped.split()[0]
+            # values start in column 24 of the indent, or two spaces after a longer key
+            assert line[indent + max(len(key), 22) : indent + max(len(key), 22) + 2] == "  "
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories)
+def test_history_json_round_trip(history: History) -> None:
+    assert History.from_json(json.loads(json.dumps(history.to_json()))) == history
+    assert pickle.loads(pickle.dumps(history)) == history
+
+
+def test_multi_line_values_round_trip() -> None:
+    params = freeze_parameters({"note": "line one\n  line two\n", "pad": "  x", "empty": ""})
+    text = serialize_parameters(params)
+    assert "__start_multi_string__" in text
+    assert parse_parameters(text) == params
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("BeginSection A\n  x 1\n", "no EndSection"),
+        ("EndSection\n", "without BeginSection"),
+        ("a 1\na 2\n", "appears twice"),
+        ("key: value\n", "is not 'key  value'"),
+        ("a __start_multi_string__\nnever closed\n", "without __end_multi_string__"),
+    ],
+)
+def test_bad_text_raises_naming_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(HistoryTextError, match=problem):
+        parse_parameters(text)
+
+
+def test_unparseable_history_keeps_raw_text_and_warns() -> None:
+    with pytest.warns(HistoryParseWarning, match="appears twice"):
+        entry = HistoryEntry.from_text("a 1\na 2\n", "log")
+    assert entry.raw_parameters == "a 1\na 2\n"
+    assert entry.parameters_text() == "a 1\na 2\n"
+    assert entry.output == "log"
+
+
+def test_unparsed_on_request() -> None:
+    entry = HistoryEntry.from_text(MANGO_TEXT, parse=False)
+    assert entry.parameters == {}
+    assert entry.parameters_text() == MANGO_TEXT
+
+
+def test_bad_parameter_names_are_refused() -> None:
+    with pytest.raises(HistoryTextError, match="letters, digits"):
+        freeze_parameters({"has space": "x"})
+    with pytest.raises(HistoryTextError):
+        freeze_parameters({"EndSection": "x"})
+
+
+def test_user_values_become_mango_strings() -> None:
+    params = freeze_parameters({"z_range": [10, 50], "flag": True, "sub": {"sigma": 2.0}})
+    assert params == {"z_range": "10 50", "flag": "True", "sub": {"sigma": "2.0"}}
+
+
+def test_merge_later_wins_and_order_is_kept() -> None:
+    first = History({"a": "log a", "b": "log b"})
+    merged = first.merged({"b": "new b", "c": "log c"})
+    assert list(merged) == ["a", "b", "c"]
+    assert merged["b"].output == "new b"
+    assert first["b"].output == "log b"
+
+
+def test_history_from_json_errors_name_the_source() -> None:
+    with pytest.raises(HistoryTextError, match="x.zarr"):
+        History.from_json({"id": {"parameters": 3}}, source="x.zarr")
+    with pytest.raises(HistoryTextError, match="x.zarr"):
+        History.from_json(["not", "a", "mapping"], source="x.zarr")

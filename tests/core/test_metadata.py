@@ -1,0 +1,97 @@
+"""The cattrs metadata converter and the Zarr ``mango`` attribute block."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ctlab_core.metadata import (
+    from_mango_attributes,
+    mango_attributes,
+    metadata_from_json,
+    metadata_to_json,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ctlab_core import CorruptDataError, Dataset, DataType, History, VoxelUnit
+
+from .strategies import histories, voxel_sizes
+
+
+def _mango_block(fixtures: Path, name: str) -> dict[str, object]:
+    block: dict[str, object] = json.loads((fixtures / name / "zarr.json").read_text())[
+        "attributes"
+    ]["mango"]
+    return block
+
+
+def test_mango_block_of_the_fixture_round_trips(fixtures: Path) -> None:
+    block = _mango_block(fixtures, "tomoLoRes_SS_AM.zarr")
+    kwargs = from_mango_attributes(block, source="tomoLoRes_SS_AM.zarr")
+    ds = Dataset(np.zeros((10, 20, 30), np.uint16), **kwargs)
+    assert ds.datatype is DataType.TOMO
+    assert ds.voxel_unit is VoxelUnit.MM
+    assert ds.voxel_size == (0.03374303877353668,) * 3
+    assert ds.dataset_id == "20250812_012804_tomoLoRes_SS_AM"
+    assert list(ds.history) == [
+        "20240108_085320_tomo_RMG",
+        "20250314_012913_tomoLoRes_SS",
+        "20250812_012804_tomoLoRes_SS_AM",
+    ]
+    assert ds.coordinate_origin_xyz == (0, 0, 0)
+    assert ds.intensity_f2i_offset_scale == (0.0, 1.0)
+    assert mango_attributes(ds) == block
+
+
+def test_anisotropic_voxel_is_reversed_at_the_boundary() -> None:
+    ds = Dataset(np.zeros((2, 3, 4), np.uint8), voxel_size=(3.0, 2.0, 1.0), voxel_unit="um")
+    block = mango_attributes(ds)
+    assert block["voxel_size_xyz"] == [1.0, 2.0, 3.0]
+    assert from_mango_attributes(block, "x")["voxel_size"] == (3.0, 2.0, 1.0)
+    assert "basename" not in block
+
+
+def test_bad_mango_block_names_the_source() -> None:
+    with pytest.raises(CorruptDataError, match="store.zarr: invalid mango attributes"):
+        from_mango_attributes({"basename": "nonsense"}, source="store.zarr")
+    with pytest.raises(CorruptDataError, match="store.zarr"):
+        from_mango_attributes({"voxel_size_xyz": ["a"]}, source="store.zarr")
+    with pytest.raises(CorruptDataError, match="store.zarr"):
+        from_mango_attributes({"history": [1, 2]}, source="store.zarr")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(list(DataType)),
+    st.tuples(voxel_sizes, voxel_sizes, voxel_sizes),
+    histories,
+    st.sampled_from(list(VoxelUnit)),
+)
+def test_metadata_json_round_trip(
+    datatype: DataType, sizes: tuple[float, float, float], history: History, unit: VoxelUnit
+) -> None:
+    ds = Dataset(
+        np.zeros((1, 2, 3), datatype.dtype),
+        voxel_size=sizes,
+        voxel_unit=unit,
+        datatype=datatype,
+        history=history,
+        dataset_id="id",
+        offset_to_coordinate_origin_xyz=(0.5, 0.25, 0),
+        coord_transform="\n",
+        attributes={"data_min_max": np.array([0.0, 5999.0]), "note": "x"},
+    )
+    as_json = json.loads(json.dumps(metadata_to_json(ds)))
+    back = metadata_from_json(as_json, ds.data)
+    assert metadata_to_json(back) == as_json
+    assert back.history == history
+    assert back.voxel_size == sizes
+    assert back.attributes["data_min_max"] == [0.0, 5999.0]
+
+
+def test_metadata_from_json_rejects_bad_values() -> None:
+    with pytest.raises(CorruptDataError, match="invalid metadata"):
+        metadata_from_json({"voxel_size": "wide"}, np.zeros((1, 1, 1)))

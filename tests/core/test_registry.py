@@ -1,0 +1,118 @@
+"""Codec discovery through the ctlab.codecs entry points, dispatch and its messages."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from ctlab_core.raw import RAW_CODEC
+
+from ctlab_core import (
+    CodecNotInstalledError,
+    CTLabError,
+    Dataset,
+    FormatNotRecognisedError,
+    available_codecs,
+    get_codec,
+    registry,
+)
+
+
+def test_raw_is_registered_through_the_entry_point() -> None:
+    names = {ep.name: ep.value for ep in entry_points(group="ctlab.codecs")}
+    assert names["raw"] == "ctlab_core.raw:RAW_CODEC"
+    assert "raw" in available_codecs()
+    assert get_codec("RAW") is RAW_CODEC
+
+
+def test_registry_knows_only_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the entry point table emptied, the raw codec is not found although its module exists.
+    monkeypatch.setattr(registry, "_entry_points", lambda: {})
+    monkeypatch.setattr(registry, "_load", lambda name: pytest.fail("nothing to load"))
+    with pytest.raises(CodecNotInstalledError, match="pip install ctlab-core"):
+        get_codec("raw")
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    table = {k: v for k, v in registry._entry_points().items() if k not in names}
+    monkeypatch.setattr(registry, "_entry_points", lambda: table)
+
+
+def test_missing_codec_names_the_package_for_content(
+    monkeypatch: pytest.MonkeyPatch, fixtures: Path
+) -> None:
+    _without(monkeypatch, "netcdf", "zarr")
+    with pytest.raises(CodecNotInstalledError, match="pip install ctlab-netcdf") as info:
+        Dataset.from_path(fixtures / "tomoLoRes_SS.nc")
+    assert "tomoLoRes_SS.nc" in str(info.value)
+    assert isinstance(info.value, ImportError)
+    with pytest.raises(CodecNotInstalledError, match="pip install ctlab-netcdf"):
+        Dataset.from_path(fixtures / "tomoHiRes_SS_nc")
+    with pytest.raises(CodecNotInstalledError, match="pip install ctlab-zarr"):
+        Dataset.from_path(fixtures / "generic.ome.zarr")
+
+
+def test_missing_codec_for_writing_names_the_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _without(monkeypatch, "netcdf", "zarr")
+    for name, package in [
+        ("out.nc", "ctlab-netcdf"),
+        ("out_nc", "ctlab-netcdf"),
+        ("out.zarr", "ctlab-zarr"),
+    ]:
+        with pytest.raises(CodecNotInstalledError, match=f"pip install {package}"):
+            registry.codec_for_writing(tmp_path / name)
+    with pytest.raises(CodecNotInstalledError, match="pip install ctlab-zarr"):
+        get_codec("zarr")
+
+
+def test_content_is_sniffed_before_the_name(tmp_path: Path) -> None:
+    hdf5_named_raw = tmp_path / "volume.bin"
+    hdf5_named_raw.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    assert registry.guess_format(hdf5_named_raw) == "netcdf"
+    classic = tmp_path / "old"
+    classic.write_bytes(b"CDF\x01" + bytes(100))
+    assert registry.guess_format(classic) == "netcdf"
+    store = tmp_path / "thing"
+    store.mkdir()
+    (store / "zarr.json").write_text("{}")
+    assert registry.guess_format(store) == "zarr"
+    blocks = tmp_path / "split"
+    blocks.mkdir()
+    (blocks / "block00000000.nc").write_bytes(b"")
+    assert registry.guess_format(blocks) == "netcdf"
+    assert registry.guess_format(tmp_path / "x.raw") == "raw"
+    assert registry.guess_format(tmp_path / "unknown.dat") is None
+
+
+def test_unknown_format_errors_say_what_to_do(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello")
+    with pytest.raises(FormatNotRecognisedError, match="notes.txt.*installed: .*raw"):
+        Dataset.from_path(junk)
+    with pytest.raises(FormatNotRecognisedError, match="no such file"):
+        Dataset.from_path(tmp_path / "missing.nc")
+    with pytest.raises(FormatNotRecognisedError, match="end it in one of .*\\.raw"):
+        registry.codec_for_writing(tmp_path / "volume.dat")
+    with pytest.raises(FormatNotRecognisedError, match="unknown format 'tiff'"):
+        get_codec("tiff")
+    assert issubclass(FormatNotRecognisedError, CTLabError)
+
+
+def test_ambiguous_claims_are_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    target = tmp_path / "a.raw"
+    target.write_bytes(bytes(8))
+    table = dict(registry._entry_points())
+    table["raw2"] = table["raw"]
+    monkeypatch.setattr(registry, "_entry_points", lambda: table)
+    with pytest.raises(FormatNotRecognisedError, match="more than one codec claims it"):
+        registry.codec_for_reading(target)
+
+
+def test_dataset_names() -> None:
+    assert registry.dataset_name(Path("tomo_x_nc")) == "tomo_x"
+    assert registry.dataset_name(Path("a/b.ome.zarr")) == "b"
+    assert registry.dataset_name(Path("c.nc")) == "c"
+    assert registry.dataset_name(Path("plain")) == "plain"
