@@ -34,10 +34,16 @@ _TMP_MARK = ".ctlab-tmp-"
 _OLD_MARK = ".ctlab-old-"
 
 
+def _exists(path: Path) -> DatasetExistsError:
+    return DatasetExistsError(
+        f"{path} already exists; pass overwrite=True (ctlab: --overwrite) to replace it"
+    )
+
+
 def check_target(path: Path, overwrite: bool) -> None:
     """Refuse an existing ``path`` unless ``overwrite``; refuse a missing parent directory."""
     if os.path.lexists(path) and not overwrite:
-        raise DatasetExistsError(f"{path} already exists; pass overwrite=True to replace it")
+        raise _exists(path)
     if not path.parent.is_dir():
         raise CTLabError(f"{path}: the directory {path.parent} does not exist")
 
@@ -86,7 +92,7 @@ def publish(tmp: Path, path: Path, overwrite: bool, *, durable: bool = True) -> 
     if os.path.lexists(path):
         if not overwrite:
             discard(tmp)
-            raise DatasetExistsError(f"{path} already exists; pass overwrite=True to replace it")
+            raise _exists(path)
         aside = path.with_name(f".{path.name}{_OLD_MARK}{uuid.uuid4().hex[:12]}")
         os.replace(path, aside)
     try:
@@ -143,3 +149,13 @@ def finish_write(
             discard(leftover)
         raise
     return None
+
+
+def discard_temporaries(path: Path, newer_than: float) -> None:
+    """Remove temporary siblings of ``path`` created after ``newer_than`` (a failed run's)."""
+    for candidate in path.parent.glob(f".{path.name}*{_TMP_MARK}*"):
+        try:
+            if candidate.lstat().st_mtime >= newer_than:
+                discard(candidate)
+        except OSError:
+            continue

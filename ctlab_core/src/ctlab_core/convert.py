@@ -1,0 +1,107 @@
+"""Conversion between formats: read lazily, record the run in the history, write.
+
+The history entry follows MANGO's conventions: its id is
+``<YYYYMMDD_HHMMSS>_<output name>``, its parameters record the run, its output
+log records where and when it ran and the input dataset id. The new dataset
+gets that id as its ``dataset_id``, as a MANGO run does.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import platform
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ctlab_core.dataset import Dataset, timestamp
+from ctlab_core.history import HistoryEntry, freeze_parameters
+from ctlab_core.registry import dataset_name
+
+if TYPE_CHECKING:
+    from dask.delayed import Delayed
+
+__all__ = ["conversion_entry", "plan_conversion"]
+
+
+def conversion_entry(
+    source: Dataset,
+    src: Path,
+    dst: Path,
+    fmt: str,
+    options: Mapping[str, Any],
+    *,
+    started: float | None = None,
+) -> HistoryEntry:
+    """The history entry that records converting ``src`` to ``dst``."""
+    from ctlab_core import __version__
+
+    run: dict[str, Any] = {
+        "operation": "convert",
+        "input_path": str(src),
+        "output_path": str(dst),
+        "output_format": fmt,
+    }
+    if options:
+        run["Options"] = {k: _text(v) for k, v in sorted(options.items())}
+    when = time.strftime("%a %b %d %H:%M:%S %Y", time.localtime(started or time.time()))
+    log = [
+        f"       executable: <{Path(sys.argv[0]).name or 'python'}>",
+        f"         work_dir: <{os.getcwd()}>",
+        f"             user: <{_user()}>",
+        f"          machine: <{platform.node()}>",
+        f"       start time: <{when}>",
+        f"    ctlab version: <{__version__}>",
+        f"input dataset ID: {source.dataset_id or ''}",
+    ]
+    return HistoryEntry(freeze_parameters(run), "\n" + "\n".join(log) + "\n")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def plan_conversion(
+    source: Dataset,
+    src: Path,
+    dst: Path,
+    *,
+    fmt: str,
+    write_options: Mapping[str, Any],
+    voxel_size: Sequence[float] | None = None,
+    voxel_unit: str | None = None,
+) -> tuple[Dataset, str]:
+    """The dataset to write (metadata overrides applied, run recorded) and its new id."""
+    ds = source
+    if voxel_size is not None:
+        ds = ds.with_voxel_size(voxel_size, voxel_unit)
+    elif voxel_unit is not None:
+        ds = ds.with_voxel_unit(voxel_unit)
+    key = f"{timestamp()}_{dataset_name(dst)}"
+    recorded = dict(write_options)
+    if voxel_size is not None:
+        recorded["voxel_size"] = list(voxel_size)
+    if voxel_unit is not None:
+        recorded["voxel_unit"] = voxel_unit
+    entry = conversion_entry(source, src, dst, fmt, recorded)
+    return ds.with_history_entry(key, entry).evolve(dataset_id=key), key
+
+
+def write_lazily(ds: Dataset, dst: Path, fmt: str, options: Mapping[str, Any]) -> Delayed:
+    """The whole write as one dask ``Delayed`` (nothing is written until it runs)."""
+    result = ds.to_path(dst, filetype=fmt, dataset_id=ds.dataset_id, compute=False, **options)
+    if result is None:
+        raise RuntimeError(f"the {fmt} codec ignored compute=False")
+    return result
