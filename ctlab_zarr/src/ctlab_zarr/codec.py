@@ -1,0 +1,86 @@
+"""The ``zarr`` codec: Zarr v3 arrays and OME-Zarr 0.5 images for the ctlab registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from ctlab_core.dataset import Dataset
+from ctlab_core.errors import InvalidOptionError
+
+from ctlab_zarr.pipeline import check_pipeline
+
+if TYPE_CHECKING:
+    from dask.delayed import Delayed
+
+__all__ = ["ZARR_CODEC", "ZarrCodec"]
+
+_READ_OPTIONS = frozenset({"level", "datatype", "codec_pipeline"})
+_WRITE_OPTIONS = frozenset(
+    {
+        "ome_zarr",
+        "levels",
+        "chunks",
+        "shards",
+        "compressor",
+        "compression_level",
+        "downsampling",
+        "codec_pipeline",
+        "overwrite",
+        "compute",
+    }
+)
+
+
+def _reject(options: dict[str, Any], known: frozenset[str], path: Path, what: str) -> None:
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise InvalidOptionError(
+            f"{path}: the zarr codec does not accept {', '.join(unknown)} when {what} "
+            f"(it accepts {', '.join(sorted(known))})"
+        )
+
+
+@attrs.frozen
+class ZarrCodec:
+    """Zarr v3 arrays with ``mango`` attributes and OME-Zarr 0.5 multiscale images."""
+
+    name: str = "zarr"
+    suffixes: tuple[str, ...] = (".zarr", ".ome.zarr")
+    description: str = "Zarr v3 / OME-Zarr 0.5 (sharded, multiscale), with MANGO metadata"
+
+    def sniff(self, path: Path) -> bool:
+        """A directory holding ``zarr.json``, or a name ending in ``.zarr``."""
+        try:
+            if path.is_dir() and (path / "zarr.json").is_file():
+                return True
+            return path.name.lower().endswith(".zarr")
+        except OSError:
+            return False
+
+    def read(self, path: Path, *, parse_history: bool = True, **options: Any) -> Dataset:
+        """Open lazily; options ``level=0``, ``datatype=None``, ``codec_pipeline=None``.
+
+        The ``mango`` history is stored structured, so ``parse_history`` has
+        nothing to parse here.
+        """
+        from ctlab_zarr.reader import read_zarr
+
+        _reject(options, _READ_OPTIONS, path, "reading")
+        return read_zarr(
+            Path(path),
+            level=options.get("level", 0),
+            datatype=options.get("datatype"),
+            codec_pipeline=check_pipeline(options.get("codec_pipeline")),
+        )
+
+    def write(self, dataset: Dataset, path: Path, **options: Any) -> Delayed | None:
+        """Write an OME-Zarr 0.5 image (or a plain array with ``ome_zarr=False``)."""
+        from ctlab_zarr.writer import write_zarr
+
+        _reject(options, _WRITE_OPTIONS, path, "writing")
+        return write_zarr(dataset, Path(path), **options)
+
+
+ZARR_CODEC = ZarrCodec()

@@ -1,0 +1,274 @@
+"""Reading Zarr v3 arrays and OME-Zarr 0.5 images lazily into a Dataset.
+
+Opening reads only metadata (``zarr.json`` files). Each dask task opens the
+array from its path and reads one block aligned to the storage (see
+:func:`ctlab_zarr.layout.read_block_shape`), so graphs pickle and hold no open
+handles, and run under ``dask.distributed`` with process workers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from ctlab_core.dataset import Dataset
+from ctlab_core.datatype import DataType
+from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
+from ctlab_core.frozen import FrozenDict
+from ctlab_core.metadata import from_mango_attributes
+
+from ctlab_zarr.layout import parse_multiscales, read_block_shape
+from ctlab_zarr.pipeline import codec_pipeline
+
+if TYPE_CHECKING:
+    import dask.array as da
+    import numpy as np
+    import zarr
+
+__all__ = ["ZarrBlockReader", "read_zarr"]
+
+METADATA_FILE = "zarr.json"
+
+
+def load_node_metadata(path: Path) -> dict[str, Any]:
+    """The parsed ``zarr.json`` of the node at ``path``; CorruptDataError names what is wrong."""
+    meta_path = path / METADATA_FILE
+    if not path.is_dir():
+        raise CorruptDataError(f"{path}: no such Zarr node (not a directory)")
+    if not meta_path.is_file():
+        raise CorruptDataError(f"{meta_path}: missing; {path} is not a Zarr v3 node")
+    try:
+        value = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CorruptDataError(f"{meta_path}: unreadable Zarr metadata: {error}") from error
+    if not isinstance(value, dict):
+        raise CorruptDataError(f"{meta_path}: Zarr metadata is not a JSON object")
+    if value.get("zarr_format") != 3 or value.get("node_type") not in ("array", "group"):
+        raise CorruptDataError(
+            f"{meta_path}: not Zarr v3 metadata (zarr_format {value.get('zarr_format')!r}, "
+            f"node_type {value.get('node_type')!r})"
+        )
+    return value
+
+
+def open_zarr_array(store: str, array_path: str, mode: str = "r") -> zarr.Array[Any]:
+    """Open the array ``array_path`` of the local store at ``store`` (no handle stays open)."""
+    import zarr
+    from zarr.storage import LocalStore
+
+    local = LocalStore(store, read_only=(mode == "r"))
+    array = zarr.open_array(store=local, path=array_path, mode=mode)
+    return array
+
+
+@attrs.frozen
+class ZarrBlockReader:
+    """Reads one block of a Zarr array; holds paths, never an open handle (picklable)."""
+
+    store: str
+    array_path: str
+    view_dtype: str | None = None
+    pipeline: str | None = None
+
+    @property
+    def location(self) -> str:
+        return str(Path(self.store) / self.array_path) if self.array_path else self.store
+
+    def read(self, block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
+        """The values of the block dask asks for (``block_info`` gives its location)."""
+        import numpy as np
+
+        assert block_info is not None  # dask always passes it to map_blocks callbacks
+        selection = tuple(slice(start, stop) for start, stop in block_info[None]["array-location"])
+        try:
+            with codec_pipeline(self.pipeline):
+                values = np.asarray(open_zarr_array(self.store, self.array_path)[selection])
+        except CTLabError:
+            raise
+        except Exception as error:
+            where = ", ".join(f"{s.start}:{s.stop}" for s in selection)
+            raise CorruptDataError(
+                f"{self.location}: cannot read [{where}]: {type(error).__name__}: {error}"
+            ) from error
+        if self.view_dtype is not None:
+            values = values.view(np.dtype(self.view_dtype))
+        return values
+
+
+def read_zarr(
+    path: Path,
+    *,
+    level: int = 0,
+    datatype: DataType | str | None = None,
+    codec_pipeline: str | None = None,
+) -> Dataset:
+    """Open a Zarr v3 array or an OME-Zarr 0.5 image at ``path`` as a lazy Dataset."""
+    root = load_node_metadata(path)
+    attributes = root.get("attributes") or {}
+    if not isinstance(attributes, Mapping):
+        raise CorruptDataError(f"{path / METADATA_FILE}: attributes is not an object")
+    if root["node_type"] == "group":
+        if "ome" not in attributes:
+            raise CorruptDataError(
+                f"{path}: a Zarr group without OME-Zarr metadata (no 'ome' attribute)"
+            )
+        return _read_ome(path, attributes, level, datatype, codec_pipeline)
+    if level != 0:
+        raise InvalidOptionError(f"{path}: level={level}, but a plain Zarr array has one level")
+    kwargs = _mango_kwargs(attributes, path)
+    return _dataset(path, "", root, kwargs, datatype, codec_pipeline)
+
+
+def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    block = attributes.get("mango")
+    other = {k: v for k, v in attributes.items() if k not in ("mango", "ome")}
+    if block is None:
+        return {"attributes": FrozenDict(other)} if other else {}
+    if not isinstance(block, Mapping):
+        raise CorruptDataError(f"{path}: the mango attribute is not an object")
+    kwargs = from_mango_attributes(block, source=str(path))
+    return kwargs
+
+
+def _read_ome(
+    path: Path,
+    attributes: Mapping[str, Any],
+    level: int,
+    datatype: DataType | str | None,
+    pipeline: str | None,
+) -> Dataset:
+    names, unit, levels = parse_multiscales(attributes["ome"], str(path))
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < len(levels):
+        raise InvalidOptionError(
+            f"{path}: level={level!r}, but the image has levels 0 to {len(levels) - 1}"
+        )
+    chosen = levels[level]
+    array_dir = path / chosen.path
+    try:
+        array_meta = load_node_metadata(array_dir)
+    except CorruptDataError as error:
+        raise CorruptDataError(
+            f"{path}: OME metadata names array {chosen.path!r} for level {level}, "
+            f"which cannot be opened: {error}"
+        ) from error
+    if array_meta["node_type"] != "array":
+        raise CorruptDataError(f"{array_dir}: OME metadata names a group, not an array")
+    kwargs = _mango_kwargs(attributes, path)
+    kwargs["voxel_size"] = chosen.voxel_size
+    kwargs["voxel_unit"] = unit
+    kwargs["dimension_names"] = names
+    return _dataset(path, chosen.path, array_meta, kwargs, datatype, pipeline)
+
+
+def _dataset(
+    path: Path,
+    array_path: str,
+    meta: Mapping[str, Any],
+    kwargs: dict[str, Any],
+    datatype: DataType | str | None,
+    pipeline: str | None,
+) -> Dataset:
+    import numpy as np
+
+    location = path / array_path if array_path else path
+    try:
+        with codec_pipeline(pipeline):
+            array = open_zarr_array(str(path), array_path)
+    except Exception as error:
+        raise CorruptDataError(
+            f"{location}: cannot open the Zarr array: {type(error).__name__}: {error}"
+        ) from error
+    stored = np.dtype(array.dtype)
+    shape = tuple(int(n) for n in array.shape)
+    ndim = len(shape)
+    names = kwargs.get("dimension_names") or meta.get("dimension_names")
+    if names is None or any(n is None for n in names):
+        names = ("z", "y", "x")[-ndim:] if ndim <= 3 else tuple(f"dim_{i}" for i in range(ndim))
+    if len(names) != ndim:
+        raise CorruptDataError(
+            f"{location}: the metadata names {len(names)} dimensions {tuple(names)}, "
+            f"but the array has {ndim} (shape {shape})"
+        )
+    array_names = meta.get("dimension_names")
+    if array_names is not None and tuple(array_names) != tuple(names):
+        raise CorruptDataError(
+            f"{location}: dimension_names {tuple(array_names)} differ from the OME axes "
+            f"{tuple(names)}"
+        )
+    kwargs["dimension_names"] = tuple(names)
+    kwargs.setdefault("voxel_size", (1.0,) * ndim)
+    if len(kwargs["voxel_size"]) != ndim:
+        raise CorruptDataError(
+            f"{location}: voxel size {tuple(kwargs['voxel_size'])} does not have one value "
+            f"per dimension of shape {shape}"
+        )
+    true_dtype, view = _true_dtype(location, stored, kwargs.get("datatype"), datatype)
+    if datatype is not None:
+        kwargs["datatype"] = DataType.from_basename(str(datatype))
+    shards = None if array.shards is None else tuple(int(n) for n in array.shards)
+    block = read_block_shape(shape, tuple(int(n) for n in array.chunks), shards, stored.itemsize)
+    reader = ZarrBlockReader(str(path), array_path, view, pipeline)
+    data = _lazy(reader, shape, block, true_dtype, location)
+    try:
+        return Dataset(data=data, **kwargs)
+    except CTLabError as error:
+        raise CorruptDataError(f"{location}: {error}") from error
+
+
+def _true_dtype(
+    location: Path,
+    stored: np.dtype[Any],
+    recorded: DataType | None,
+    requested: DataType | str | None,
+) -> tuple[np.dtype[Any], str | None]:
+    """The dtype the dataset exposes, and the dtype to reinterpret stored values as."""
+    if requested is None:
+        if recorded is not None and recorded.dtype != stored:
+            return _reinterpret(location, stored, recorded)
+        return stored, None
+    wanted = DataType.from_basename(str(requested))
+    if recorded is not None and recorded is not wanted:
+        raise InvalidOptionError(
+            f"{location}: datatype={wanted.value!r}, but the file records {recorded.value!r}"
+        )
+    if wanted.dtype == stored:
+        return stored, None
+    return _reinterpret(location, stored, wanted)
+
+
+def _reinterpret(
+    location: Path, stored: np.dtype[Any], datatype: DataType
+) -> tuple[np.dtype[Any], str | None]:
+    if stored == datatype.stored_dtype:
+        return datatype.dtype, datatype.dtype.str
+    raise InvalidOptionError(
+        f"{location}: values stored as {stored} cannot be datatype {datatype.value!r} "
+        f"(which holds {datatype.dtype})"
+    )
+
+
+def _lazy(
+    reader: ZarrBlockReader,
+    shape: tuple[int, ...],
+    block: tuple[int, ...],
+    dtype: np.dtype[Any],
+    location: Path,
+) -> da.Array:
+    import dask.array as da
+    import numpy as np
+    from dask.base import tokenize
+
+    chunks = tuple(
+        tuple(min(b, n - start) for start in range(0, n, b)) or (0,)
+        for n, b in zip(shape, block, strict=True)
+    )
+    stamp = [
+        (p.name, p.stat().st_mtime_ns) for p in (location, location / METADATA_FILE) if p.exists()
+    ]
+    name = "zarr-read-" + tokenize(reader, shape, block, dtype.str, stamp)
+    meta = np.empty((0,) * len(shape), dtype=dtype)
+    result: da.Array = da.map_blocks(reader.read, chunks=chunks, dtype=dtype, meta=meta, name=name)
+    return result
