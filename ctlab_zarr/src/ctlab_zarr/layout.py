@@ -56,15 +56,19 @@ class Layout:
 def default_layout(shape: Sequence[int]) -> Layout:
     """CT defaults: inner chunks of about 32 per side in shards of about 512, trimmed.
 
-    A chunk edge never exceeds the array's extent; a shard edge is the smallest
-    multiple of the chunk that covers the extent, capped at 512.
+    A chunk edge never exceeds the array's extent; a shard edge is the multiple
+    of the chunk nearest 512, or the least multiple that covers the extent.
     """
     chunks = tuple(max(1, min(DEFAULT_CHUNK_EDGE, int(n))) for n in shape)
-    shards = tuple(
-        min(_round_up(max(1, int(n)), c), _round_up(DEFAULT_SHARD_EDGE, c))
+    return Layout(chunks, _default_shards(shape, chunks))
+
+
+def _default_shards(shape: Sequence[int], chunks: Sequence[int]) -> tuple[int, ...]:
+    """Per axis the multiple of the chunk nearest 512, cut to the least that covers the array."""
+    return tuple(
+        min(_round_up(max(1, int(n)), c), max(1, round(DEFAULT_SHARD_EDGE / c)) * c)
         for n, c in zip(shape, chunks, strict=True)
     )
-    return Layout(chunks, shards)
 
 
 def resolve_layout(
@@ -88,11 +92,7 @@ def resolve_layout(
         _check_auto("shards", shards)
         if chunk_shape is None:
             return default
-        shard_shape: tuple[int, ...] | None = tuple(
-            min(_round_up(max(1, int(n)), c), _round_up(DEFAULT_SHARD_EDGE, c))
-            for n, c in zip(shape, chunk_shape, strict=True)
-        )
-        return Layout(chunk_shape, shard_shape)
+        return Layout(chunk_shape, _default_shards(shape, chunk_shape))
     if shards is None:
         return Layout(chunk_shape or default.chunks, None)
     shard_shape = _positive_edges("shards", shards, len(shape))
@@ -178,11 +178,11 @@ def read_block_shape(
     unit = [min(u, max(1, int(n))) for u, n in zip(unit, shape, strict=True)]
     if shards is not None:
         while itemsize * math.prod(unit) > high:
-            axis = max(range(len(unit)), key=lambda i: (unit[i] // chunks[i], -i))
-            parts = unit[axis] // chunks[axis]
-            if parts < 2:
+            parts = [-(-u // c) for u, c in zip(unit, chunks, strict=True)]
+            axis = max(range(len(unit)), key=lambda i: (parts[i], -i))
+            if parts[axis] < 2:
                 break
-            unit[axis] = -(-parts // 2) * chunks[axis]
+            unit[axis] = -(-parts[axis] // 2) * chunks[axis]
     if itemsize * math.prod(unit) >= low:
         return tuple(unit)
     return _grow(shape, unit, itemsize, target)

@@ -1,0 +1,152 @@
+"""Pyramid levels match an independent numpy downsampling; labels never blend."""
+
+from __future__ import annotations
+
+import collections
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ctlab_core import Dataset, DataType
+
+
+def reference_level(values: np.ndarray, method: str) -> np.ndarray:
+    """2x downsampling voxel by voxel: mean (rounded for ints) or most frequent (ties: smallest)."""
+    halve = [n > 1 for n in values.shape]
+    out_shape = tuple(-(-n // 2) if h else n for n, h in zip(values.shape, halve, strict=True))
+    out = np.empty(out_shape, dtype=values.dtype)
+    for index in np.ndindex(*out_shape):
+        window = tuple(
+            slice(2 * i, 2 * i + 2) if h else slice(i, i + 1)
+            for i, h in zip(index, halve, strict=True)
+        )
+        group = values[window].ravel()
+        if method == "mean":
+            mean = float(np.mean(group.astype(np.float64)))
+            out[index] = np.rint(mean) if values.dtype.kind in "iu" else mean
+        else:
+            counts = collections.Counter(group.tolist())
+            top = max(counts.values())
+            out[index] = min(v for v, c in counts.items() if c == top)
+    return out
+
+
+def reference_pyramid(values: np.ndarray, levels: int, method: str) -> list[np.ndarray]:
+    result = [values]
+    for _ in range(1, levels):
+        result.append(reference_level(result[-1], method))
+    return result
+
+
+@st.composite
+def volumes(draw: st.DrawFn) -> tuple[Dataset, np.ndarray, int]:
+    shape = tuple(draw(st.lists(st.integers(1, 13), min_size=3, max_size=3)))
+    datatype = draw(
+        st.sampled_from([DataType.TOMO, DataType.TOMO_FLOAT, DataType.SEGMENTED, DataType.LABELS])
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    values: Any
+    if datatype.is_discrete:
+        labels = rng.choice(np.array([0, 3, 9, 200], dtype=datatype.dtype), size=4, replace=False)[
+            : draw(st.integers(1, 4))
+        ]
+        values = rng.choice(labels, size=shape)
+    elif datatype.dtype.kind == "f":
+        values = rng.normal(0, 10, size=shape).astype(datatype.dtype)
+    else:
+        values = rng.integers(0, 65535, size=shape, endpoint=True, dtype=np.uint16)
+    chunks = tuple(draw(st.integers(1, n)) for n in shape)
+    levels = draw(st.integers(2, 4))
+    ds = Dataset(
+        da.from_array(values, chunks=chunks),
+        voxel_size=(1.0, 2.0, 3.0),
+        voxel_unit="mm",
+        datatype=datatype,
+    )
+    return ds, values, levels
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    volumes(),
+    st.sampled_from(
+        [{}, {"chunks": (2, 3, 4), "shards": (4, 6, 8)}, {"chunks": (3, 5, 7), "shards": None}]
+    ),
+)
+def test_levels_match_numpy_downsampling(
+    case: tuple[Dataset, np.ndarray, int], layout: dict[str, Any]
+) -> None:
+    ds, values, levels = case
+    if max(ds.shape) < 2 ** (levels - 1):
+        levels = 1 + max(ds.shape).bit_length() - 1
+    method = "mode" if ds.datatype is not None and ds.datatype.is_discrete else "mean"
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        path = tmp / "p.ome.zarr"
+        ds.to_path(path, levels=levels, **layout)
+        expected = reference_pyramid(values, levels, method)
+        group = json.loads((path / "zarr.json").read_text())["attributes"]["ome"]["multiscales"][0]
+        assert len(group["datasets"]) == levels
+        if levels > 1:
+            assert group["type"] == method
+        for level, reference in enumerate(expected):
+            read = Dataset.from_path(path, level=level)
+            got = read.data.compute()
+            assert got.dtype == values.dtype
+            if values.dtype.kind == "f":
+                np.testing.assert_allclose(got, reference, rtol=1e-6, atol=1e-5)
+            else:
+                np.testing.assert_array_equal(got, reference)
+            if method == "mode":
+                assert set(np.unique(got)) <= set(np.unique(values))  # labels never blend
+            factor = [
+                -(-n // m) if m > 0 else 1 for n, m in zip(values.shape, got.shape, strict=True)
+            ]
+            del factor
+            assert read.datatype is ds.datatype
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_level_scales_and_translations(tmp_path: Path) -> None:
+    ds = Dataset(
+        np.zeros((8, 1, 6), dtype=np.uint8),
+        voxel_size=(1.0, 2.0, 3.0),
+        voxel_unit="mm",
+        datatype="segmented",
+    )
+    ds.to_path(tmp_path / "s.ome.zarr", levels=3)
+    for level, (shape, voxel) in enumerate(
+        [((8, 1, 6), (1.0, 2.0, 3.0)), ((4, 1, 3), (2.0, 2.0, 6.0)), ((2, 1, 2), (4.0, 2.0, 12.0))]
+    ):
+        read = Dataset.from_path(tmp_path / "s.ome.zarr", level=level)
+        assert read.shape == shape
+        assert read.voxel_size == voxel  # the axis of size 1 keeps its voxel size
+    group = json.loads((tmp_path / "s.ome.zarr" / "zarr.json").read_text())["attributes"]["ome"]
+    datasets = group["multiscales"][0]["datasets"]
+    assert datasets[2]["coordinateTransformations"][1] == {
+        "type": "translation",
+        "translation": [1.5, 0.0, 4.5],
+    }
+
+
+def test_labels_with_stride_and_explicit_methods(tmp_path: Path) -> None:
+    values = np.array([[[1, 2], [2, 2]], [[5, 5], [2, 1]]], dtype=np.int32)
+    ds = Dataset(values, voxel_size=(1, 1, 1), datatype="labels")
+    ds.to_path(tmp_path / "mode.ome.zarr", levels=2)
+    ds.to_path(tmp_path / "stride.ome.zarr", levels=2, downsampling="stride")
+    ds.to_path(tmp_path / "mean.ome.zarr", levels=2, downsampling="mean")
+    assert Dataset.from_path(tmp_path / "mode.ome.zarr", level=1).data.compute().tolist() == [[[2]]]
+    assert Dataset.from_path(tmp_path / "stride.ome.zarr", level=1).data.compute().tolist() == [
+        [[1]]
+    ]
+    assert Dataset.from_path(tmp_path / "mean.ome.zarr", level=1).data.compute().tolist() == [
+        [[2]]
+    ]  # 20/8 = 2.5 -> 2
