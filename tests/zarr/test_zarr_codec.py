@@ -1,0 +1,48 @@
+"""The codec is registered under "zarr", sniffs Zarr stores and writes by suffix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ctlab_core import Dataset, available_codecs, get_codec
+from ctlab_zarr import ZARR_CODEC
+
+
+def test_registered_and_reexported() -> None:
+    assert "zarr" in available_codecs()
+    assert get_codec("zarr") == ZARR_CODEC
+    assert ZARR_CODEC.suffixes == (".zarr", ".ome.zarr")
+
+
+def test_sniff(mango_dir: Path, tmp_path: Path) -> None:
+    for name in ("tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"):
+        assert ZARR_CODEC.sniff(mango_dir / name)
+    assert ZARR_CODEC.sniff(mango_dir / "tomoLoRes_SS_AM.zarr" / "0")  # a directory with zarr.json
+    assert not ZARR_CODEC.sniff(mango_dir / "tomoLoRes_SS.nc")
+    assert not ZARR_CODEC.sniff(mango_dir / "tomoHiRes_SS_nc")
+    assert ZARR_CODEC.sniff(tmp_path / "not-yet.zarr")  # by name
+    assert not ZARR_CODEC.sniff(tmp_path / "missing")
+
+
+def test_write_by_suffix(tmp_path: Path) -> None:
+    ds = Dataset(np.ones((2, 3, 4), dtype=np.float32), voxel_size=(1, 2, 3), datatype="tomo_float")
+    ds.to_path(tmp_path / "a.ome.zarr")
+    ds.to_path(tmp_path / "b.zarr", ome_zarr=False)
+    group = json.loads((tmp_path / "a.ome.zarr" / "zarr.json").read_text())
+    array = json.loads((tmp_path / "b.zarr" / "zarr.json").read_text())
+    assert group["node_type"] == "group" and "ome" in group["attributes"]
+    assert (
+        array["node_type"] == "array" and array["attributes"]["mango"]["basename"] == "tomo_float"
+    )
+    assert array["fill_value"] == float(np.float32(1e30))  # the datatype mask value, as MANGO
+    assert array["codecs"][0]["name"] == "sharding_indexed"
+    inner = array["codecs"][0]["configuration"]["codecs"]
+    assert [c["name"] for c in inner] == ["bytes", "zstd"]
+    assert array["dimension_names"] == ["z", "y", "x"]
+    for name in ("a.ome.zarr", "b.zarr"):
+        read = Dataset.from_path(tmp_path / name)
+        assert read.dataset_id is not None and read.dataset_id.endswith(name.split(".")[0])
+        assert (read.data.compute() == 1).all()

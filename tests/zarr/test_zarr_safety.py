@@ -1,0 +1,215 @@
+"""No silent overwrite, atomic publication, a killed writer, and errors that name the path."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from ctlab_core.errors import CorruptDataError, DatasetExistsError, InvalidOptionError
+from dask.delayed import Delayed
+
+from ctlab_core import Dataset
+
+LO_RES = np.arange(6000, dtype=np.uint16).reshape(10, 20, 30)
+
+
+def _small(value: int = 7) -> Dataset:
+    return Dataset(
+        np.full((6, 7, 8), value, dtype=np.uint16), voxel_size=(1, 1, 1), datatype="tomo"
+    )
+
+
+def test_no_overwrite_without_permission(tmp_path: Path) -> None:
+    path = tmp_path / "a.ome.zarr"
+    _small(1).to_path(path)
+    with pytest.raises(DatasetExistsError, match=r"a\.ome\.zarr already exists"):
+        _small(2).to_path(path)
+    assert (Dataset.from_path(path).data.compute() == 1).all()
+    _small(3).to_path(path, overwrite=True)
+    assert (Dataset.from_path(path).data.compute() == 3).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ome.zarr"]  # nothing left aside
+
+
+def test_compute_false_returns_a_delayed_and_publishes_on_compute(tmp_path: Path) -> None:
+    path = tmp_path / "d.zarr"
+    delayed = _small(5).to_path(path, levels=2, compute=False)
+    assert isinstance(delayed, Delayed)
+    assert not path.exists()
+    delayed.compute()
+    assert (Dataset.from_path(path).data.compute() == 5).all()
+    assert Dataset.from_path(path, level=1).shape == (3, 4, 4)
+    assert [p.name for p in tmp_path.iterdir()] == ["d.zarr"]
+
+
+def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    import dask.array as da
+
+    def explode(block: np.ndarray) -> np.ndarray:
+        raise RuntimeError("input failed")
+
+    data = da.zeros((6, 7, 8), dtype=np.uint16, chunks=3).map_blocks(explode, dtype=np.uint16)
+    ds = Dataset(data, voxel_size=(1, 1, 1), datatype="tomo")
+    with pytest.raises(RuntimeError, match="input failed"):
+        ds.to_path(tmp_path / "f.zarr")
+    assert list(tmp_path.iterdir()) == []
+
+
+_KILL_WRITER = """
+import sys
+import dask
+import numpy as np
+import dask.array as da
+from ctlab_core import Dataset
+rng = np.random.default_rng(0)
+values = rng.integers(0, 65535, size=(96, 256, 256), dtype=np.uint16)
+data = da.from_array(values, chunks=(8, 256, 256))
+dask.config.set(scheduler="synchronous")
+ds = Dataset(data, voxel_size=(1, 1, 1), datatype="tomo")
+ds.to_path(sys.argv[1], overwrite=True, chunks=(8, 32, 32), shards=(8, 64, 64), levels=3,
+           compression_level=19)
+"""
+
+
+def test_sigkilled_writer_leaves_no_target_and_the_old_store_intact(tmp_path: Path) -> None:
+    target = tmp_path / "kill.ome.zarr"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2].parent / "shared/fixtures/mango/tomoLoRes_SS_AM.zarr",
+        target,
+    )
+    fresh = tmp_path / "fresh.ome.zarr"
+    for path in (target, fresh):
+        child = subprocess.Popen([sys.executable, "-c", _KILL_WRITER, str(path)])
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                temporaries = [p for p in tmp_path.iterdir() if ".ctlab-tmp-" in p.name]
+                shards = [f for t in temporaries for f in (t / "0" / "c").rglob("*") if f.is_file()]
+                if shards and any(f.stat().st_size > 0 for f in shards):
+                    break
+                assert child.poll() is None, "the writer finished before it could be killed"
+                time.sleep(0.01)
+            else:
+                pytest.fail("the writer never started writing shards")
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.wait()
+        assert child.returncode == -signal.SIGKILL
+    assert not fresh.exists()  # no half-written dataset under the target name
+    old = Dataset.from_path(target)  # the existing store is intact
+    assert old.dataset_id == "20250812_012804_tomoLoRes_SS_AM"
+    np.testing.assert_array_equal(old.data.compute(), LO_RES)
+
+
+def test_corrupt_zarr_json_names_the_file(fixture_copy: Path) -> None:
+    for node in ("tomoLoRes.zarr", "tomoLoRes_SS_AM.zarr", "tomoLoRes_SS_AM.zarr/0"):
+        broken = fixture_copy / node / "zarr.json"
+        saved = broken.read_text()
+        broken.write_text('{"zarr_format": 3, "node_type": "arr')
+        with pytest.raises(CorruptDataError, match=str(broken).replace(".", r"\.")):
+            Dataset.from_path(fixture_copy / node.split("/")[0])
+        broken.write_text(saved)
+
+
+def test_missing_array_names_it(fixture_copy: Path) -> None:
+    path = fixture_copy / "tomoLoRes_SS_AM.zarr"
+    shutil.rmtree(path / "0")
+    with pytest.raises(CorruptDataError, match=r"names array '0' for level 0") as info:
+        Dataset.from_path(path)
+    assert str(path) in str(info.value)
+
+
+def _edit_group(path: Path, change: dict[str, object]) -> None:
+    meta = json.loads((path / "zarr.json").read_text())
+    meta["attributes"]["ome"]["multiscales"][0].update(change)
+    (path / "zarr.json").write_text(json.dumps(meta))
+
+
+def test_ome_metadata_pointing_to_a_missing_path(fixture_copy: Path) -> None:
+    path = fixture_copy / "generic.ome.zarr"
+    _edit_group(
+        path,
+        {
+            "datasets": [
+                {"path": "7", "coordinateTransformations": [{"type": "scale", "scale": [1, 1, 1]}]}
+            ]
+        },
+    )
+    with pytest.raises(CorruptDataError, match=r"names array '7'.*no such Zarr node"):
+        Dataset.from_path(path)
+
+
+def test_wrong_dimension_count(fixture_copy: Path) -> None:
+    path = fixture_copy / "generic.ome.zarr"
+    _edit_group(
+        path,
+        {
+            "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+            "coordinateTransformations": [{"type": "scale", "scale": [1, 1]}],
+            "datasets": [
+                {"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [1, 1]}]}
+            ],
+        },
+    )
+    with pytest.raises(CorruptDataError, match=r"names 2 dimensions .* but the array has 3"):
+        Dataset.from_path(path)
+    array = fixture_copy / "tomoLoRes.zarr"
+    meta = json.loads((array / "zarr.json").read_text())
+    meta["attributes"]["mango"]["voxel_size_xyz"] = [1.0, 2.0]
+    (array / "zarr.json").write_text(json.dumps(meta))
+    with pytest.raises(CorruptDataError, match="voxel size"):
+        Dataset.from_path(array)
+
+
+def test_group_without_ome_and_non_zarr_directory(tmp_path: Path) -> None:
+    (tmp_path / "g.zarr").mkdir()
+    (tmp_path / "g.zarr" / "zarr.json").write_text(
+        '{"zarr_format": 3, "node_type": "group", "attributes": {}}'
+    )
+    with pytest.raises(CorruptDataError, match="no 'ome' attribute"):
+        Dataset.from_path(tmp_path / "g.zarr")
+    (tmp_path / "e.zarr").mkdir()
+    with pytest.raises(CorruptDataError, match=r"zarr\.json: missing"):
+        Dataset.from_path(tmp_path / "e.zarr", filetype="zarr")
+
+
+def test_corrupt_shard_is_a_ctlab_error_naming_the_array(fixture_copy: Path) -> None:
+    shard = fixture_copy / "tomoLoRes_SS_AM.zarr" / "0" / "c" / "0" / "0" / "0"
+    shard.write_bytes(shard.read_bytes()[:100])
+    ds = Dataset.from_path(fixture_copy / "tomoLoRes_SS_AM.zarr")
+    with pytest.raises(
+        CorruptDataError, match=r"tomoLoRes_SS_AM\.zarr/0: cannot read \[0:10, 0:20, 0:30\]"
+    ):
+        ds.data.compute()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"colour": "red"}, "does not accept colour"),
+        ({"compressor": "lz4"}, "compressor='lz4'"),
+        ({"compression_level": 99}, "compression_level=99"),
+        ({"levels": 2, "ome_zarr": False}, "needs an OME-Zarr image"),
+        ({"levels": 0}, "levels=0"),
+        ({"chunks": (4, 4, 4), "shards": (6, 8, 8)}, "not a whole multiple"),
+        ({"downsampling": "max"}, "downsampling='max'"),
+        ({"codec_pipeline": "fast"}, "codec_pipeline='fast'"),
+    ],
+)
+def test_bad_write_options(tmp_path: Path, options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidOptionError, match=message):
+        _small().to_path(tmp_path / "o.zarr", **options)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_read_option(mango_dir: Path) -> None:
+    with pytest.raises(InvalidOptionError, match="does not accept shape"):
+        Dataset.from_path(mango_dir / "tomoLoRes.zarr", shape=(1, 2, 3))
