@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -30,7 +31,7 @@ def test_zarrs_reads_the_fixtures_like_zarr_python(mango_dir: Path, name: str) -
 def test_zarrs_writes_what_zarr_python_writes(tmp_path: Path) -> None:
     values = (np.arange(70 * 40 * 50) % 4093).astype(np.uint16).reshape(70, 40, 50)
     ds = Dataset(da.from_array(values, chunks=(9, 40, 17)), voxel_size=(1, 1, 1), datatype="tomo")
-    options = {"chunks": (8, 8, 8), "shards": (16, 16, 24), "levels": 2}
+    options: dict[str, Any] = {"chunks": (8, 8, 8), "shards": (16, 16, 24), "levels": 2}
     ds.to_path(tmp_path / "zarrs.ome.zarr", codec_pipeline="zarrs", **options)
     ds.to_path(tmp_path / "python.ome.zarr", codec_pipeline="default", **options)
     for level in (0, 1):
