@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ctlab_core.errors import InvalidOptionError
+from ctlab_core.errors import CorruptDataError, InvalidOptionError
 from ctlab_core.history import HistoryEntry
 
 from ctlab_core import Dataset, DataType, VoxelUnit
@@ -135,3 +135,46 @@ def test_mango_ome_zarr_converts_with_history_intact(fixture_copy: Path) -> None
     assert written["attributes"]["ome"]["multiscales"][0]["axes"] == [
         {"name": n, "type": "space", "unit": "millimeter"} for n in "zyx"
     ]
+
+
+def _mango_array(path: Path, values: np.ndarray, basename: str) -> None:
+    import zarr
+
+    block = json.loads(MANGO_EXAMPLE.read_text())
+    block["basename"] = basename
+    zarr.create_array(
+        store=str(path),
+        data=values,
+        chunks=values.shape,
+        attributes={"mango": block},
+        dimension_names=("z", "y", "x"),
+    )
+
+
+MANGO_EXAMPLE = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared/fixtures/mango/mango_zarr_attrs_1_0_example.json"
+)
+
+
+def test_signed_storage_is_reinterpreted_as_the_true_dtype(tmp_path: Path) -> None:
+    stored = np.array([0, 1, -1, -32768], dtype=np.int16).reshape(1, 1, 4)
+    _mango_array(tmp_path / "signed.zarr", stored, "tomo")
+    ds = Dataset.from_path(tmp_path / "signed.zarr")
+    assert ds.dtype == np.uint16 and ds.datatype is DataType.TOMO
+    assert ds.data.compute().ravel().tolist() == [0, 1, 65535, 32768]
+    _mango_array(tmp_path / "wrong.zarr", stored.astype(np.float32), "tomo")
+    with pytest.raises(CorruptDataError, match=r"wrong\.zarr: values stored as float32 contradict"):
+        Dataset.from_path(tmp_path / "wrong.zarr")
+
+
+def test_ome_axes_without_unit_take_the_mango_unit(fixture_copy: Path) -> None:
+    path = fixture_copy / "tomoLoRes_SS_AM.zarr"
+    meta = json.loads((path / "zarr.json").read_text())
+    for axis in meta["attributes"]["ome"]["multiscales"][0]["axes"]:
+        del axis["unit"]
+    (path / "zarr.json").write_text(json.dumps(meta))
+    assert Dataset.from_path(path).voxel_unit is VoxelUnit.MM
+    del meta["attributes"]["mango"]
+    (path / "zarr.json").write_text(json.dumps(meta))
+    assert Dataset.from_path(path).voxel_unit is VoxelUnit.VOXEL

@@ -320,13 +320,13 @@ def _transforms(value: Any, ndim: int, where: str) -> tuple[list[float], list[fl
 
 def parse_multiscales(
     ome: Any, source: str, index: int = 0
-) -> tuple[tuple[str, ...], VoxelUnit, list[MultiscaleLevel]]:
+) -> tuple[tuple[str, ...], VoxelUnit | None, list[MultiscaleLevel]]:
     """Axis names, unit and levels of multiscale ``index`` of an ``ome`` attribute.
 
     The effective voxel size of a level is its dataset scale times the
-    multiscale scale, in axis order; the unit comes from the axes (all spatial
-    axes must agree; no unit means ``voxel``). Raises CorruptDataError naming
-    ``source`` when the metadata is malformed.
+    multiscale scale, in axis order; the unit comes from the axes (all axes
+    with a unit must agree; None when no axis has one). Raises
+    CorruptDataError naming ``source`` when the metadata is malformed.
     """
     if not isinstance(ome, Mapping):
         raise CorruptDataError(f"{source}: the ome attribute is not an object")
@@ -344,7 +344,7 @@ def parse_multiscales(
     if len(units) > 1:
         raise CorruptDataError(f"{source}: axes mix units {sorted(units)}")
     try:
-        unit = VoxelUnit.from_str(units.pop()) if units else VoxelUnit.VOXEL
+        unit = VoxelUnit.from_str(units.pop()) if units else None
     except ValueError as error:
         raise CorruptDataError(f"{source}: {error}") from error
     ndim = len(names)

@@ -17,8 +17,8 @@ import attrs
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.frozen import FrozenDict
 from ctlab_core.metadata import from_mango_attributes
+from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr.layout import parse_multiscales, read_block_shape
 from ctlab_zarr.pipeline import codec_pipeline
@@ -124,9 +124,8 @@ def read_zarr(
 
 def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:
     block = attributes.get("mango")
-    other = {k: v for k, v in attributes.items() if k not in ("mango", "ome")}
     if block is None:
-        return {"attributes": FrozenDict(other)} if other else {}
+        return {}
     if not isinstance(block, Mapping):
         raise CorruptDataError(f"{path}: the mango attribute is not an object")
     kwargs = from_mango_attributes(block, source=str(path))
@@ -158,7 +157,7 @@ def _read_ome(
         raise CorruptDataError(f"{array_dir}: OME metadata names a group, not an array")
     kwargs = _mango_kwargs(attributes, path)
     kwargs["voxel_size"] = chosen.voxel_size
-    kwargs["voxel_unit"] = unit
+    kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
     kwargs["dimension_names"] = names
     return _dataset(path, chosen.path, array_meta, kwargs, datatype, pipeline)
 
@@ -227,7 +226,12 @@ def _true_dtype(
     """The dtype the dataset exposes, and the dtype to reinterpret stored values as."""
     if requested is None:
         if recorded is not None and recorded.dtype != stored:
-            return _reinterpret(location, stored, recorded)
+            if stored == recorded.stored_dtype:
+                return recorded.dtype, recorded.dtype.str
+            raise CorruptDataError(
+                f"{location}: values stored as {stored} contradict the recorded datatype "
+                f"{recorded.value!r} (which holds {recorded.dtype})"
+            )
         return stored, None
     wanted = DataType.from_basename(str(requested))
     if recorded is not None and recorded is not wanted:
