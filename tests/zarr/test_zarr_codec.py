@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ctlab_core import Dataset, available_codecs, get_codec
-from ctlab_zarr import ZARR_CODEC
+from ctlab_zarr import ZARR_CODEC, LevelInfo, list_levels
 
 
 def test_registered_and_reexported() -> None:
@@ -46,3 +46,17 @@ def test_write_by_suffix(tmp_path: Path) -> None:
         read = Dataset.from_path(tmp_path / name)
         assert read.dataset_id is not None and read.dataset_id.endswith(name.split(".")[0])
         assert (read.data.compute() == 1).all()
+
+
+def test_list_levels_reads_metadata_only(tmp_path: Path, mango_dir: Path) -> None:
+    ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
+    ds.to_path(tmp_path / "p.ome.zarr", levels=3)
+    assert list_levels(tmp_path / "p.ome.zarr") == [
+        LevelInfo("0", (9, 8, 70), (1.0, 2.0, 3.0)),
+        LevelInfo("1", (5, 4, 35), (2.0, 4.0, 6.0)),
+        LevelInfo("2", (3, 2, 18), (4.0, 8.0, 12.0)),
+    ]
+    voxel = 0.03374303877353668
+    assert list_levels(mango_dir / "tomoLoRes.zarr") == [
+        LevelInfo("", (10, 20, 30), (voxel, voxel, voxel))
+    ]

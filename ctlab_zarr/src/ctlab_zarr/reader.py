@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
     import zarr
 
-__all__ = ["ZarrBlockReader", "read_zarr"]
+__all__ = ["LevelInfo", "ZarrBlockReader", "list_levels", "read_zarr"]
 
 METADATA_FILE = "zarr.json"
 
@@ -272,7 +272,44 @@ def _lazy(
     stamp = [
         (p.name, p.stat().st_mtime_ns) for p in (location, location / METADATA_FILE) if p.exists()
     ]
-    name = "zarr-read-" + tokenize(reader, shape, block, dtype.str, stamp)
+    identity = (reader.store, reader.array_path, reader.view_dtype, reader.pipeline)
+    name = "zarr-read-" + tokenize(identity, shape, block, dtype.str, stamp)
     meta = np.empty((0,) * len(shape), dtype=dtype)
     result: da.Array = da.map_blocks(reader.read, chunks=chunks, dtype=dtype, meta=meta, name=name)
     return result
+
+
+@attrs.frozen
+class LevelInfo:
+    """One pyramid level of a store: array path, shape and voxel size (dimension order)."""
+
+    path: str
+    shape: tuple[int, ...]
+    voxel_size: tuple[float, ...]
+
+
+def list_levels(path: Path) -> list[LevelInfo]:
+    """The levels of the store at ``path`` (one for a plain array), from metadata only."""
+    root = load_node_metadata(path)
+    attributes = root.get("attributes") or {}
+    if root["node_type"] == "array":
+        mango = attributes.get("mango") if isinstance(attributes, Mapping) else None
+        voxel = (1.0,) * len(root.get("shape", ()))
+        if isinstance(mango, Mapping) and isinstance(mango.get("voxel_size_xyz"), list):
+            voxel = tuple(float(v) for v in mango["voxel_size_xyz"])[::-1]
+        return [LevelInfo("", _shape_of(path, root), voxel)]
+    if not isinstance(attributes, Mapping) or "ome" not in attributes:
+        raise CorruptDataError(f"{path}: a Zarr group without OME-Zarr metadata")
+    _names, _unit, levels = parse_multiscales(attributes["ome"], str(path))
+    result = []
+    for level in levels:
+        meta = load_node_metadata(path / level.path)
+        result.append(LevelInfo(level.path, _shape_of(path / level.path, meta), level.voxel_size))
+    return result
+
+
+def _shape_of(path: Path, meta: Mapping[str, Any]) -> tuple[int, ...]:
+    shape = meta.get("shape")
+    if not isinstance(shape, list) or not all(isinstance(n, int) for n in shape):
+        raise CorruptDataError(f"{path / METADATA_FILE}: no valid array shape")
+    return tuple(shape)
