@@ -185,3 +185,16 @@ def test_netcdf_to_ome_zarr_gives_mangos_history(fixture_copy: Path, mango_dir: 
     assert list(ours["history"]) == ["20240108_085320_tomo_RMG", "20250314_012913_tomoLoRes_SS"]
     for key, entry in ours["history"].items():
         assert entry == mango["history"][key]
+
+
+def test_two_dimensional_images_round_trip(tmp_path: Path) -> None:
+    values = np.arange(5 * 9, dtype=np.uint8).reshape(5, 9)
+    ds = Dataset(values, voxel_size=(2.0, 1.0), dimension_names=("y", "x"), voxel_unit="nm")
+    ds.to_path(tmp_path / "two.ome.zarr", levels=2)
+    read = Dataset.from_path(tmp_path / "two.ome.zarr")
+    np.testing.assert_array_equal(read.data.compute(), values)
+    assert read.dimension_names == ("y", "x")
+    assert read.voxel_size == (2.0, 1.0)
+    assert read.coordinate_origin_xyz == (0, 0)
+    level = Dataset.from_path(tmp_path / "two.ome.zarr", level=1)
+    assert level.shape == (3, 5) and level.voxel_size == (4.0, 2.0)
