@@ -11,6 +11,7 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
+from ctlab_zarr.downsample import downsample_block
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,3 +151,32 @@ def test_labels_with_stride_and_explicit_methods(tmp_path: Path) -> None:
     assert Dataset.from_path(tmp_path / "mean.ome.zarr", level=1).data.compute().tolist() == [
         [[2]]
     ]  # 20/8 = 2.5 -> 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(["uint8", "int16", "uint16", "int32", "uint32", "float32", "float64"]),
+    st.lists(st.integers(1, 7), min_size=1, max_size=3),
+    st.sampled_from(["mean", "mode"]),
+    st.integers(0, 2**16),
+)
+def test_downsample_block_matches_reference(
+    dtype: str, shape: list[int], method: str, seed: int
+) -> None:
+    kind = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    if kind.kind == "f":
+        values = rng.normal(0, 1e3, size=shape).astype(kind)
+    else:
+        info = np.iinfo(kind)
+        values = rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=kind)
+        if method == "mode":
+            values = rng.choice(values.ravel()[:3], size=shape)
+    halve = tuple(n > 1 for n in shape)
+    got = downsample_block(values, halve, method)
+    expected = reference_level(values, method)
+    assert got.dtype == values.dtype
+    if kind.kind == "f":
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    else:
+        np.testing.assert_array_equal(got, expected)

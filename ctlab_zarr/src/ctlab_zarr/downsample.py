@@ -74,7 +74,7 @@ def _downsample(
 def _mean(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any, Any]:
     import numpy as np
 
-    total = block.astype(np.complex128 if block.dtype.kind == "c" else np.float64)
+    total = block.astype(_accumulator(block.dtype))
     count = np.ones((1,) * block.ndim)
     for axis, flag in enumerate(halve):
         if not flag:
@@ -94,6 +94,17 @@ def _mean(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any,
         info = np.iinfo(block.dtype)
         mean = np.clip(np.rint(mean.real), info.min, info.max)
     return mean.astype(block.dtype)
+
+
+def _accumulator(dtype: np.dtype[Any]) -> Any:
+    """A dtype that sums 2^ndim values of ``dtype`` exactly (ints) or in double precision."""
+    import numpy as np
+
+    if dtype.kind in "iu" and dtype.itemsize <= 2:
+        return np.int32
+    if dtype.kind in "iu" and dtype.itemsize <= 4:
+        return np.int64
+    return np.complex128 if dtype.kind == "c" else np.float64
 
 
 def _mode(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any, Any]:
