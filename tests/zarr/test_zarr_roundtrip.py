@@ -198,3 +198,41 @@ def test_two_dimensional_images_round_trip(tmp_path: Path) -> None:
     assert read.coordinate_origin_xyz == (0, 0)
     level = Dataset.from_path(tmp_path / "two.ome.zarr", level=1)
     assert level.shape == (3, 5) and level.voxel_size == (4.0, 2.0)
+
+
+def _history_from_netcdf(path: Path) -> History:
+    """MANGO's history attributes of a NetCDF file, read with h5netcdf and the core's parser."""
+    import h5netcdf  # type: ignore[import-untyped]  # no stubs; only File and attrs are used
+
+    def text(value: object) -> str:
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    entries: dict[str, HistoryEntry] = {}
+    with h5netcdf.File(path, "r") as handle:
+        attrs_ = dict(handle.attrs)
+    for name, value in attrs_.items():
+        if name.startswith("history_") and not name.endswith("_output"):
+            key = name.removeprefix("history_")
+            output = text(attrs_.get(f"{name}_output", ""))
+            entries[key] = HistoryEntry.from_text(text(value), output)
+    return History(entries)
+
+
+def test_netcdf_history_written_to_ome_zarr_equals_mangos(tmp_path: Path, mango_dir: Path) -> None:
+    """MANGO's own NetCDF -> Zarr mapping of history, without the NetCDF codec."""
+    history = _history_from_netcdf(mango_dir / "tomoLoRes_SS.nc")
+    ds = Dataset(
+        np.arange(6000, dtype=np.uint16).reshape(10, 20, 30),
+        voxel_size=(0.03374303877353668,) * 3,
+        voxel_unit="mm",
+        datatype="tomo",
+        history=history,
+        dataset_id="20250314_012913_tomoLoRes_SS",
+    )
+    ds.to_path(tmp_path / "SS.ome.zarr")
+    ours = json.loads((tmp_path / "SS.ome.zarr" / "zarr.json").read_text())["attributes"]
+    theirs = json.loads((mango_dir / "tomoLoRes_SS_AM.zarr" / "zarr.json").read_text())
+    mango_history = theirs["attributes"]["mango"]["history"]
+    assert list(ours["mango"]["history"]) == list(mango_history)[:2]
+    for key, entry in ours["mango"]["history"].items():
+        assert entry == mango_history[key]
