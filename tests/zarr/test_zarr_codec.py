@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
+from ctlab_core.errors import CorruptDataError
 
 from ctlab_core import Dataset, available_codecs, get_codec
 from ctlab_zarr import ZARR_CODEC, LevelInfo, list_levels
@@ -60,3 +62,40 @@ def test_list_levels_reads_metadata_only(tmp_path: Path, mango_dir: Path) -> Non
     assert list_levels(mango_dir / "tomoLoRes.zarr") == [
         LevelInfo("", (10, 20, 30), (voxel, voxel, voxel))
     ]
+
+
+def test_describe_for_ctlab_info(tmp_path: Path, mango_dir: Path) -> None:
+    ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
+    ds.to_path(tmp_path / "p.ome.zarr", levels=2, chunks=4, shards=8)
+    assert ZARR_CODEC.describe(tmp_path / "p.ome.zarr") == {
+        "zarr": "OME-Zarr 0.5 image with mango attributes",
+        "levels": "0: 9x8x70, 1: 5x4x35",
+        "storage": "shards 8x8x8 of chunks 4x4x4, zstd",
+    }
+    assert ZARR_CODEC.describe(mango_dir / "tomoLoRes.zarr") == {
+        "zarr": "Zarr v3 array with mango attributes",
+        "levels": ".: 10x20x30",
+        "storage": "chunks 3x20x30, zstd",
+    }
+    assert ZARR_CODEC.describe(mango_dir / "generic.ome.zarr")["storage"] == (
+        "shards 10x20x30 of chunks 10x20x30, blosc"
+    )
+
+
+def test_verify_checks_every_level(tmp_path: Path, mango_dir: Path) -> None:
+    for name in ("tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"):
+        ZARR_CODEC.verify(mango_dir / name)
+    ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
+    path = tmp_path / "p.ome.zarr"
+    ds.to_path(path, levels=3)
+    ZARR_CODEC.verify(path)
+    meta = json.loads((path / "2" / "zarr.json").read_text())
+    meta["dimension_names"] = ["a", "b", "c"]
+    (path / "2" / "zarr.json").write_text(json.dumps(meta))
+    with pytest.raises(CorruptDataError, match=r"level 2: .*dimension_names \('a', 'b', 'c'\)"):
+        ZARR_CODEC.verify(path)
+    meta["dimension_names"] = ["z", "y", "x"]
+    meta["shape"] = [9, 8, 70]
+    (path / "2" / "zarr.json").write_text(json.dumps(meta))
+    with pytest.raises(CorruptDataError, match=r"level 2 \('2'\) has shape \(9, 8, 70\)"):
+        ZARR_CODEC.verify(path)

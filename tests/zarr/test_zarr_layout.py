@@ -61,6 +61,9 @@ def test_resolve_layout_accepts_and_checks_explicit_values() -> None:
         resolve_layout((100, 100), (10, 0), "auto")
     with pytest.raises(InvalidOptionError, match="expected 2 positive ints"):
         resolve_layout((100, 100), (10, 2.5), "auto")  # type: ignore[arg-type]  # a wrong value on purpose
+    assert resolve_layout((100, 100, 9), 10, 40) == Layout((10, 10, 10), (40, 40, 40))
+    with pytest.raises(InvalidOptionError, match="chunks=True"):
+        resolve_layout((100, 100), True, "auto")
     with pytest.raises(InvalidOptionError, match="chunks='big'"):
         resolve_layout((100, 100), "big", "auto")
 

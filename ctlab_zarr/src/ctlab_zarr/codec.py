@@ -82,5 +82,17 @@ class ZarrCodec:
         _reject(options, _WRITE_OPTIONS, path, "writing")
         return write_zarr(dataset, Path(path), **options)
 
+    def describe(self, path: Path) -> dict[str, str]:
+        """Facts for ``ctlab info``: kind of store, pyramid levels, storage layout."""
+        from ctlab_zarr.inspect import describe_store
+
+        return describe_store(Path(path))
+
+    def verify(self, path: Path) -> None:
+        """Check structure and metadata of every level (``ctlab verify`` reads the chunks)."""
+        from ctlab_zarr.inspect import verify_store
+
+        verify_store(Path(path))
+
 
 ZARR_CODEC = ZarrCodec()

@@ -73,12 +73,13 @@ def _default_shards(shape: Sequence[int], chunks: Sequence[int]) -> tuple[int, .
 
 def resolve_layout(
     shape: Sequence[int],
-    chunks: Sequence[int] | str | None = "auto",
-    shards: Sequence[int] | str | None = "auto",
+    chunks: Sequence[int] | int | str | None = "auto",
+    shards: Sequence[int] | int | str | None = "auto",
 ) -> Layout:
     """The layout for ``shape`` from the ``chunks=``/``shards=`` write options.
 
-    ``"auto"`` takes the CT default; ``shards=None`` writes without sharding.
+    ``"auto"`` takes the CT default; ``shards=None`` writes without sharding; a
+    single int is the same edge on every axis.
     Explicit values are checked: one positive int per axis, each shard edge a
     whole multiple of the chunk edge. Raises InvalidOptionError otherwise.
     """
@@ -112,13 +113,17 @@ def _check_auto(name: str, value: str) -> None:
         raise InvalidOptionError(f'{name}={value!r}: use "auto", a tuple of ints, or None')
 
 
-def _positive_edges(name: str, value: Sequence[Any], ndim: int) -> tuple[int, ...]:
+def _positive_edges(name: str, value: Sequence[Any] | int, ndim: int) -> tuple[int, ...]:
+    wanted = f"{name}={value!r}: expected {ndim} positive ints (or one for every axis)"
+    if isinstance(value, bool):
+        raise InvalidOptionError(wanted)
+    items: Sequence[Any] = (value,) * ndim if isinstance(value, int) else value
     try:
-        edges = tuple(int(v) for v in value)
+        edges = tuple(int(v) for v in items)
     except (TypeError, ValueError) as error:
-        raise InvalidOptionError(f"{name}={value!r}: expected {ndim} positive ints") from error
-    if len(edges) != ndim or any(e < 1 for e in edges) or edges != tuple(value):
-        raise InvalidOptionError(f"{name}={tuple(value)!r}: expected {ndim} positive ints")
+        raise InvalidOptionError(wanted) from error
+    if len(edges) != ndim or any(e < 1 for e in edges) or edges != tuple(items):
+        raise InvalidOptionError(wanted)
     return edges
 
 
