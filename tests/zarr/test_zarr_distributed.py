@@ -18,8 +18,8 @@ from ctlab_core import Dataset
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,  # type: ignore[no-untyped-call]  # distributed leaves __init__ unannotated
-        Client(cluster) as connected,  # type: ignore[no-untyped-call]  # likewise
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as connected,
     ):
         yield connected
 
@@ -57,5 +57,5 @@ def test_write_and_read_with_process_workers(client: Client, tmp_path: Path) -> 
     assert set(np.unique(level1.data.compute())) <= set(np.unique(values))
     delayed = ds.to_path(tmp_path / "later.zarr", ome_zarr=False, compute=False)
     assert delayed is not None
-    client.compute(delayed).result()  # type: ignore[no-untyped-call]  # distributed leaves compute unannotated
+    client.compute(delayed).result()
     np.testing.assert_array_equal(Dataset.from_path(tmp_path / "later.zarr").data.compute(), values)
