@@ -45,3 +45,16 @@ def test_zarrs_writes_what_zarr_python_writes(tmp_path: Path) -> None:
         for n in ("zarrs.ome.zarr", "python.ome.zarr")
     ]
     assert meta[0] == meta[1]
+
+
+def test_mixed_pipelines_in_threads_leave_zarr_config_alone(mango_dir: Path) -> None:
+    import zarr
+
+    before = zarr.config.get("codec_pipeline.path")
+    arrays = [
+        Dataset.from_path(mango_dir / "tomoHiRes.zarr", codec_pipeline=p).data
+        for p in ("zarrs", "default") * 4
+    ]
+    stacked = da.stack(arrays).compute(scheduler="threads", num_workers=4)
+    assert (stacked == stacked[0]).all()
+    assert zarr.config.get("codec_pipeline.path") == before

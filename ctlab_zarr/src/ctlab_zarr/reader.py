@@ -9,6 +9,7 @@ handles, and run under ``dask.distributed`` with process workers.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,13 +55,24 @@ def load_node_metadata(path: Path) -> dict[str, Any]:
     return value
 
 
-def open_zarr_array(store: str, array_path: str, mode: str = "r") -> zarr.Array[Any]:
-    """Open the array ``array_path`` of the local store at ``store`` (no handle stays open)."""
+_OPEN_LOCK = threading.Lock()
+
+
+def open_zarr_array(
+    store: str, array_path: str, mode: str = "r", pipeline: str | None = None
+) -> zarr.Array[Any]:
+    """Open the array ``array_path`` of the local store at ``store`` (no handle stays open).
+
+    zarr binds the codec pipeline when an array is opened, from its global
+    configuration; the lock keeps threads that open with different pipelines
+    from seeing each other's setting.
+    """
     import zarr
     from zarr.storage import LocalStore
 
     local = LocalStore(store, read_only=(mode == "r"))
-    array = zarr.open_array(store=local, path=array_path, mode=mode)
+    with _OPEN_LOCK, codec_pipeline(pipeline):
+        array = zarr.open_array(store=local, path=array_path, mode=mode)
     return array
 
 
@@ -84,8 +96,8 @@ class ZarrBlockReader:
         assert block_info is not None  # dask always passes it to map_blocks callbacks
         selection = tuple(slice(start, stop) for start, stop in block_info[None]["array-location"])
         try:
-            with codec_pipeline(self.pipeline):
-                values = np.asarray(open_zarr_array(self.store, self.array_path)[selection])
+            array = open_zarr_array(self.store, self.array_path, pipeline=self.pipeline)
+            values = np.asarray(array[selection])
         except CTLabError:
             raise
         except Exception as error:
@@ -174,8 +186,7 @@ def _dataset(
 
     location = path / array_path if array_path else path
     try:
-        with codec_pipeline(pipeline):
-            array = open_zarr_array(str(path), array_path)
+        array = open_zarr_array(str(path), array_path, pipeline=pipeline)
     except Exception as error:
         raise CorruptDataError(
             f"{location}: cannot open the Zarr array: {type(error).__name__}: {error}"

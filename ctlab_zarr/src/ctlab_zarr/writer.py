@@ -27,7 +27,7 @@ from ctlab_zarr.layout import (
     resolve_layout,
     write_block_shape,
 )
-from ctlab_zarr.pipeline import check_pipeline, codec_pipeline
+from ctlab_zarr.pipeline import check_pipeline
 from ctlab_zarr.reader import open_zarr_array
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ class ZarrBlockWriter:
 
         assert block_info is not None  # dask always passes it to map_blocks callbacks
         selection = tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])
-        with codec_pipeline(self.pipeline):
-            open_zarr_array(self.store, self.array_path, mode="r+")[selection] = block
+        array = open_zarr_array(self.store, self.array_path, mode="r+", pipeline=self.pipeline)
+        array[selection] = block
         return np.ones((1,) * block.ndim, dtype=bool)
 
 
