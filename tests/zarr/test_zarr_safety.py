@@ -213,3 +213,14 @@ def test_bad_write_options(tmp_path: Path, options: dict[str, Any], message: str
 def test_bad_read_option(mango_dir: Path) -> None:
     with pytest.raises(InvalidOptionError, match="does not accept shape"):
         Dataset.from_path(mango_dir / "tomoLoRes.zarr", shape=(1, 2, 3))
+
+
+def test_overwriting_the_store_being_read(fixture_copy: Path) -> None:
+    path = fixture_copy / "tomoLoRes_SS_AM.zarr"
+    ds = Dataset.from_path(path)
+    ds.to_path(path, overwrite=True, levels=2)  # reads the old store while writing the new
+    again = Dataset.from_path(path)
+    np.testing.assert_array_equal(again.data.compute(), LO_RES)
+    assert again.history == ds.history
+    assert Dataset.from_path(path, level=1).shape == (5, 10, 15)
+    assert not [p for p in fixture_copy.iterdir() if ".ctlab-" in p.name]
