@@ -95,3 +95,12 @@ def test_metadata_json_round_trip(
 def test_metadata_from_json_rejects_bad_values() -> None:
     with pytest.raises(CorruptDataError, match="invalid metadata"):
         metadata_from_json({"voxel_size": "wide"}, np.zeros((1, 1, 1)))
+
+
+def test_defaults_have_one_value_per_axis() -> None:
+    flat = Dataset(np.zeros((5, 6), np.uint8), voxel_size=(1, 2), dimension_names=("y", "x"))
+    block = mango_attributes(flat)
+    assert block["coordinate_origin_xyz"] == [0, 0]
+    assert block["offset_to_coordinate_origin_xyz"] == [0.0, 0.0]
+    back = Dataset(flat.data, dimension_names=("y", "x"), **from_mango_attributes(block, "flat"))
+    assert back.coordinate_origin_xyz == (0, 0)

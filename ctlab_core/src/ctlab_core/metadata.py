@@ -29,18 +29,29 @@ __all__ = [
     "converter",
     "from_mango_attributes",
     "mango_attributes",
+    "mango_defaults",
     "metadata_from_json",
     "metadata_to_json",
     "plain",
 ]
 
 MANGO_VERSION = (1, 0)
-_MANGO_DEFAULTS: dict[str, Any] = {
-    "coord_transform": "",
-    "intensity_f2i_offset_scale": [0.0, 1.0],
-    "offset_to_coordinate_origin_xyz": [0.0, 0.0, 0.0],
-    "coordinate_origin_xyz": [0, 0, 0],
-}
+_MANGO_FIELDS = (
+    "coord_transform",
+    "intensity_f2i_offset_scale",
+    "offset_to_coordinate_origin_xyz",
+    "coordinate_origin_xyz",
+)
+
+
+def mango_defaults(ndim: int) -> dict[str, Any]:
+    """What MANGO writes for metadata a dataset does not carry (one value per axis)."""
+    return {
+        "coord_transform": "",
+        "intensity_f2i_offset_scale": [0.0, 1.0],
+        "offset_to_coordinate_origin_xyz": [0.0] * ndim,
+        "coordinate_origin_xyz": [0] * ndim,
+    }
 
 
 def plain(value: Any) -> Any:
@@ -116,7 +127,7 @@ def mango_attributes(ds: Dataset) -> dict[str, Any]:
     block["history"] = ds.history.to_json()
     block["voxel_size_xyz"] = list(ds.voxel_size_xyz)
     block["voxel_unit"] = ds.voxel_unit.value
-    for name, default in _MANGO_DEFAULTS.items():
+    for name, default in mango_defaults(len(ds.shape)).items():
         value = getattr(ds, name)
         block[name] = default if value is None else plain(value)
     for name, value in ds.attributes.items():
@@ -139,7 +150,7 @@ def from_mango_attributes(block: Mapping[str, Any], source: str) -> dict[str, An
             kwargs["voxel_size"] = tuple(float(v) for v in rest.pop("voxel_size_xyz"))[::-1]
         if "voxel_unit" in rest:
             kwargs["voxel_unit"] = str(rest.pop("voxel_unit"))
-        for name in _MANGO_DEFAULTS:
+        for name in _MANGO_FIELDS:
             if name in rest:
                 kwargs[name] = rest.pop(name)
     except CTLabError as error:

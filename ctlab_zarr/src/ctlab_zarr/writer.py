@@ -85,20 +85,6 @@ def _compressors(name: str | None, level: int | None, itemsize: int) -> Any:
     return None
 
 
-def _mango_block(dataset: Dataset) -> dict[str, Any]:
-    """``mango_attributes`` with per-axis defaults sized to the dataset's dimensions.
-
-    The core fills absent origins with three zeros; a volume that is not 3-D
-    would then not read back, so those defaults get one value per dimension.
-    """
-    block = mango_attributes(dataset)
-    ndim = len(dataset.shape)
-    for name, zero in (("coordinate_origin_xyz", 0), ("offset_to_coordinate_origin_xyz", 0.0)):
-        if getattr(dataset, name) is None and name in block:
-            block[name] = [zero] * ndim
-    return block
-
-
 def _fill_value(dataset: Dataset) -> Any:
     mask = dataset.mask_value
     return 0 if mask is None else mask.item()
@@ -160,7 +146,7 @@ def _write_levels(
     from zarr.storage import LocalStore
 
     store = LocalStore(str(tmp))
-    mango: dict[str, JSON] = {"mango": _mango_block(dataset)}
+    mango: dict[str, JSON] = {"mango": mango_attributes(dataset)}
     factors = level_factors(dataset.shape, count)
     common: dict[str, Any] = {
         "dtype": dataset.dtype,
