@@ -1,74 +1,29 @@
-"""Shared helpers of the netcdf tests: the MANGO fixtures and small datasets."""
+"""Shared fixtures of the netcdf tests: writable copies of the MANGO fixtures."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 
-from ctlab_core import Dataset, DataType
-
-MANGO = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "mango"
-LORES = MANGO / "tomoLoRes_SS.nc"
-HIRES = MANGO / "tomoHiRes_SS_nc"
-LORES_AM_ZARR = MANGO / "tomoLoRes_SS_AM.zarr"
+from .helpers import HIRES, LORES, MANGO, copy_fixture
 
 
-def lores_values() -> np.ndarray[Any, Any]:
-    """The voxels of tomoLoRes_SS.nc: arange(6000) in C order, uint16."""
-    return np.arange(6000, dtype=np.uint16).reshape(10, 20, 30)
-
-
-def hires_values() -> np.ndarray[Any, Any]:
-    """The voxels of tomoHiRes_SS_nc: slabs of 30 slices holding 0, 1, 2, 3."""
-    values = np.empty((100, 200, 300), dtype=np.uint16)
-    for index, start in enumerate(range(0, 100, 30)):
-        values[start : start + 30] = index
-    return values
-
-
-def copy_fixture(source: Path, tmp_path: Path) -> Path:
-    """A writable copy of a read-only fixture inside ``tmp_path``."""
-    target = tmp_path / source.name
-    if source.is_dir():
-        shutil.copytree(source, target)
-        for item in target.iterdir():
-            item.chmod(0o644)
-        target.chmod(0o755)
-    else:
-        shutil.copyfile(source, target)
-        target.chmod(0o644)
-    return target
-
-
-def sample_values(
-    datatype: DataType, shape: tuple[int, ...], seed: int = 0
-) -> np.ndarray[Any, Any]:
-    """Values of ``datatype``'s true dtype spanning its range (so signedness matters)."""
-    rng = np.random.default_rng(seed)
-    dtype = datatype.dtype
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype.str)
-        return rng.integers(info.min, info.max, size=shape, dtype=dtype.str, endpoint=True)
-    values = rng.standard_normal(shape) * 1e3
-    return values.astype(dtype)
+@pytest.fixture(scope="session")
+def mango_dir() -> Path:
+    """The read-only MANGO fixtures beside the repository checkout."""
+    if not MANGO.is_dir():
+        raise RuntimeError(f"MANGO fixtures not found at {MANGO}; ../shared must sit beside")
+    return MANGO
 
 
 @pytest.fixture
-def lores_copy(tmp_path: Path) -> Path:
+def lores_copy(tmp_path: Path, mango_dir: Path) -> Path:
+    """A writable copy of tomoLoRes_SS.nc."""
     return copy_fixture(LORES, tmp_path)
 
 
 @pytest.fixture
-def hires_copy(tmp_path: Path) -> Path:
+def hires_copy(tmp_path: Path, mango_dir: Path) -> Path:
+    """A writable copy of tomoHiRes_SS_nc/."""
     return copy_fixture(HIRES, tmp_path)
-
-
-def make_dataset(values: np.ndarray[Any, Any], datatype: DataType | None, **fields: Any) -> Dataset:
-    """A dataset of ``values`` with a little metadata."""
-    fields.setdefault("voxel_size", (1.5, 0.25, 0.125))
-    fields.setdefault("voxel_unit", "um")
-    return Dataset(values, datatype=datatype, **fields)
