@@ -89,3 +89,13 @@ def netcdf_attribute_type(path: Path, name: str) -> int:
 def same_bits(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
     """True when ``a`` and ``b`` have equal dtype, shape and bytes (NaN payloads included)."""
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+HISTORY_TEXT = (
+    "base                    parms_1\n"
+    "make_log_files          False\n"
+    "\n"
+    "BeginSection Run_00\n"
+    "    suffix                  LoRes\n"
+    "EndSection\n"
+)
