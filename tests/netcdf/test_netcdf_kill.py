@@ -38,9 +38,9 @@ print("finished")
 
 
 def _written_bytes(temporary: Path) -> int:
-    if temporary.is_dir():
-        return sum(p.stat().st_size for p in temporary.iterdir() if p.is_file())
-    return temporary.stat().st_size
+    """Bytes actually on disk (a preallocated single file is sparse until written)."""
+    files = [p for p in temporary.iterdir() if p.is_file()] if temporary.is_dir() else [temporary]
+    return sum(p.stat().st_blocks * 512 for p in files)
 
 
 def _kill_when_temporary_has_bytes(target: Path) -> None:

@@ -5,6 +5,8 @@ from types import TracebackType
 from typing import Any
 
 import numpy as np
+from h5py import h5d as h5d
+from h5py import h5p as h5p
 
 class Empty:
     dtype: np.dtype[Any]
@@ -53,6 +55,7 @@ class Group(HLObject):
     def __iter__(self) -> Iterator[str]: ...
     def items(self) -> list[tuple[str, Any]]: ...
     def keys(self) -> list[str]: ...
+    def get(self, name: str, default: Any = None) -> Any: ...
     def create_dataset(
         self, name: str, shape: Any = None, dtype: Any = None, data: Any = None, **kwds: Any
     ) -> Dataset: ...

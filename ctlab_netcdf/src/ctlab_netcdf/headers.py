@@ -56,8 +56,19 @@ def file_format(path: Path) -> str | None:
     return None
 
 
-def read_header(path: Path, datatype: DataType | None = None) -> Header:
-    """The header of ``path``; CorruptDataError naming it when it is not readable NetCDF."""
+def read_header(
+    path: Path,
+    datatype: DataType | None = None,
+    *,
+    variable: str | None = None,
+    only: tuple[str, ...] | None = None,
+) -> Header:
+    """The header of ``path``; CorruptDataError naming it when it is not readable NetCDF.
+
+    ``variable`` names the data variable when it is known (found faster);
+    ``only`` restricts the global attributes read to these names (the blocks
+    after the first of a split dataset need only their blocking attributes).
+    """
     kind = file_format(path)
     if kind is None:
         if not path.is_file():
@@ -65,28 +76,37 @@ def read_header(path: Path, datatype: DataType | None = None) -> Header:
         raise CorruptDataError(f"{path}: not a NetCDF file (no HDF5 or NetCDF-3 signature)")
     try:
         if kind == "hdf5":
-            return _hdf5_header(path, datatype)
-        return _classic_header(path, datatype)
+            return _hdf5_header(path, datatype, variable, only)
+        return _classic_header(path, datatype, only)
     except CorruptDataError:
         raise
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
         raise CorruptDataError(f"{path}: unreadable NetCDF file: {error}") from error
 
 
-def _hdf5_header(path: Path, datatype: DataType | None) -> Header:
+def _hdf5_header(
+    path: Path, datatype: DataType | None, known: str | None, only: tuple[str, ...] | None
+) -> Header:
     import h5py
 
     with h5py.File(path, "r") as handle:
-        candidates: dict[str, Any] = {}
-        for name, item in handle.items():
-            if not isinstance(item, h5py.Dataset) or item.ndim != 3:
-                continue
-            if _attribute_text(item.attrs.get("CLASS")) == "DIMENSION_SCALE":
-                continue
-            candidates[name] = item
-        name = _choose_variable(path, list(candidates), datatype)
-        variable = candidates[name]
+        found = handle.get(known) if known is not None else None
+        if isinstance(found, h5py.Dataset) and found.ndim == 3:
+            name, variable = str(known), found
+        else:
+            candidates: dict[str, Any] = {}
+            for key, item in handle.items():
+                if not isinstance(item, h5py.Dataset) or item.ndim != 3:
+                    continue
+                if _attribute_text(item.attrs.get("CLASS")) == "DIMENSION_SCALE":
+                    continue
+                candidates[key] = item
+            name = _choose_variable(path, list(candidates), datatype)
+            variable = candidates[name]
         chunks = variable.chunks
+        attributes: Mapping[str, Any] = handle.attrs
+        if only is not None:
+            attributes = {key: handle.attrs[key] for key in only if key in handle.attrs}
         return Header(
             path=str(path),
             format="hdf5",
@@ -94,15 +114,15 @@ def _hdf5_header(path: Path, datatype: DataType | None) -> Header:
             stored_dtype=variable.dtype.newbyteorder("=").str,
             shape=_shape3(variable.shape),
             chunk_z=None if chunks is None else int(chunks[0]),
-            attributes=_normalise(handle.attrs),
+            attributes=_normalise(attributes),
             variable_attributes=_normalise(
-                {k: v for k, v in variable.attrs.items() if not k.startswith(("_", "DIM"))}
+                {k: variable.attrs[k] for k in variable.attrs if not k.startswith(("_", "DIM"))}
             ),
             has_md5=layout.MD5_VARIABLE in handle,
         )
 
 
-def _classic_header(path: Path, datatype: DataType | None) -> Header:
+def _classic_header(path: Path, datatype: DataType | None, only: tuple[str, ...] | None) -> Header:
     import netCDF4
 
     with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
@@ -116,7 +136,9 @@ def _classic_header(path: Path, datatype: DataType | None) -> Header:
             stored_dtype=variable.dtype.newbyteorder("=").str,
             shape=_shape3(variable.shape),
             chunk_z=None,
-            attributes=_normalise({k: handle.getncattr(k) for k in handle.ncattrs()}),
+            attributes=_normalise(
+                {k: handle.getncattr(k) for k in handle.ncattrs() if only is None or k in only}
+            ),
             variable_attributes=_normalise({k: variable.getncattr(k) for k in variable.ncattrs()}),
             has_md5=layout.MD5_VARIABLE in handle.variables,
         )

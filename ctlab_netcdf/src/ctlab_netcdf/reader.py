@@ -8,6 +8,7 @@ opens its file, reads its whole z range with one HDF5 call, and closes it.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError
 
 from ctlab_netcdf import layout
+from ctlab_netcdf.direct import Extent, dataset_extents, pread_into
 from ctlab_netcdf.headers import NETCDF3_LOCK, Header, read_header
 
 if TYPE_CHECKING:
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["SLAB_TARGET_BYTES", "open_dataset", "read_headers", "verify"]
+
+_BLOCK_ATTRIBUTES = ("zdim_range", "zdim_total", "number_of_files")
+"""The attributes read from every block after the first (the first is read whole)."""
 
 SLAB_TARGET_BYTES = 128 * 2**20
 """Target size of a read chunk of a single file (whole HDF5 chunks, 64-256 MiB)."""
@@ -66,10 +71,16 @@ def read_piece(piece: Piece, plane: tuple[int, int], stored_dtype: str) -> np.nd
         if piece.format == "hdf5":
             import h5py
 
+            extents: list[Extent] | None = []
             with h5py.File(piece.path, "r") as handle:
                 variable = handle[piece.variable]
-                if out.size:
+                if out.size and variable.dtype == out.dtype:
+                    extents = dataset_extents(variable, piece.start, piece.stop)
+                if out.size and (extents is None or variable.dtype != out.dtype):
                     variable.read_direct(out, np.s_[piece.start : piece.stop])
+                    extents = []
+            if extents:
+                _pread(piece.path, out, extents)
         else:
             import netCDF4
 
@@ -80,6 +91,19 @@ def read_piece(piece: Piece, plane: tuple[int, int], stored_dtype: str) -> np.nd
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
         raise CorruptDataError(f"{piece.path}: cannot read {piece.variable}: {error}") from error
     return out
+
+
+def _pread(path: str, out: np.ndarray[Any, Any], extents: list[Extent]) -> None:
+    """Read plain bytes outside HDF5 (no h5py lock, GIL released): threads read in parallel."""
+    import numpy as np
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        complete = pread_into(fd, out.reshape(-1).view(np.uint8).data, extents)
+    finally:
+        os.close(fd)
+    if not complete:
+        raise CorruptDataError(f"{path}: the file ends inside its data (truncated)")
 
 
 def as_true_dtype(stored: np.ndarray[Any, Any], true_dtype: str) -> np.ndarray[Any, Any]:
@@ -120,9 +144,14 @@ def block_files(path: Path) -> list[Path]:
 
 def read_headers(path: Path, datatype: DataType | None = None) -> list[Header]:
     """The header of every file of ``path`` (one file, or every block of a directory)."""
-    if path.is_dir():
-        return [read_header(block, datatype) for block in block_files(path)]
-    return [read_header(path, datatype)]
+    if not path.is_dir():
+        return [read_header(path, datatype)]
+    blocks = block_files(path)
+    first = read_header(blocks[0], datatype)
+    return [first] + [
+        read_header(block, datatype, variable=first.variable, only=_BLOCK_ATTRIBUTES)
+        for block in blocks[1:]
+    ]
 
 
 def _resolve_datatype(

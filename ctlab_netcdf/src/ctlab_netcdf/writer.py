@@ -12,22 +12,29 @@ sibling that is renamed into place when complete.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
-from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
+from ctlab_core.errors import (
+    CorruptDataError,
+    CTLabError,
+    InvalidDatasetError,
+    InvalidOptionError,
+)
 from ctlab_core.publish import check_target, discard, finish_write, temporary_sibling
 
 from ctlab_netcdf import layout
+from ctlab_netcdf.direct import Extent, dataset_extents, pread_into, pwrite_all
 
 if TYPE_CHECKING:
     import dask.array as da
-    import numpy as np
     from dask.delayed import Delayed
 
 __all__ = [
@@ -65,6 +72,31 @@ def is_split_target(path: Path) -> bool:
 
 
 @attrs.frozen
+class Placement:
+    """Where the voxels and the checksum of a preallocated, uncompressed file sit."""
+
+    chunk_offsets: tuple[int, ...]  # file offset of each HDF5 chunk along z
+    chunk_depth: int
+    plane_bytes: int
+    md5_offset: int
+
+    def extents(self, start: int, stop: int) -> list[Extent]:
+        """(file offset, slab offset, count) of slices ``[start, stop)``."""
+        result: list[Extent] = []
+        for first in range(start - start % self.chunk_depth, stop, self.chunk_depth):
+            low, high = max(start, first), min(stop, first + self.chunk_depth)
+            offset = self.chunk_offsets[first // self.chunk_depth]
+            result.append(
+                (
+                    offset + (low - first) * self.plane_bytes,
+                    (low - start) * self.plane_bytes,
+                    (high - low) * self.plane_bytes,
+                )
+            )
+        return result
+
+
+@attrs.frozen
 class FileSpec:
     """Everything a task needs to create one NetCDF file; plain data, picklable."""
 
@@ -75,25 +107,33 @@ class FileSpec:
     float16: bool
     attributes: Mapping[str, Any]
 
-    def create(self, path: str, nz: int, chunk_z: int) -> None:
-        """Create the file with its dimensions, variables and attributes; no voxels yet."""
+    def create(self, path: str, nz: int, chunk_z: int) -> Placement | None:
+        """Create the file: dimensions, variables, attributes, no voxels yet.
+
+        Uncompressed files get their chunks allocated now (and never filled), so
+        the voxels can then be written as plain bytes at known offsets: the
+        returned placement. Compressed files return None (written through h5py).
+        """
         import h5netcdf
         import numpy as np
 
         zdim, ydim, xdim = layout.dimension_names(self.variable)
         ny, nx = self.plane
+        plain = self.compression_level == 0
+        depth = max(1, min(chunk_z, nz))
         with h5netcdf.File(path, "w") as handle:
             handle.dimensions = {zdim: nz, ydim: ny, xdim: nx, layout.MD5_DIMENSION: 16}
-            handle.create_variable(layout.MD5_VARIABLE, (layout.MD5_DIMENSION,), dtype="i1")
-            options: dict[str, Any] = {}
-            if self.compression_level > 0:
+            handle.create_variable(
+                layout.MD5_VARIABLE, (layout.MD5_DIMENSION,), dtype="i1", **_preallocated(plain)
+            )
+            options: dict[str, Any] = _preallocated(plain)
+            if not plain:
                 options = {"compression": "gzip", "compression_opts": self.compression_level}
-            chunks = (max(1, min(chunk_z, nz)), max(1, ny), max(1, nx))
             variable = handle.create_variable(
                 self.variable,
                 (zdim, ydim, xdim),
                 dtype=np.dtype(self.stored_dtype),
-                chunks=chunks,
+                chunks=(depth, max(1, ny), max(1, nx)),
                 **options,
             )
             if self.float16:
@@ -102,6 +142,33 @@ class FileSpec:
                 stored = _h5_attribute(value)
                 if stored is not None:
                     handle.attrs[name] = stored
+        return _placement(path, self.variable, nz, depth) if plain else None
+
+
+def _preallocated(plain: bool) -> dict[str, Any]:
+    """h5py options that allocate storage at creation and never write fill values."""
+    if not plain:
+        return {}
+    import h5py
+
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+    dcpl.set_fill_time(h5py.h5d.FILL_TIME_NEVER)
+    return {"dcpl": dcpl}
+
+
+def _placement(path: str, variable: str, nz: int, depth: int) -> Placement | None:
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        data = handle[variable]
+        extents = dataset_extents(data, 0, nz)
+        md5_offset = handle[layout.MD5_VARIABLE].id.get_offset()
+        if extents is None or md5_offset is None:
+            return None
+        plane_bytes = int(data.shape[1]) * int(data.shape[2]) * data.dtype.itemsize
+    offsets = tuple(file_offset for file_offset, _, _ in extents)
+    return Placement(offsets, depth, plane_bytes, int(md5_offset))
 
 
 def _h5_attribute(value: Any) -> Any:
@@ -124,12 +191,17 @@ def _stored_values(block: np.ndarray[Any, Any], stored_dtype: str) -> np.ndarray
     return np.ascontiguousarray(block, dtype=target.newbyteorder("<"))
 
 
-def _md5_in_background(values: np.ndarray[Any, Any]) -> tuple[threading.Thread, list[bytes]]:
-    """Hash ``values`` in a thread: hashlib releases the GIL, so it overlaps the HDF5 write."""
+def _byte_view(values: np.ndarray[Any, Any]) -> memoryview:
     import numpy as np
 
+    view: memoryview = values.reshape(-1).view(np.uint8).data
+    return view
+
+
+def _md5_in_background(values: np.ndarray[Any, Any]) -> tuple[threading.Thread, list[bytes]]:
+    """Hash ``values`` in a thread: hashlib releases the GIL, so it overlaps the writing."""
     result: list[bytes] = []
-    view = values.reshape(-1).view(np.uint8).data
+    view = _byte_view(values)
 
     def run() -> None:
         result.append(hashlib.md5(view, usedforsecurity=False).digest())
@@ -143,6 +215,44 @@ def _write_md5(handle: Any, digest: bytes) -> None:
     import numpy as np
 
     handle[layout.MD5_VARIABLE][...] = np.frombuffer(digest, dtype=np.int8)
+
+
+def _write_plain(path: str, values: np.ndarray[Any, Any], extents: list[Extent]) -> None:
+    """Write ``values`` as bytes at ``extents`` (GIL released, no HDF5 lock)."""
+    view = _byte_view(values)
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        for file_offset, slab_offset, count in extents:
+            pwrite_all(fd, view[slab_offset : slab_offset + count], file_offset)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z: int) -> None:
+    """Create one whole NetCDF file holding ``values`` and its md5_checksum."""
+    import h5py
+
+    placement = spec.create(path, values.shape[0], chunk_z)
+    thread, digest = _md5_in_background(values)
+    try:
+        if placement is not None:
+            _write_plain(path, values, placement.extents(0, values.shape[0]))
+            thread.join()
+            _write_plain(path, _digest_array(digest[0]), [(placement.md5_offset, 0, 16)])
+            return
+        with h5py.File(path, "r+") as handle:
+            if values.size:
+                handle[spec.variable].write_direct(values)
+            thread.join()
+            _write_md5(handle, digest[0])
+    finally:
+        thread.join()
+
+
+def _digest_array(digest: bytes) -> np.ndarray[Any, Any]:
+    import numpy as np
+
+    return np.frombuffer(digest, dtype=np.uint8).copy()
 
 
 # --- split directories ---------------------------------------------------------------
@@ -160,7 +270,6 @@ class _BlockWriter:
     chunk_z: int
 
     def write(self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None) -> Any:
-        import h5py
         import numpy as np
 
         assert block_info is not None  # dask always passes it to map_blocks callbacks
@@ -170,22 +279,11 @@ class _BlockWriter:
         blocking = layout.blocking_attributes(self.shape, z_range, len(self.ranges))
         spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking})
         path = str(Path(self.directory) / layout.block_name(index))
-        values = _stored_values(block, spec.stored_dtype)
-        spec.create(path, values.shape[0], self.chunk_z)
-        thread, digest = _md5_in_background(values)
-        try:
-            with h5py.File(path, "r+") as handle:
-                if values.size:
-                    handle[spec.variable].write_direct(values)
-                thread.join()
-                _write_md5(handle, digest[0])
-        finally:
-            thread.join()
+        _write_file(path, spec, _stored_values(block, spec.stored_dtype), self.chunk_z)
         return np.zeros((1, 1, 1), dtype=bool)
 
 
 def _write_split(
-    dataset: Dataset,
     data: da.Array,
     path: Path,
     first: FileSpec,
@@ -199,7 +297,7 @@ def _write_split(
 
     shape = _shape3(data.shape)
     ranges = tuple(layout.block_ranges(shape[0], per_file))
-    itemsize = max(1, data.dtype.itemsize)
+    itemsize = max(1, np.dtype(first.stored_dtype).itemsize)
     chunk_z = max(1, min(per_file, MAX_CHUNK_BYTES // max(1, shape[1] * shape[2] * itemsize)))
     blocks: da.Array = data.rechunk((tuple(b - a for a, b in ranges), (shape[1],), (shape[2],)))
     tmp = temporary_sibling(path)
@@ -225,6 +323,45 @@ def single_slab_depth(shape: tuple[int, int, int], itemsize: int) -> int:
     return max(1, min(nz, SINGLE_SLAB_BYTES // plane_bytes))
 
 
+@attrs.frozen
+class _SlabWriter:
+    """Writes slabs of a preallocated single file as bytes; any task, any process, any order."""
+
+    path: str
+    placement: Placement
+    stored_dtype: str
+
+    def write(self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None) -> Any:
+        import numpy as np
+
+        assert block_info is not None  # dask always passes it to map_blocks callbacks
+        start, stop = block_info[0]["array-location"][0]
+        values = _stored_values(block, self.stored_dtype)
+        _write_plain(self.path, values, self.placement.extents(start, stop))
+        return np.zeros((1, 1, 1), dtype=bool)
+
+
+def _finish_plain(_written: object, path: str, placement: Placement, nz: int) -> None:
+    """Compute the md5_checksum of a plain single file from its bytes, chunk by chunk."""
+    import numpy as np
+
+    digest = hashlib.md5(usedforsecurity=False)
+    buffer = np.empty(placement.chunk_depth * placement.plane_bytes, dtype=np.uint8)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        for start in range(0, nz, placement.chunk_depth):
+            stop = min(nz, start + placement.chunk_depth)
+            extents = placement.extents(start, stop)
+            count = sum(extent[2] for extent in extents)
+            view = buffer.data[:count]
+            if not pread_into(fd, view, extents):
+                raise CorruptDataError(f"{path}: the file ended while checksumming it")
+            digest.update(view)
+        pwrite_all(fd, _digest_array(digest.digest()).data, placement.md5_offset)
+    finally:
+        os.close(fd)
+
+
 def _write_slab(
     _previous: object, block: np.ndarray[Any, Any], path: str, variable: str, start: int, dtype: str
 ) -> int:
@@ -238,15 +375,12 @@ def _write_slab(
 
 
 def _z_slice(start: int, count: int) -> Any:
-    import numpy as np
-
     return np.s_[start : start + count]
 
 
 def _finish_single(_previous: object, path: str, variable: str, depth: int) -> None:
     """Compute the file's md5_checksum from its data, slab by slab, and store it."""
     import h5py
-    import numpy as np
 
     digest = hashlib.md5(usedforsecurity=False)
     with h5py.File(path, "r+") as handle:
@@ -257,7 +391,7 @@ def _finish_single(_previous: object, path: str, variable: str, depth: int) -> N
             out = np.empty((stop - start, *data.shape[1:]), dtype=data.dtype.newbyteorder("<"))
             if out.size:
                 data.read_direct(out, np.s_[start:stop])
-            digest.update(out.reshape(-1).view(np.uint8).data)
+            digest.update(_byte_view(out))
         _write_md5(handle, digest.digest())
 
 
@@ -269,22 +403,30 @@ def _write_single(
     overwrite: bool,
     compute: bool,
 ) -> Delayed | None:
+    """Plain files: slab tasks write bytes in parallel; compressed: a chain of h5py writes."""
+    import dask.array as da
     from dask.delayed import delayed
 
     shape = _shape3(data.shape)
-    depth = single_slab_depth(shape, max(1, data.dtype.itemsize))
+    depth = single_slab_depth(shape, np.dtype(spec.stored_dtype).itemsize)
     blocking = layout.blocking_attributes(shape, (0, shape[0]), 1)
     spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking})
     slabs: da.Array = data.rechunk((depth, shape[1], shape[2]))
     tmp = temporary_sibling(path)
     try:
-        spec.create(str(tmp), shape[0], depth)
-        step: object = None
-        for index, block in enumerate(slabs.to_delayed().ravel()):
-            step = delayed(_write_slab, pure=False)(
-                step, block, str(tmp), spec.variable, index * depth, spec.stored_dtype
-            )
-        done = delayed(_finish_single, pure=False)(step, str(tmp), spec.variable, depth)
+        placement = spec.create(str(tmp), shape[0], depth)
+        done: Delayed
+        if placement is not None:
+            writer = _SlabWriter(str(tmp), placement, spec.stored_dtype)
+            written = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1, 1, 1))
+            done = delayed(_finish_plain, pure=False)(written, str(tmp), placement, shape[0])
+        else:
+            step: object = None
+            for index, block in enumerate(slabs.to_delayed().ravel()):
+                step = delayed(_write_slab, pure=False)(
+                    step, block, str(tmp), spec.variable, index * depth, spec.stored_dtype
+                )
+            done = delayed(_finish_single, pure=False)(step, str(tmp), spec.variable, depth)
     except BaseException:
         discard(tmp)
         raise
@@ -405,7 +547,6 @@ def write_dataset(
     if split:
         per_file = slices_per_file or layout.slices_per_file(*shape)
         return _write_split(
-            dataset,
             data,
             path,
             spec(True),
