@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctlab_core import (
+    CorruptDataError,
     Dataset,
     DatasetExistsError,
     DataType,
@@ -318,3 +319,42 @@ def test_dataset_without_datatype_gets_one_from_dtype_or_name(tmp_path: Path) ->
     assert Dataset.from_path(tmp_path / "plain.nc").datatype is DataType.TOMO_FLOAT
     Dataset(values, voxel_size=(1, 1, 1)).to_path(tmp_path / "distance_map_x.nc")
     assert Dataset.from_path(tmp_path / "distance_map_x.nc").datatype is DataType.DISTANCE_MAP
+
+
+def test_without_checksum(tmp_path: Path) -> None:
+    ds = make_dataset(np.arange(60, dtype=np.uint16).reshape(3, 4, 5), DataType.TOMO)
+    for name, level in (("a.nc", 0), ("b.nc", 3), ("a_nc", 0), ("b_nc", 3)):
+        ds.to_path(tmp_path / name, checksum=False, compression_level=level)
+        assert same_bits(Dataset.from_path(tmp_path / name).data.compute(), ds.data.compute())
+        with pytest.raises(CorruptDataError, match="no md5_checksum"):
+            verify(tmp_path / name)
+    with netCDF4.Dataset(tmp_path / "a.nc") as handle:
+        assert "md5_checksum" not in handle.variables
+        assert "md5sums_dim" not in handle.dimensions
+    with pytest.raises(InvalidOptionError, match="checksum"):
+        ds.to_path(tmp_path / "c.nc", checksum="yes")
+
+
+def _pattern(block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
+    assert block_info is not None
+    (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
+    z, y, x = np.ogrid[z0:z1, y0:y1, x0:x1]
+    values: np.ndarray[Any, Any] = ((z * 1000 + y * 7 + x) % 65536).astype(np.uint16)
+    return values
+
+
+@pytest.mark.parametrize("level", [0, 1])
+def test_large_single_file_is_written_in_slabs(tmp_path: Path, level: int) -> None:
+    import dask.array as da
+
+    shape = (40, 1024, 1024)  # 80 MiB: two 64 MiB slabs (32 + 8 slices)
+    data = da.map_blocks(_pattern, chunks=((10,) * 4, (1024,), (1024,)), dtype=np.uint16)
+    expected = _pattern({None: {"array-location": [(0, 40), (0, 1024), (0, 1024)]}})
+    target = tmp_path / "tomo_big.nc"
+    make_dataset(data, DataType.TOMO).to_path(target, compression_level=level)
+    with h5py.File(target) as handle:
+        assert handle["tomo"].chunks == (32, 1024, 1024)
+        assert handle["tomo"].shape == shape
+    read = Dataset.from_path(target, verify=True)
+    assert read.data.chunks[0] == (40,)  # read slabs are whole HDF5 chunks, about 128 MiB
+    assert same_bits(read.data.compute(), expected)

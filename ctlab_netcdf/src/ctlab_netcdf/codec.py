@@ -63,6 +63,7 @@ class NetCDFCodec:
         *,
         slices_per_file: int | None = None,
         compression_level: int = DEFAULT_COMPRESSION_LEVEL,
+        checksum: bool = True,
         overwrite: bool = False,
         compute: bool = True,
         **options: Any,
@@ -74,6 +75,7 @@ class NetCDFCodec:
             Path(path),
             slices_per_file=slices_per_file,
             compression_level=compression_level,
+            checksum=checksum,
             overwrite=overwrite,
             compute=compute,
         )

@@ -78,7 +78,7 @@ class Placement:
     chunk_offsets: tuple[int, ...]  # file offset of each HDF5 chunk along z
     chunk_depth: int
     plane_bytes: int
-    md5_offset: int
+    md5_offset: int | None  # None when no checksum is written
 
     def extents(self, start: int, stop: int) -> list[Extent]:
         """(file offset, slab offset, count) of slices ``[start, stop)``."""
@@ -106,6 +106,7 @@ class FileSpec:
     compression_level: int
     float16: bool
     attributes: Mapping[str, Any]
+    checksum: bool = True
 
     def create(self, path: str, nz: int, chunk_z: int) -> Placement | None:
         """Create the file: dimensions, variables, attributes, no voxels yet.
@@ -122,10 +123,14 @@ class FileSpec:
         plain = self.compression_level == 0
         depth = max(1, min(chunk_z, nz))
         with h5netcdf.File(path, "w") as handle:
-            handle.dimensions = {zdim: nz, ydim: ny, xdim: nx, layout.MD5_DIMENSION: 16}
-            handle.create_variable(
-                layout.MD5_VARIABLE, (layout.MD5_DIMENSION,), dtype="i1", **_preallocated(plain)
-            )
+            dimensions = {zdim: nz, ydim: ny, xdim: nx}
+            if self.checksum:
+                dimensions[layout.MD5_DIMENSION] = 16
+            handle.dimensions = dimensions
+            if self.checksum:
+                handle.create_variable(
+                    layout.MD5_VARIABLE, (layout.MD5_DIMENSION,), dtype="i1", **_preallocated(plain)
+                )
             options: dict[str, Any] = _preallocated(plain)
             if not plain:
                 options = {"compression": "gzip", "compression_opts": self.compression_level}
@@ -142,7 +147,7 @@ class FileSpec:
                 stored = _h5_attribute(value)
                 if stored is not None:
                     handle.attrs[name] = stored
-        return _placement(path, self.variable, nz, depth) if plain else None
+        return _placement(path, self.variable, nz, depth, self.checksum) if plain else None
 
 
 def _preallocated(plain: bool) -> dict[str, Any]:
@@ -157,18 +162,18 @@ def _preallocated(plain: bool) -> dict[str, Any]:
     return {"dcpl": dcpl}
 
 
-def _placement(path: str, variable: str, nz: int, depth: int) -> Placement | None:
+def _placement(path: str, variable: str, nz: int, depth: int, checksum: bool) -> Placement | None:
     import h5py
 
     with h5py.File(path, "r") as handle:
         data = handle[variable]
         extents = dataset_extents(data, 0, nz)
-        md5_offset = handle[layout.MD5_VARIABLE].id.get_offset()
-        if extents is None or md5_offset is None:
+        md5_offset = handle[layout.MD5_VARIABLE].id.get_offset() if checksum else None
+        if extents is None or (checksum and md5_offset is None):
             return None
         plane_bytes = int(data.shape[1]) * int(data.shape[2]) * data.dtype.itemsize
     offsets = tuple(file_offset for file_offset, _, _ in extents)
-    return Placement(offsets, depth, plane_bytes, int(md5_offset))
+    return Placement(offsets, depth, plane_bytes, None if md5_offset is None else int(md5_offset))
 
 
 def _h5_attribute(value: Any) -> Any:
@@ -233,9 +238,17 @@ def _write_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z
     import h5py
 
     placement = spec.create(path, values.shape[0], chunk_z)
+    if not spec.checksum:
+        if placement is not None:
+            _write_plain(path, values, placement.extents(0, values.shape[0]))
+            return
+        with h5py.File(path, "r+") as handle:
+            if values.size:
+                handle[spec.variable].write_direct(values)
+        return
     thread, digest = _md5_in_background(values)
     try:
-        if placement is not None:
+        if placement is not None and placement.md5_offset is not None:
             _write_plain(path, values, placement.extents(0, values.shape[0]))
             thread.join()
             _write_plain(path, _digest_array(digest[0]), [(placement.md5_offset, 0, 16)])
@@ -345,6 +358,8 @@ def _finish_plain(_written: object, path: str, placement: Placement, nz: int) ->
     """Compute the md5_checksum of a plain single file from its bytes, chunk by chunk."""
     import numpy as np
 
+    if placement.md5_offset is None:
+        return
     digest = hashlib.md5(usedforsecurity=False)
     buffer = np.empty(placement.chunk_depth * placement.plane_bytes, dtype=np.uint8)
     fd = os.open(path, os.O_RDWR)
@@ -378,10 +393,12 @@ def _z_slice(start: int, count: int) -> Any:
     return np.s_[start : start + count]
 
 
-def _finish_single(_previous: object, path: str, variable: str, depth: int) -> None:
+def _finish_single(_previous: object, path: str, variable: str, depth: int, checksum: bool) -> None:
     """Compute the file's md5_checksum from its data, slab by slab, and store it."""
     import h5py
 
+    if not checksum:
+        return
     digest = hashlib.md5(usedforsecurity=False)
     with h5py.File(path, "r+") as handle:
         data = handle[variable]
@@ -426,7 +443,9 @@ def _write_single(
                 step = delayed(_write_slab, pure=False)(
                     step, block, str(tmp), spec.variable, index * depth, spec.stored_dtype
                 )
-            done = delayed(_finish_single, pure=False)(step, str(tmp), spec.variable, depth)
+            done = delayed(_finish_single, pure=False)(
+                step, str(tmp), spec.variable, depth, spec.checksum
+            )
     except BaseException:
         discard(tmp)
         raise
@@ -490,12 +509,15 @@ def write_dataset(
     *,
     slices_per_file: int | None = None,
     compression_level: int = DEFAULT_COMPRESSION_LEVEL,
+    checksum: bool = True,
     overwrite: bool = False,
     compute: bool = True,
 ) -> Delayed | None:
     """Write ``dataset`` as MANGO NetCDF: a split directory for ``*_nc``, else one file."""
     split = is_split_target(path)
     _check_options(path, slices_per_file, compression_level, split)
+    if not isinstance(checksum, bool):
+        raise InvalidOptionError(f"{path}: checksum must be True or False, got {checksum!r}")
     if dataset.data.ndim != 3:
         raise InvalidDatasetError(
             f"{path}: MANGO NetCDF holds 3-D volumes; the data has {dataset.data.ndim} dimensions"
@@ -517,6 +539,7 @@ def write_dataset(
         compression_level=compression_level,
         float16=datatype is DataType.FLOAT16,
         attributes={},
+        checksum=checksum,
     )
     fields = layout.field_attributes(
         voxel_size_xyz=dataset.voxel_size_xyz,
