@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ctlab_core import CorruptDataError, Dataset, DataType, VoxelUnit
-from ctlab_netcdf import NETCDF_CODEC, verify
+from ctlab_netcdf import NETCDF_CODEC, load, verify
 
 from .helpers import HISTORY_TEXT, same_bits
 
@@ -92,6 +92,7 @@ def test_classic_split_directory(tmp_path: Path, volume: np.ndarray[Any, Any]) -
     ds = Dataset.from_path(directory)
     assert ds.data.chunks[0] == (4, 4, 1)
     assert same_bits(ds.data.compute(), volume)
+    assert same_bits(load(directory), volume)
     verify(directory)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from ctlab_core.registry import codec_for_reading, codec_for_writing
 
-from ctlab_core import Dataset, DataType, VoxelUnit, get_codec
+from ctlab_core import CorruptDataError, Dataset, DataType, VoxelUnit, get_codec
 from ctlab_netcdf import NETCDF_CODEC, verify
 
 from .helpers import HIRES, LORES, LORES_AM_ZARR, hires_values, lores_values
@@ -124,3 +124,16 @@ def test_datatype_option_reinterprets(tmp_path: Path) -> None:
     ds = Dataset.from_path(LORES, datatype="proju16")
     assert ds.datatype is DataType.PROJU16
     np.testing.assert_array_equal(ds.data.compute(), lores_values())
+
+
+def test_load_reads_whole_volumes_eagerly(hires_copy: Path) -> None:
+    from ctlab_netcdf import load
+
+    loaded = load(HIRES)
+    assert isinstance(loaded, np.ndarray)
+    assert loaded.dtype == np.uint16
+    np.testing.assert_array_equal(loaded, hires_values())
+    np.testing.assert_array_equal(load(LORES, threads=1), lores_values())
+    (hires_copy / "block00000001.nc").unlink()
+    with pytest.raises(CorruptDataError, match=r"block00000001\.nc is missing"):
+        load(hires_copy)

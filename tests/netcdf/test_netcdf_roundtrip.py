@@ -25,7 +25,7 @@ from ctlab_core import (
     InvalidDatasetError,
     InvalidOptionError,
 )
-from ctlab_netcdf import verify
+from ctlab_netcdf import load, verify
 
 from .helpers import LORES, NC_CHAR, make_dataset, netcdf_attribute_type, same_bits, sample_values
 
@@ -110,6 +110,7 @@ def test_round_trip(
         written.to_path(target, **options)
         read = Dataset.from_path(target, verify=True)
         assert_same_dataset(read, written)
+        assert same_bits(load(target), values)
         if split:
             expected = per_file or shape[0]
             assert read.data.chunks[0] == tuple(
@@ -131,6 +132,7 @@ def test_float16_every_bit_pattern_round_trips(tmp_path: Path) -> None:
         read = Dataset.from_path(tmp_path / name, verify=True)
         assert read.datatype is DataType.FLOAT16
         assert same_bits(read.data.compute(), values)
+        assert same_bits(load(tmp_path / name), values)
     with netCDF4.Dataset(tmp_path / "f16.nc") as handle:
         variable = handle.variables["float16"]
         assert variable.dtype == np.float32
