@@ -34,6 +34,7 @@ import dask
 import dask.array as da
 import numpy as np
 
+import ctlab_netcdf
 from ctlab_core import Dataset
 
 SHAPE = (1024, 512, 512)
@@ -81,16 +82,22 @@ def bench_read_write(work: Path) -> None:
     def ctlab_write() -> None:
         ds.to_path(split, slices_per_file=SLICES_PER_FILE, overwrite=True)
 
+    def ctlab_write_unchecked() -> None:
+        ds.to_path(split, slices_per_file=SLICES_PER_FILE, overwrite=True, checksum=False)
+
     t_tofile = best_of(numpy_write)
     t_tofile_sync = best_of(numpy_write_fsync)
+    t_unchecked = best_of(ctlab_write_unchecked)
     t_write = best_of(ctlab_write)
     print(
         f"write {nbytes / 2**20:.0f} MiB: tofile {t_tofile:.3f} s, tofile+fsync "
-        f"{t_tofile_sync:.3f} s, ctlab split {t_write:.3f} s"
+        f"{t_tofile_sync:.3f} s, ctlab split {t_write:.3f} s "
+        f"(checksum=False: {t_unchecked:.3f} s)"
     )
     print(
         f"  ratio write/tofile+fsync = {t_write / t_tofile_sync:.2f}  "
-        f"(write/tofile without fsync = {t_write / t_tofile:.2f})"
+        f"(write/tofile without fsync = {t_write / t_tofile:.2f}); checksum=False: "
+        f"{t_unchecked / t_tofile_sync:.2f} / {t_unchecked / t_tofile:.2f}"
     )
 
     def numpy_read() -> None:
@@ -101,15 +108,23 @@ def bench_read_write(work: Path) -> None:
     def ctlab_read() -> None:
         result["data"] = Dataset.from_path(split).data.compute()
 
+    def ctlab_load() -> None:
+        result["loaded"] = ctlab_netcdf.load(split)
+
     t_fromfile = best_of(numpy_read)
     t_read = best_of(ctlab_read)
+    t_load = best_of(ctlab_load)
     assert np.array_equal(result["data"], values)
+    assert np.array_equal(result["loaded"], values)
     print(
-        f"read (warm): fromfile {t_fromfile:.3f} s, ctlab split {t_read:.3f} s "
-        f"({nbytes / t_read / 2**30:.2f} GiB/s)"
+        f"read (warm): fromfile {t_fromfile:.3f} s, ctlab split .data.compute() {t_read:.3f} s "
+        f"({nbytes / t_read / 2**30:.2f} GiB/s), ctlab_netcdf.load {t_load:.3f} s"
     )
-    print(f"  ratio read/fromfile = {t_read / t_fromfile:.2f}")
-    for scheduler in ("synchronous", "processes"):
+    print(
+        f"  ratio read/fromfile = {t_read / t_fromfile:.2f} (.compute()), "
+        f"{t_load / t_fromfile:.2f} (load)"
+    )
+    for scheduler in ("synchronous",):
         with dask.config.set(scheduler=scheduler):
             t_other = best_of(ctlab_read, repeat=1)
         print(f"  ({scheduler} scheduler: {t_other:.3f} s, ratio {t_other / t_fromfile:.2f})")
