@@ -39,7 +39,7 @@ from ctlab_core import Dataset
 
 SHAPE = (1024, 512, 512)
 SLICES_PER_FILE = 128  # 8 blocks of 64 MiB
-REPEAT = 3
+REPEAT = 5
 
 
 def best_of(action: Callable[[], Any], repeat: int = REPEAT) -> float:

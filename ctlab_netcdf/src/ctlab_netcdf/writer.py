@@ -234,7 +234,20 @@ def _write_plain(path: str, values: np.ndarray[Any, Any], extents: list[Extent])
 
 
 def _write_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z: int) -> None:
-    """Create one whole NetCDF file holding ``values`` and its md5_checksum."""
+    """Create one whole NetCDF file holding ``values`` and its md5_checksum, flushed to disk.
+
+    The fsync happens here, in the task, so that flushing one block overlaps
+    the work on others (publication fsyncs again, then finding nothing to do).
+    """
+    _fill_file(path, spec, values, chunk_z)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fill_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z: int) -> None:
     import h5py
 
     placement = spec.create(path, values.shape[0], chunk_z)
