@@ -40,6 +40,7 @@ class Header:
     attributes: Mapping[str, Any]
     variable_attributes: Mapping[str, Any]
     has_md5: bool
+    filtered: bool = False  # compressed (or otherwise filtered) HDF5 storage
 
 
 def file_format(path: Path) -> str | None:
@@ -119,6 +120,7 @@ def _hdf5_header(
                 {k: variable.attrs[k] for k in variable.attrs if not k.startswith(("_", "DIM"))}
             ),
             has_md5=layout.MD5_VARIABLE in handle,
+            filtered=variable.id.get_create_plist().get_nfilters() > 0,
         )
 
 

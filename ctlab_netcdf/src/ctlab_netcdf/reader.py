@@ -251,10 +251,14 @@ def _pair(path: Path, where: str, value: Any) -> tuple[Any, Any]:
 
 
 def _slab_depth(header: Header, itemsize: int) -> int:
-    """Slices per read chunk of a single file: whole HDF5 chunks, about 128 MiB."""
+    """Slices per read chunk of a single file: about 128 MiB, whole chunks when compressed.
+
+    Uncompressed data is read as plain bytes, so any run of slices is cheap;
+    compressed chunks must be decompressed whole, so slabs hold whole chunks.
+    """
     nz, ny, nx = header.shape
     plane_bytes = max(1, ny * nx * itemsize)
-    unit = header.chunk_z or 1
+    unit = (header.chunk_z or 1) if header.filtered else 1
     chunk_bytes = unit * plane_bytes
     units = max(1, SLAB_TARGET_BYTES // chunk_bytes) if chunk_bytes < SLAB_TARGET_BYTES else 1
     return max(1, min(nz, unit * units))
@@ -349,14 +353,6 @@ def _as_datatype(path: Path, datatype: DataType | str) -> DataType:
 # --- checksums -------------------------------------------------------------------------
 
 
-def stored_md5(values: np.ndarray[Any, Any]) -> bytes:
-    """MD5 of ``values``' bytes in little-endian order, as MANGO computes ``md5_checksum``."""
-    import numpy as np
-
-    little = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))
-    return hashlib.md5(little.reshape(-1).view(np.uint8).data, usedforsecurity=False).digest()
-
-
 def _block_checksum(path: str, fmt: str) -> bytes | None:
     import numpy as np
 
@@ -386,9 +382,20 @@ def _check_block(header: Header) -> str:
     expected = _block_checksum(header.path, header.format)
     if expected is None:
         raise CorruptDataError(f"{header.path}: has no {layout.MD5_VARIABLE} to verify")
+    import numpy as np
+
     plane = (header.shape[1], header.shape[2])
-    piece = Piece(header.path, header.format, header.variable, 0, header.shape[0])
-    actual = stored_md5(read_piece(piece, plane, header.stored_dtype))
+    depth = _slab_depth(header, np.dtype(header.stored_dtype).itemsize)
+    digest = hashlib.md5(usedforsecurity=False)
+    for start in range(0, header.shape[0], depth):
+        stop = min(header.shape[0], start + depth)
+        piece = Piece(header.path, header.format, header.variable, start, stop)
+        little = np.ascontiguousarray(
+            read_piece(piece, plane, header.stored_dtype),
+            dtype=np.dtype(header.stored_dtype).newbyteorder("<"),
+        )
+        digest.update(little.reshape(-1).view(np.uint8).data)
+    actual = digest.digest()
     if actual != expected:
         raise CorruptDataError(
             f"{header.path}: md5_checksum mismatch in block {Path(header.path).name}: "
