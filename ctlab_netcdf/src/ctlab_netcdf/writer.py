@@ -2,11 +2,12 @@
 
 Split: the volume is rechunked along z to the block size and every dask task
 writes one whole block file (data, ``md5_checksum``, global attributes), so
-blocks are written in parallel by process workers. Single file: one HDF5 file
-can have one writer only, so slab tasks form a chain (each opens the file,
-writes its slab, closes it); a last task computes the file's ``md5_checksum``
-by reading the data back slab by slab. Everything goes into a temporary
-sibling that is renamed into place when complete.
+blocks are written in parallel by process workers. Single file: it is created
+first; uncompressed slabs are then written as plain bytes at their chunk
+offsets by independent tasks, compressed slabs are compressed by independent
+tasks and stored by a chain (HDF5 allows one writer); a last task computes
+the file's ``md5_checksum`` by reading the data back. Everything goes into a
+temporary sibling that is renamed into place when complete.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -247,17 +249,47 @@ def _write_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z
         os.close(fd)
 
 
+def compressed_chunks(
+    values: np.ndarray[Any, Any], depth: int, level: int
+) -> list[tuple[int, bytes]]:
+    """(first z, zlib stream) of each HDF5 chunk of ``values``, as HDF5's deflate filter stores it.
+
+    zlib releases the GIL, so chunks compress in parallel in threads (h5py
+    would compress under its lock); an edge chunk is zero-padded to full size,
+    as HDF5 stores edge chunks.
+    """
+    result: list[tuple[int, bytes]] = []
+    for start in range(0, values.shape[0], depth):
+        chunk = values[start : start + depth]
+        if chunk.shape[0] < depth:
+            padded = np.zeros((depth, *values.shape[1:]), dtype=values.dtype)
+            padded[: chunk.shape[0]] = chunk
+            chunk = padded
+        result.append((start, zlib.compress(_byte_view(np.ascontiguousarray(chunk)), level)))
+    return result
+
+
+def _write_chunks(path: str, variable: str, chunks: list[tuple[int, bytes]], first: int) -> None:
+    """Store already compressed chunks with one h5py call each (no filter work under the lock)."""
+    import h5py
+
+    with h5py.File(path, "r+") as handle:
+        dataset_id = handle[variable].id
+        for start, data in chunks:
+            dataset_id.write_direct_chunk((first + start, 0, 0), data)
+
+
 def _fill_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z: int) -> None:
     import h5py
 
     placement = spec.create(path, values.shape[0], chunk_z)
+    depth = max(1, min(chunk_z, values.shape[0]))
     if not spec.checksum:
         if placement is not None:
             _write_plain(path, values, placement.extents(0, values.shape[0]))
             return
-        with h5py.File(path, "r+") as handle:
-            if values.size:
-                handle[spec.variable].write_direct(values)
+        chunks = compressed_chunks(values, depth, spec.compression_level)
+        _write_chunks(path, spec.variable, chunks, 0)
         return
     thread, digest = _md5_in_background(values)
     try:
@@ -266,10 +298,10 @@ def _fill_file(path: str, spec: FileSpec, values: np.ndarray[Any, Any], chunk_z:
             thread.join()
             _write_plain(path, _digest_array(digest[0]), [(placement.md5_offset, 0, 16)])
             return
+        chunks = compressed_chunks(values, depth, spec.compression_level)
+        _write_chunks(path, spec.variable, chunks, 0)
+        thread.join()
         with h5py.File(path, "r+") as handle:
-            if values.size:
-                handle[spec.variable].write_direct(values)
-            thread.join()
             _write_md5(handle, digest[0])
     finally:
         thread.join()
@@ -390,20 +422,19 @@ def _finish_plain(_written: object, path: str, placement: Placement, nz: int) ->
         os.close(fd)
 
 
+def _compress_slab(
+    block: np.ndarray[Any, Any], dtype: str, depth: int, level: int
+) -> list[tuple[int, bytes]]:
+    """A slab's compressed chunks: runs in parallel, ahead of the single writer."""
+    return compressed_chunks(_stored_values(block, dtype), depth, level)
+
+
 def _write_slab(
-    _previous: object, block: np.ndarray[Any, Any], path: str, variable: str, start: int, dtype: str
+    _previous: object, chunks: list[tuple[int, bytes]], path: str, variable: str, start: int
 ) -> int:
-    import h5py
-
-    values = _stored_values(block, dtype)
-    with h5py.File(path, "r+") as handle:
-        if values.size:
-            handle[variable].write_direct(values, dest_sel=_z_slice(start, values.shape[0]))
-    return start + int(values.shape[0])
-
-
-def _z_slice(start: int, count: int) -> Any:
-    return np.s_[start : start + count]
+    """One link of the writer chain: store a slab's compressed chunks."""
+    _write_chunks(path, variable, chunks, start)
+    return start
 
 
 def _finish_single(_previous: object, path: str, variable: str, depth: int, checksum: bool) -> None:
@@ -433,7 +464,7 @@ def _write_single(
     overwrite: bool,
     compute: bool,
 ) -> Delayed | None:
-    """Plain files: slab tasks write bytes in parallel; compressed: a chain of h5py writes."""
+    """Plain: slab tasks write bytes in parallel; compressed: parallel zlib, chained stores."""
     import dask.array as da
     from dask.delayed import delayed
 
@@ -453,8 +484,11 @@ def _write_single(
         else:
             step: object = None
             for index, block in enumerate(slabs.to_delayed().ravel()):
+                chunks = delayed(_compress_slab, pure=False)(
+                    block, spec.stored_dtype, depth, spec.compression_level
+                )
                 step = delayed(_write_slab, pure=False)(
-                    step, block, str(tmp), spec.variable, index * depth, spec.stored_dtype
+                    step, chunks, str(tmp), spec.variable, index * depth
                 )
             done = delayed(_finish_single, pure=False)(
                 step, str(tmp), spec.variable, depth, spec.checksum
