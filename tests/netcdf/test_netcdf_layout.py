@@ -156,10 +156,10 @@ def test_attribute_values_keep_netcdf_types() -> None:
     pair = layout.attribute_value(np.array([0.0, 1.0], dtype=np.float32))
     assert pair == (0.0, 1.0) and pair[0].dtype == np.float32
     assert layout.attribute_value(np.bytes_(b"mm")) == "mm"
-    assert layout.netcdf_value(7, "n").dtype == np.int32
-    assert layout.netcdf_value(2**40, "n").dtype == np.int64
-    assert layout.netcdf_value([1.0, 2], "n").dtype == np.float64
-    assert layout.netcdf_value({"a": [1]}, "n") == '{"a": [1]}'
-    assert layout.netcdf_value(None, "n") is None
+    assert layout.netcdf_value(7).dtype == np.int32
+    assert layout.netcdf_value(2**40).dtype == np.int64
+    assert layout.netcdf_value([1.0, 2]).dtype == np.float64
+    assert layout.netcdf_value({"a": [1]}) == '{"a": [1]}'
+    assert layout.netcdf_value(None) is None
     assert layout.compact_floats([0.5, 0.25]).dtype == np.float32
     assert layout.compact_floats([0.1]).dtype == np.float64

@@ -38,8 +38,6 @@ class Header:
     shape: tuple[int, int, int]
     chunk_z: int | None  # HDF5 chunk depth along z; None when contiguous
     attributes: Mapping[str, Any]
-    variable_attributes: Mapping[str, Any]
-    has_md5: bool
     filtered: bool = False  # compressed (or otherwise filtered) HDF5 storage
 
 
@@ -116,10 +114,6 @@ def _hdf5_header(
             shape=_shape3(variable.shape),
             chunk_z=None if chunks is None else int(chunks[0]),
             attributes=_normalise(attributes),
-            variable_attributes=_normalise(
-                {k: variable.attrs[k] for k in variable.attrs if not k.startswith(("_", "DIM"))}
-            ),
-            has_md5=layout.MD5_VARIABLE in handle,
             filtered=variable.id.get_create_plist().get_nfilters() > 0,
         )
 
@@ -141,8 +135,6 @@ def _classic_header(path: Path, datatype: DataType | None, only: tuple[str, ...]
             attributes=_normalise(
                 {k: handle.getncattr(k) for k in handle.ncattrs() if only is None or k in only}
             ),
-            variable_attributes=_normalise({k: variable.getncattr(k) for k in variable.ncattrs()}),
-            has_md5=layout.MD5_VARIABLE in handle.variables,
         )
 
 

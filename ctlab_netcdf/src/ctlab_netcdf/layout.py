@@ -29,17 +29,24 @@ __all__ = [
     "BLOCKING_ATTRIBUTES",
     "DEFAULT_ELEMENTS_PER_FILE",
     "FIELD_ATTRIBUTES",
+    "FIELD_DEFAULTS",
     "FLOAT16_MARK",
     "MD5_DIMENSION",
     "MD5_VARIABLE",
     "ROUNDING_DIVISORS",
     "ROUNDING_TOLERANCE",
+    "attribute_value",
     "block_name",
     "block_ranges",
     "blocking_attributes",
+    "compact_floats",
+    "dataset_fields",
     "dimension_names",
+    "field_attributes",
     "history_attributes",
     "history_from_attributes",
+    "netcdf_value",
+    "ordered_global_attributes",
     "parse_block_index",
     "slices_per_file",
     "storage_dtype",
@@ -231,7 +238,7 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def netcdf_value(value: Any, name: str) -> Any:
+def netcdf_value(value: Any) -> Any:
     """``value`` as something h5py writes as the NetCDF type MANGO uses.
 
     str -> fixed-length bytes (NC_CHAR); numpy values keep their dtype; Python

@@ -600,7 +600,7 @@ def write_dataset(
         name: stored
         for name, value in dataset.attributes.items()
         if name not in layout.BLOCKING_ATTRIBUTES
-        and (stored := layout.netcdf_value(value, name)) is not None
+        and (stored := layout.netcdf_value(value)) is not None
     }
     placeholder = layout.blocking_attributes(shape, (0, shape[0]), 1)
 
