@@ -70,6 +70,7 @@ def assert_same_dataset(read: Dataset, written: Dataset) -> None:
     level=st.sampled_from([0, 2]),
     origin=st.tuples(st.integers(-5, 5), st.integers(-5, 5), st.integers(-5, 5)),
     offset=st.tuples(finite, finite, finite),
+    coord=st.sampled_from(["", "rotate 90 0 0", "a\nb"]),
     seed=st.integers(0, 2**16),
 )
 def test_round_trip(
@@ -82,6 +83,7 @@ def test_round_trip(
     level: int,
     origin: tuple[int, int, int],
     offset: tuple[float, float, float],
+    coord: str,
     seed: int,
 ) -> None:
     values = sample_values(datatype, shape, seed)
@@ -95,7 +97,7 @@ def test_round_trip(
         coordinate_origin_xyz=origin,
         offset_to_coordinate_origin_xyz=offset,
         intensity_f2i_offset_scale=(0.5, 2.0),
-        coord_transform="\n",
+        coord_transform=coord,
         attributes={
             "data_description": "made by a test",
             "counter": np.int32(seed),
@@ -160,6 +162,9 @@ def _check_file_with_netcdf4(path: Path, ds: Dataset, z_range: tuple[int, int], 
         assert handle.getncattr("voxel_size_xyz").tolist() == list(ds.voxel_size_xyz)
         assert handle.getncattr("voxel_unit") == "mm"
         assert handle.getncattr("data_description") == "volume"
+        assert handle.getncattr("coord_transform") == "\n"  # MANGO's default, as MANGO writes it
+        assert handle.getncattr("intensity_f2i_offset_scale").tolist() == [0.0, 1.0]
+        assert handle.getncattr("coordinate_origin_xyz").tolist() == [0, 0, 0]
         md5 = handle.variables["md5_checksum"][:].data.astype(np.int8).view(np.uint8).tobytes()
         little = np.ascontiguousarray(values, dtype="<u2")
         assert md5 == hashlib.md5(little.tobytes()).digest()

@@ -88,7 +88,7 @@ _BLOCK_RE = re.compile(r"^block(\d{8})\.nc$")
 
 # MANGO's defaults for fields a dataset does not carry (as MANGO writes them).
 FIELD_DEFAULTS: dict[str, Any] = {
-    "coord_transform": "\n",
+    "coord_transform": "",
     "intensity_f2i_offset_scale": (0.0, 1.0),
     "offset_to_coordinate_origin_xyz": (0.0, 0.0, 0.0),
     "coordinate_origin_xyz": (0, 0, 0),
@@ -319,7 +319,7 @@ def dataset_fields(attributes: Mapping[str, Any], *, parse_history: bool = True)
     if "voxel_unit" in attributes:
         kwargs["voxel_unit"] = str(attributes["voxel_unit"])
     if "coord_transform" in attributes:
-        kwargs["coord_transform"] = str(attributes["coord_transform"])
+        kwargs["coord_transform"] = coord_transform_from_netcdf(str(attributes["coord_transform"]))
     for name in ("intensity_f2i_offset_scale", "offset_to_coordinate_origin_xyz"):
         if name in attributes:
             kwargs[name] = tuple(float(v) for v in _sequence(attributes[name]))
@@ -339,6 +339,20 @@ def dataset_fields(attributes: Mapping[str, Any], *, parse_history: bool = True)
         and not name.startswith("_")
     )
     return kwargs
+
+
+def coord_transform_from_netcdf(text: str) -> str:
+    """MANGO's NetCDF ``coord_transform`` ends in a newline that its Zarr attribute lacks.
+
+    MANGO wrote ``"\n"`` into ``tomoLoRes_SS.nc`` and ``""`` into the Zarr it
+    made from it: the dataset holds the Zarr form, so both formats agree.
+    """
+    return text.removesuffix("\n")
+
+
+def coord_transform_to_netcdf(text: str) -> str:
+    """The NetCDF form of ``coord_transform``: the text with MANGO's final newline."""
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _sequence(value: Any) -> tuple[Any, ...]:
@@ -365,7 +379,7 @@ def field_attributes(
     return {
         "voxel_size_xyz": compact_floats(voxel_size_xyz),
         "voxel_unit": voxel_unit,
-        "coord_transform": pick(coord_transform, "coord_transform"),
+        "coord_transform": coord_transform_to_netcdf(pick(coord_transform, "coord_transform")),
         "intensity_f2i_offset_scale": compact_floats(
             pick(intensity_f2i_offset_scale, "intensity_f2i_offset_scale")
         ),
