@@ -7,7 +7,6 @@ opens its file, reads its whole z range with one HDF5 call, and closes it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +25,17 @@ if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
 
-__all__ = ["SLAB_TARGET_BYTES", "load", "open_dataset", "read_headers", "verify"]
+__all__ = [
+    "SLAB_TARGET_BYTES",
+    "Piece",
+    "as_true_dtype",
+    "block_files",
+    "load",
+    "open_dataset",
+    "read_headers",
+    "read_piece",
+    "slab_depth",
+]
 
 _BLOCK_ATTRIBUTES = ("zdim_range", "zdim_total", "number_of_files")
 """The attributes read from every block after the first (the first is read whole)."""
@@ -250,7 +259,7 @@ def _pair(path: Path, where: str, value: Any) -> tuple[Any, Any]:
     return (value[0], value[1])
 
 
-def _slab_depth(header: Header, itemsize: int) -> int:
+def slab_depth(header: Header, itemsize: int) -> int:
     """Slices per read chunk of a single file: about 128 MiB, whole chunks when compressed.
 
     Uncompressed data is read as plain bytes, so any run of slices is cheap;
@@ -268,7 +277,7 @@ def _pieces(headers: Sequence[Header], itemsize: int) -> list[Piece]:
     if len(headers) > 1:
         return [Piece(h.path, h.format, h.variable, 0, h.shape[0]) for h in headers]
     header = headers[0]
-    depth = _slab_depth(header, itemsize)
+    depth = slab_depth(header, itemsize)
     nz = header.shape[0]
     return [
         Piece(header.path, header.format, header.variable, start, min(start + depth, nz))
@@ -312,6 +321,8 @@ def open_dataset(
     headers = read_headers(path, chosen)
     resolved, true_dtype = _checked(path, headers, chosen)
     if verify_checksums:
+        from ctlab_netcdf.checksums import verify
+
         verify(path, headers=headers)
     try:
         fields = layout.dataset_fields(headers[0].attributes, parse_history=parse_history)
@@ -348,75 +359,6 @@ def _as_datatype(path: Path, datatype: DataType | str) -> DataType:
         from ctlab_core.errors import InvalidOptionError
 
         raise InvalidOptionError(f"{path}: {error}") from error
-
-
-# --- checksums -------------------------------------------------------------------------
-
-
-def _block_checksum(path: str, fmt: str) -> bytes | None:
-    import numpy as np
-
-    try:
-        if fmt == "hdf5":
-            import h5py
-
-            with h5py.File(path, "r") as handle:
-                if layout.MD5_VARIABLE not in handle:
-                    return None
-                raw = np.asarray(handle[layout.MD5_VARIABLE][()])
-        else:
-            import netCDF4
-
-            with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
-                if layout.MD5_VARIABLE not in handle.variables:
-                    return None
-                variable = handle.variables[layout.MD5_VARIABLE]
-                variable.set_auto_maskandscale(False)
-                raw = np.asarray(variable[:])
-    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
-        raise CorruptDataError(f"{path}: cannot read {layout.MD5_VARIABLE}: {error}") from error
-    return raw.astype(np.int8).view(np.uint8).tobytes()
-
-
-def _check_block(header: Header) -> str:
-    expected = _block_checksum(header.path, header.format)
-    if expected is None:
-        raise CorruptDataError(f"{header.path}: has no {layout.MD5_VARIABLE} to verify")
-    import numpy as np
-
-    plane = (header.shape[1], header.shape[2])
-    depth = _slab_depth(header, np.dtype(header.stored_dtype).itemsize)
-    digest = hashlib.md5(usedforsecurity=False)
-    for start in range(0, header.shape[0], depth):
-        stop = min(header.shape[0], start + depth)
-        piece = Piece(header.path, header.format, header.variable, start, stop)
-        little = np.ascontiguousarray(
-            read_piece(piece, plane, header.stored_dtype),
-            dtype=np.dtype(header.stored_dtype).newbyteorder("<"),
-        )
-        digest.update(little.reshape(-1).view(np.uint8).data)
-    actual = digest.digest()
-    if actual != expected:
-        raise CorruptDataError(
-            f"{header.path}: md5_checksum mismatch in block {Path(header.path).name}: "
-            f"stored {expected.hex()}, data gives {actual.hex()}"
-        )
-    return header.path
-
-
-def verify(path: str | Path, *, headers: Sequence[Header] | None = None) -> None:
-    """Check every block's ``md5_checksum`` against its data; CorruptDataError naming the block.
-
-    The blocks are checked as dask tasks on the current scheduler (a
-    distributed client included), each reading one whole block.
-    """
-    from dask.base import compute
-    from dask.delayed import delayed
-
-    source = Path(path)
-    found = list(headers) if headers is not None else read_headers(source)
-    checks = [delayed(_check_block, pure=False)(header) for header in found]
-    compute(*checks)
 
 
 def load(
