@@ -1,0 +1,198 @@
+"""Benchmark of the netcdf codec against numpy on the same bytes (issue 3, Performance).
+
+Run: ``.venv/bin/python bench/netcdf_bench.py [--dir DIR]``. Prints each
+measurement and its ratio to the physical limit measured in the same run:
+
+1. reading a split NetCDF (1024 x 512 x 512 uint16, no compression) fully
+   into memory vs ``numpy.fromfile`` of a raw file holding the same bytes;
+2. writing that split NetCDF vs ``ndarray.tofile`` (+ fsync, since ctlab's
+   publication fsyncs the files; the ratio without the fsync is printed too);
+3. opening a 1000-block split dataset;
+4. peak RSS of a subprocess writing a 2 GiB single-file NetCDF from a lazily
+   generated dask array.
+
+The page cache cannot be dropped here: every read is *warm* (the file was
+just written, and each timing is the best of a few repetitions after one
+untimed pass), for numpy and ctlab alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+
+import ctlab_netcdf
+from ctlab_core import Dataset
+
+SHAPE = (1024, 512, 512)
+SLICES_PER_FILE = 128  # 8 blocks of 64 MiB
+REPEAT = 5
+
+
+def best_of(action: Callable[[], Any], repeat: int = REPEAT) -> float:
+    """The fastest of ``repeat`` timed runs (after one untimed warm-up run)."""
+    action()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def bench_read_write(work: Path) -> None:
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 65535, size=SHAPE, dtype=np.uint16, endpoint=True)
+    raw = work / "volume.raw"
+    split = work / "tomo_bench_nc"
+    nbytes = values.nbytes
+
+    def numpy_write() -> None:
+        values.tofile(raw)
+
+    def numpy_write_fsync() -> None:
+        values.tofile(raw)
+        fsync_file(raw)
+
+    # built once, outside the timing: da.from_array copies the numpy array
+    data = da.from_array(values, chunks=(SLICES_PER_FILE, *SHAPE[1:]))
+    ds = Dataset(data, voxel_size=(1.0, 1.0, 1.0), datatype="tomo")
+
+    def ctlab_write() -> None:
+        ds.to_path(split, slices_per_file=SLICES_PER_FILE, overwrite=True)
+
+    def ctlab_write_unchecked() -> None:
+        ds.to_path(split, slices_per_file=SLICES_PER_FILE, overwrite=True, checksum=False)
+
+    t_tofile = best_of(numpy_write)
+    t_tofile_sync = best_of(numpy_write_fsync)
+    t_unchecked = best_of(ctlab_write_unchecked)
+    t_write = best_of(ctlab_write)
+    print(
+        f"write {nbytes / 2**20:.0f} MiB: tofile {t_tofile:.3f} s, tofile+fsync "
+        f"{t_tofile_sync:.3f} s, ctlab split {t_write:.3f} s "
+        f"(checksum=False: {t_unchecked:.3f} s)"
+    )
+    print(
+        f"  ratio write/tofile+fsync = {t_write / t_tofile_sync:.2f}  "
+        f"(write/tofile without fsync = {t_write / t_tofile:.2f}); checksum=False: "
+        f"{t_unchecked / t_tofile_sync:.2f} / {t_unchecked / t_tofile:.2f}"
+    )
+
+    def numpy_read() -> None:
+        np.fromfile(raw, dtype=np.uint16).reshape(SHAPE)
+
+    result: dict[str, np.ndarray[Any, Any]] = {}
+
+    def ctlab_read() -> None:
+        result["data"] = Dataset.from_path(split).data.compute()
+
+    def ctlab_load() -> None:
+        result["loaded"] = ctlab_netcdf.load(split)
+
+    t_fromfile = best_of(numpy_read)
+    t_read = best_of(ctlab_read)
+    t_load = best_of(ctlab_load)
+    assert np.array_equal(result["data"], values)
+    assert np.array_equal(result["loaded"], values)
+    print(
+        f"read (warm): fromfile {t_fromfile:.3f} s, ctlab split .data.compute() {t_read:.3f} s "
+        f"({nbytes / t_read / 2**30:.2f} GiB/s), ctlab_netcdf.load {t_load:.3f} s"
+    )
+    print(
+        f"  ratio read/fromfile = {t_read / t_fromfile:.2f} (.compute()), "
+        f"{t_load / t_fromfile:.2f} (load)"
+    )
+    for scheduler in ("synchronous",):
+        with dask.config.set(scheduler=scheduler):
+            t_other = best_of(ctlab_read, repeat=1)
+        print(f"  ({scheduler} scheduler: {t_other:.3f} s, ratio {t_other / t_fromfile:.2f})")
+
+
+def bench_open(work: Path) -> None:
+    target = work / "tomo_many_nc"
+    data = da.zeros((1000, 8, 8), dtype=np.uint16, chunks=(100, 8, 8))
+    start = time.perf_counter()
+    Dataset(data, voxel_size=(1.0, 1.0, 1.0), datatype="tomo").to_path(target, slices_per_file=1)
+    made = time.perf_counter() - start
+    opened: dict[str, Dataset] = {}
+
+    def open_it() -> None:
+        opened["ds"] = Dataset.from_path(target)
+
+    t_open = best_of(open_it)
+    assert opened["ds"].data.numblocks[0] == 1000
+    print(
+        f"open 1000-block split dataset: {t_open:.3f} s (limit 1 s; writing it took {made:.1f} s)"
+    )
+
+
+CHILD = """
+import sys, time
+import dask.array as da, numpy as np
+from ctlab_core import Dataset
+
+def make(block_info=None):
+    (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
+    rng = np.random.default_rng(z0)
+    return rng.integers(0, 65535, size=(z1 - z0, y1 - y0, x1 - x0), dtype=np.uint16)
+
+shape = (1024, 1024, 1024)
+data = da.map_blocks(make, chunks=((32,) * 32, (1024,), (1024,)), dtype=np.uint16)
+start = time.perf_counter()
+Dataset(data, voxel_size=(1, 1, 1), datatype="tomo").to_path(sys.argv[1])
+print(f"{time.perf_counter() - start:.2f}")
+"""
+
+
+def bench_peak_rss(work: Path) -> None:
+    target = work / "tomo_big.nc"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(target)], check=True, capture_output=True, text=True
+    )
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    size = target.stat().st_size
+    print(
+        f"single file {size / 2**30:.2f} GiB written in {done.stdout.strip()} s from a lazily "
+        f"generated array: peak RSS of the writer {peak_kib / 1024:.0f} MiB (limit 600 MiB; "
+        f"earlier children peaked at {before / 1024:.0f} MiB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", type=Path, default=None, help="work directory (default: tmp)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="ctlab-netcdf-bench-", dir=args.dir))
+    try:
+        bench_peak_rss(work)
+        bench_read_write(work)
+        bench_open(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Reading one NetCDF file's header (NetCDF-4 through h5py, NetCDF-3 through netCDF4).
+
+A header is everything but the voxels: the data variable's name, stored dtype,
+shape and HDF5 chunking, the normalised global attributes, and whether the
+file carries an ``md5_checksum``. Opening a dataset reads one header per file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from ctlab_core.datatype import DataType
+from ctlab_core.errors import CorruptDataError
+
+from ctlab_netcdf import layout
+
+__all__ = ["NETCDF3_LOCK", "Header", "file_format", "read_header"]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_NETCDF3_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
+
+NETCDF3_LOCK = threading.Lock()
+"""netCDF4-python is not thread-safe: every call into it in this process holds this lock."""
+
+
+@attrs.frozen
+class Header:
+    """What one NetCDF file says about its data variable and itself."""
+
+    path: str
+    format: str  # "hdf5" (NetCDF-4) or "classic" (NetCDF-3)
+    variable: str
+    stored_dtype: str  # numpy dtype string, native byte order
+    shape: tuple[int, int, int]
+    chunk_z: int | None  # HDF5 chunk depth along z; None when contiguous
+    attributes: Mapping[str, Any]
+    filtered: bool = False  # compressed (or otherwise filtered) HDF5 storage
+
+
+def file_format(path: Path) -> str | None:
+    """``"hdf5"``, ``"classic"`` or None from the file's first bytes; never raises."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return None
+    if head.startswith(_HDF5_SIGNATURE):
+        return "hdf5"
+    if head.startswith(_NETCDF3_SIGNATURES):
+        return "classic"
+    return None
+
+
+def read_header(
+    path: Path,
+    datatype: DataType | None = None,
+    *,
+    variable: str | None = None,
+    only: tuple[str, ...] | None = None,
+) -> Header:
+    """The header of ``path``; CorruptDataError naming it when it is not readable NetCDF.
+
+    ``variable`` names the data variable when it is known (found faster);
+    ``only`` restricts the global attributes read to these names (the blocks
+    after the first of a split dataset need only their blocking attributes).
+    """
+    kind = file_format(path)
+    if kind is None:
+        if not path.is_file():
+            raise CorruptDataError(f"{path}: no such NetCDF file")
+        raise CorruptDataError(f"{path}: not a NetCDF file (no HDF5 or NetCDF-3 signature)")
+    try:
+        if kind == "hdf5":
+            return _hdf5_header(path, datatype, variable, only)
+        return _classic_header(path, datatype, only)
+    except CorruptDataError:
+        raise
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise CorruptDataError(f"{path}: unreadable NetCDF file: {error}") from error
+
+
+def _hdf5_header(
+    path: Path, datatype: DataType | None, known: str | None, only: tuple[str, ...] | None
+) -> Header:
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        found = handle.get(known) if known is not None else None
+        if isinstance(found, h5py.Dataset) and found.ndim == 3:
+            name, variable = str(known), found
+        else:
+            candidates: dict[str, Any] = {}
+            for key, item in handle.items():
+                if not isinstance(item, h5py.Dataset) or item.ndim != 3:
+                    continue
+                if _attribute_text(item.attrs.get("CLASS")) == "DIMENSION_SCALE":
+                    continue
+                candidates[key] = item
+            name = _choose_variable(path, list(candidates), datatype)
+            variable = candidates[name]
+        chunks = variable.chunks
+        attributes: Mapping[str, Any] = handle.attrs
+        if only is not None:
+            attributes = {key: handle.attrs[key] for key in only if key in handle.attrs}
+        return Header(
+            path=str(path),
+            format="hdf5",
+            variable=name,
+            stored_dtype=variable.dtype.newbyteorder("=").str,
+            shape=_shape3(variable.shape),
+            chunk_z=None if chunks is None else int(chunks[0]),
+            attributes=_normalise(attributes),
+            filtered=variable.id.get_create_plist().get_nfilters() > 0,
+        )
+
+
+def _classic_header(path: Path, datatype: DataType | None, only: tuple[str, ...] | None) -> Header:
+    import netCDF4
+
+    with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
+        candidates = [n for n, v in handle.variables.items() if len(v.dimensions) == 3]
+        name = _choose_variable(path, candidates, datatype)
+        variable = handle.variables[name]
+        return Header(
+            path=str(path),
+            format="classic",
+            variable=name,
+            stored_dtype=variable.dtype.newbyteorder("=").str,
+            shape=_shape3(variable.shape),
+            chunk_z=None,
+            attributes=_normalise(
+                {k: handle.getncattr(k) for k in handle.ncattrs() if only is None or k in only}
+            ),
+        )
+
+
+def _choose_variable(path: Path, names: list[str], datatype: DataType | None) -> str:
+    if datatype is not None and datatype.basename in names:
+        return datatype.basename
+    mango = [n for n in names if n in {d.basename for d in DataType}]
+    if len(mango) == 1:
+        return mango[0]
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise CorruptDataError(f"{path}: holds no 3-D data variable")
+    raise CorruptDataError(
+        f"{path}: holds several 3-D variables ({', '.join(sorted(names))}); "
+        "pass datatype=... to choose one"
+    )
+
+
+def _shape3(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    nz, ny, nx = (int(n) for n in shape)
+    return (nz, ny, nx)
+
+
+def _attribute_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    normal = layout.attribute_value(value)
+    return normal if isinstance(normal, str) else None
+
+
+def _normalise(raw: Mapping[str, Any]) -> dict[str, Any]:
+    import h5py
+
+    result: dict[str, Any] = {}
+    for name, value in raw.items():
+        if isinstance(value, h5py.Empty):
+            result[name] = ""
+        else:
+            result[name] = layout.attribute_value(value)
+    return result
