@@ -17,14 +17,14 @@ from .helpers import HIRES, hires_values, same_bits
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]  # LocalCluster is unannotated
+    cluster = LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
-    connected = Client(cluster)  # type: ignore[no-untyped-call]  # Client is unannotated
+    connected = Client(cluster)
     try:
         yield connected
     finally:
-        connected.close()  # type: ignore[no-untyped-call]  # Client.close is unannotated
+        connected.close()
         cluster.close()
 
 
@@ -50,7 +50,7 @@ def test_delayed_write_runs_on_the_cluster(client: Client, tmp_path: Path) -> No
     dataset = Dataset(values, voxel_size=(1.0, 2.0, 3.0), datatype="float64")
     pending = dataset.to_path(tmp_path / "float64_nc", slices_per_file=7, compute=False)
     assert pending is not None
-    client.compute(pending).result()  # type: ignore[no-untyped-call]  # Client.compute is unannotated
+    client.compute(pending).result()
     read = Dataset.from_path(tmp_path / "float64_nc", verify=True)
     assert same_bits(read.data.compute(), values)
     assert read.voxel_size == (1.0, 2.0, 3.0)

@@ -80,6 +80,30 @@ class NetCDFCodec:
             compute=compute,
         )
 
+    def verify(self, path: Path) -> None:
+        """Check every block's md5_checksum; raises CorruptDataError naming the block."""
+        from ctlab_netcdf.checksums import verify
+
+        verify(Path(path))
+
+    def describe(self, path: Path) -> dict[str, str]:
+        """Facts for ``ctlab info``: file kind, blocks, storage."""
+        import numpy as np
+
+        from ctlab_netcdf.reader import read_headers
+
+        headers = read_headers(Path(path))
+        first = headers[0]
+        kind = {"hdf5": "NetCDF-4", "classic": "NetCDF-3 classic"}.get(first.format, first.format)
+        stored = np.dtype(first.stored_dtype).name
+        depths = sorted({h.shape[0] for h in headers}, reverse=True)
+        chunk = "contiguous" if first.chunk_z is None else f"HDF5 chunks of {first.chunk_z} slices"
+        return {
+            "netcdf": f"{kind}, variable {first.variable!r} stored as {stored}",
+            "blocks": f"{len(headers)} file(s) of {', '.join(map(str, depths))} slices",
+            "storage": f"{chunk}, {'compressed' if first.filtered else 'uncompressed'}",
+        }
+
 
 def _reject(options: dict[str, Any], path: Path, action: str) -> None:
     if options:

@@ -1,0 +1,98 @@
+"""The command line on the real MANGO fixtures and on NetCDF and Zarr outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ctlab_core import Dataset
+
+from .test_cli import ctlab
+
+
+def test_info_json_of_each_fixture(fixtures: Path) -> None:
+    for name, fmt in [
+        ("tomoLoRes_SS.nc", "netcdf"),
+        ("tomoHiRes_SS_nc", "netcdf"),
+        ("tomoLoRes_SS_AM.zarr", "zarr"),
+        ("generic.ome.zarr", "zarr"),
+    ]:
+        info = json.loads(ctlab("info", str(fixtures / name), "--json").stdout)
+        assert info["format"] == fmt, name
+        assert info["dtype"] == "uint16", name
+        assert info["dimension_names"] == ["z", "y", "x"], name
+    lo = json.loads(ctlab("info", str(fixtures / "tomoLoRes_SS.nc"), "--json").stdout)
+    assert lo["shape"] == [10, 20, 30]
+    assert lo["datatype"] == "tomo"
+    assert lo["voxel_unit"] == "mm"
+    assert lo["dataset_id"] == "20250314_012913_tomoLoRes_SS"
+    assert list(lo["history"]) == ["20240108_085320_tomo_RMG", "20250314_012913_tomoLoRes_SS"]
+    generic = json.loads(ctlab("info", str(fixtures / "generic.ome.zarr"), "--json").stdout)
+    assert generic["datatype"] is None
+
+
+def test_history_tree_of_the_netcdf_fixture(fixtures: Path) -> None:
+    tree = ctlab("history", str(fixtures / "tomoLoRes_SS.nc")).stdout.splitlines()
+    assert tree[0] == "20240108_085320_tomo_RMG"
+    assert "20250314_012913_tomoLoRes_SS" in tree
+    assert "        Subset/" in tree
+    assert "            size_z: 10" in tree
+
+
+def test_verify_names_a_corrupted_block(fixtures: Path, tmp_path: Path) -> None:
+    split = tmp_path / "tomoHiRes_SS_nc"
+    shutil.copytree(fixtures / "tomoHiRes_SS_nc", split)
+    assert ctlab("verify", str(split)).returncode == 0
+    ds = Dataset.from_path(split)
+    # rewrite one value of block 2 through HDF5, leaving its md5_checksum as it was
+    import h5py
+
+    with h5py.File(split / "block00000002.nc", "r+") as f:
+        f["tomo"][0, 0, 0] = 7
+    bad = ctlab("verify", str(split), check=False)
+    assert bad.returncode == 1
+    assert "block00000002.nc" in bad.stderr
+    assert ds.shape == (100, 200, 300)
+
+
+def test_convert_netcdf_to_zarr_pyramid_on_distributed_workers(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    dst = tmp_path / "tomoHiRes.ome.zarr"
+    ctlab(
+        "convert", str(fixtures / "tomoHiRes_SS_nc"), str(dst),
+        "--levels", "2", "--scheduler", "distributed", "--workers", "2",
+    )  # fmt: skip
+    back = Dataset.from_path(dst)
+    np.testing.assert_array_equal(
+        back.data.compute(), Dataset.from_path(fixtures / "tomoHiRes.zarr").data.compute()
+    )
+    info = json.loads(ctlab("info", str(dst), "--json").stdout)
+    assert info["format"] == "zarr"
+    assert len(back.history) == 3 and back.dataset_id == list(back.history)[-1]
+
+
+def test_convert_zarr_to_split_netcdf_with_options(fixtures: Path, tmp_path: Path) -> None:
+    dst = tmp_path / "tomo_out_nc"
+    ctlab(
+        "convert", str(fixtures / "tomoLoRes_SS_AM.zarr"), str(dst),
+        "--slices-per-file", "4", "--compression-level", "0", "--quiet",
+    )  # fmt: skip
+    assert sorted(p.name for p in dst.iterdir()) == [
+        "block00000000.nc", "block00000001.nc", "block00000002.nc",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(
+        Dataset.from_path(dst).data.compute(), np.arange(6000).reshape(10, 20, 30)
+    )
+    assert ctlab("verify", str(dst)).returncode == 0
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    out = ctlab("demo", str(tmp_path / "demo"), "--size", "64").stdout
+    assert "OK " in out and "tomo_phantom_nc" in out and "tomo_phantom.ome.zarr" in out
+    nc = Dataset.from_path(tmp_path / "demo" / "tomo_phantom_nc")
+    zarr = Dataset.from_path(tmp_path / "demo" / "tomo_phantom.ome.zarr")
+    np.testing.assert_array_equal(nc.data.compute(), zarr.data.compute())

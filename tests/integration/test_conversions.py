@@ -1,0 +1,71 @@
+"""Conversions between the formats, checked against what MANGO itself wrote."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from ctlab_core.metadata import metadata_to_json
+
+from ctlab_core import Dataset, DataType, History, VoxelUnit
+
+VOXEL = 0.03374303877353668
+
+
+def _mango_history(store: Path) -> History:
+    attrs = json.loads((store / "zarr.json").read_text())["attributes"]["mango"]
+    return History.from_json(attrs["history"])
+
+
+def test_netcdf_to_ome_zarr_gives_the_history_mango_wrote(fixtures: Path, tmp_path: Path) -> None:
+    source = Dataset.from_path(fixtures / "tomoLoRes_SS.nc")
+    out = tmp_path / "tomoLoRes_SS.ome.zarr"
+    source.to_path(out)
+    ours = _mango_history(out)
+    mango = _mango_history(fixtures / "tomoLoRes_SS_AM.zarr")
+    shared = [key for key in mango if key in ours]
+    assert shared == ["20240108_085320_tomo_RMG", "20250314_012913_tomoLoRes_SS"]
+    for key in shared:
+        assert ours[key] == mango[key], key
+    back = Dataset.from_path(out)
+    np.testing.assert_array_equal(back.data.compute(), np.arange(6000).reshape(10, 20, 30))
+    assert back.datatype is DataType.TOMO and back.voxel_unit is VoxelUnit.MM
+    assert back.voxel_size == (np.float32(VOXEL).item(),) * 3
+    assert back.dataset_id == source.dataset_id == "20250314_012913_tomoLoRes_SS"
+
+
+def test_split_netcdf_and_zarr_fixtures_hold_the_same_volume(fixtures: Path) -> None:
+    split = Dataset.from_path(fixtures / "tomoHiRes_SS_nc")
+    zarr = Dataset.from_path(fixtures / "tomoHiRes.zarr")
+    np.testing.assert_array_equal(split.data.compute(), zarr.data.compute())
+    assert split.shape == zarr.shape == (100, 200, 300)
+    assert split.datatype is zarr.datatype is DataType.TOMO
+
+
+def test_every_format_round_trips_through_every_other(fixtures: Path, tmp_path: Path) -> None:
+    original = Dataset.from_path(fixtures / "tomoLoRes_SS.nc")
+    expected = metadata_to_json(original)
+    current = original
+    for name in ("a.zarr", "b_nc", "c.raw", "d.ome.zarr", "e.nc"):
+        current.to_path(tmp_path / name)
+        current = Dataset.from_path(tmp_path / name)
+        np.testing.assert_array_equal(current.data.compute(), original.data.compute())
+        got = metadata_to_json(current)
+        for field in ("shape", "dtype", "datatype", "voxel_size", "voxel_unit", "dataset_id"):
+            assert got[field] == expected[field], (name, field)
+        assert current.history == original.history, name
+
+
+def test_anisotropic_voxel_stays_on_its_axis_across_formats(tmp_path: Path) -> None:
+    ds = Dataset(
+        np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4),
+        voxel_size=(4.0, 2.0, 1.0),
+        voxel_unit="um",
+        datatype="segmented",
+    )
+    for name in ("x.nc", "y_nc", "z.ome.zarr", "w.zarr", "v.raw"):
+        ds.to_path(tmp_path / name)
+        back = Dataset.from_path(tmp_path / name)
+        assert back.voxel_size == (4.0, 2.0, 1.0), name
+        assert back.voxel_size_xyz == (1.0, 2.0, 4.0), name
