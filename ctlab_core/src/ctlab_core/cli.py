@@ -252,7 +252,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     side = args.size
     ds = phantom((side, side, side))
     print(f"1/4 writing a {side}^3 uint16 phantom as MANGO split NetCDF: {netcdf}")
-    work = ds.to_path(netcdf, overwrite=True, compute=False)
+    work = ds.to_path(netcdf, overwrite=True, compute=False, slices_per_file=max(1, side // 8))
     if work is not None:
         run(work, progress=progress)
     print(f"2/4 converting it to an OME-Zarr pyramid: {zarr}")
