@@ -40,8 +40,11 @@ def _block(
     for fz, fy, fx, fr, value in _SPHERES:
         d2 = (z - fz * shape[0]) ** 2 + (y - fy * shape[1]) ** 2 + (x - fx * shape[2]) ** 2
         values[(d2 <= (fr * side) ** 2) & inside] = value
-    # deterministic texture, so the volume does not compress to nothing
-    values += ((z * 7 + y * 13 + x * 31) % 97).astype(np.uint16) * 20
+    # deterministic noise from a hash of the coordinates (independent of the chunking),
+    # so the volume compresses like a real scan rather than to nothing
+    zz, yy, xx = (np.asarray(a, dtype=np.uint32) for a in (z, y, x))
+    noise = (zz * np.uint32(73856093)) ^ (yy * np.uint32(19349663)) ^ (xx * np.uint32(83492791))
+    values += ((noise >> np.uint32(7)) & np.uint32(0x3FF)).astype(np.uint16)
     return values
 
 
