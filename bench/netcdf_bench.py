@@ -111,18 +111,23 @@ def bench_read_write(work: Path) -> None:
     def ctlab_load() -> None:
         result["loaded"] = ctlab_netcdf.load(split)
 
+    def ctlab_to_numpy() -> None:
+        result["to_numpy"] = Dataset.from_path(split).to_numpy()
+
     t_fromfile = best_of(numpy_read)
     t_read = best_of(ctlab_read)
     t_load = best_of(ctlab_load)
+    t_to_numpy = best_of(ctlab_to_numpy)
     assert np.array_equal(result["data"], values)
     assert np.array_equal(result["loaded"], values)
+    assert np.array_equal(result["to_numpy"], values)
     print(
         f"read (warm): fromfile {t_fromfile:.3f} s, ctlab split .data.compute() {t_read:.3f} s "
         f"({nbytes / t_read / 2**30:.2f} GiB/s), ctlab_netcdf.load {t_load:.3f} s"
     )
     print(
         f"  ratio read/fromfile = {t_read / t_fromfile:.2f} (.compute()), "
-        f"{t_load / t_fromfile:.2f} (load)"
+        f"{t_load / t_fromfile:.2f} (load), {t_to_numpy / t_fromfile:.2f} (Dataset.to_numpy)"
     )
     for scheduler in ("synchronous",):
         with dask.config.set(scheduler=scheduler):

@@ -10,7 +10,8 @@ same run:
   ``array[...] = values`` and ``array[...]``;
 - ctlab: ``Dataset.to_path(...)`` (which also fsyncs and renames), and
   ``Dataset.from_path(...).data.compute()`` (which ends with dask concatenating
-  the blocks into a new array) or ``da.store`` of the blocks into an array;
+  the blocks into a new array) or ``Dataset.to_numpy()`` (each block stored
+  straight into one new array);
 - with ``zarrs`` importable, zarr-python and ctlab again with the zarrs
   codec pipeline.
 
@@ -127,16 +128,14 @@ def run_codecs(
     def ctlab_read() -> None:
         Dataset.from_path(target, codec_pipeline=pipeline).data.compute()
 
-    into = np.empty_like(values)
-
-    def ctlab_read_into() -> None:
-        # dask streams each block into an existing array: no final concatenation
-        da.store(Dataset.from_path(target, codec_pipeline=pipeline).data, into, lock=False)
+    def ctlab_to_numpy() -> None:
+        # each block is stored straight into one new array: no final concatenation
+        Dataset.from_path(target, codec_pipeline=pipeline).to_numpy()
 
     with dask.config.set(scheduler="threads"):
         results["ctlab write" + suffix] = best_of(repeat, ctlab_write, clear)
         results["ctlab read" + suffix] = best_of(repeat, ctlab_read, lambda: None)
-        results["ctlab read, da.store" + suffix] = best_of(repeat, ctlab_read_into, lambda: None)
+        results["ctlab read, to_numpy" + suffix] = best_of(repeat, ctlab_to_numpy, lambda: None)
     check = Dataset.from_path(target).data.compute()
     assert np.array_equal(check, values), "ctlab read back different values"
     stored = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())

@@ -190,3 +190,15 @@ def test_pickles_for_distributed_workers() -> None:
     back = pickle.loads(pickle.dumps(ds))
     assert snapshot(back) == snapshot(ds)
     np.testing.assert_array_equal(back.data.compute(), ds.data.compute())
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+def test_to_numpy_equals_compute_without_a_final_concatenation(scheduler: str) -> None:
+    values = np.arange(7 * 5 * 3, dtype=np.uint16).reshape(7, 5, 3)
+    ds = make(data=da.from_array(values, chunks=(2, 3, 2)), voxel_size=(1, 1, 1))
+    import dask
+
+    with dask.config.set(scheduler=scheduler):
+        out = ds.to_numpy()
+    assert isinstance(out, np.ndarray) and out.dtype == np.uint16
+    np.testing.assert_array_equal(out, values)

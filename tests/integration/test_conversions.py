@@ -69,3 +69,19 @@ def test_anisotropic_voxel_stays_on_its_axis_across_formats(tmp_path: Path) -> N
         back = Dataset.from_path(tmp_path / name)
         assert back.voxel_size == (4.0, 2.0, 1.0), name
         assert back.voxel_size_xyz == (1.0, 2.0, 4.0), name
+
+
+def test_to_numpy_on_a_process_cluster(fixtures: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    ds = Dataset.from_path(fixtures / "tomoHiRes_SS_nc")
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as c,
+        Client(c),
+    ):
+        on_cluster = ds.to_numpy()
+    np.testing.assert_array_equal(
+        on_cluster, Dataset.from_path(fixtures / "tomoHiRes.zarr").to_numpy()
+    )

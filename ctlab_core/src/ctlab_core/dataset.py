@@ -19,6 +19,7 @@ from ctlab_core.units import VoxelUnit, convert_voxel_size
 
 if TYPE_CHECKING:
     import dask.array as da
+    import numpy as np
     from dask.delayed import Delayed
 
 __all__ = ["Dataset", "timestamp"]
@@ -160,6 +161,28 @@ class Dataset:
         else:
             result = da.ma.masked_equal(self.data, self.mask_value)
         return result
+
+    def to_numpy(self) -> np.ndarray[Any, Any]:
+        """The whole volume in memory, each chunk read straight into its place.
+
+        ``data.compute()`` ends with dask concatenating the chunks into a new
+        array, a second full copy; here one array is allocated and the chunks
+        are stored into it by the local threads. Under a ``dask.distributed``
+        client (chunks computed in other processes) this falls back to
+        ``compute()``.
+        """
+        import dask.array as da
+        import numpy as np
+        from dask.base import get_scheduler
+        from dask.local import get_sync
+        from dask.threaded import get as threaded_get
+
+        scheduler = get_scheduler(collections=[self.data])
+        if scheduler not in (None, threaded_get, get_sync):
+            return np.asarray(self.data.compute())
+        out = np.empty(self.shape, dtype=self.dtype)
+        da.store(self.data, out, lock=False)
+        return out
 
     def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
         """Voxel size converted to ``voxel_unit`` (dimension order)."""
