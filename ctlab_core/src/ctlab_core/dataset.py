@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["Dataset", "timestamp"]
+__all__ = ["Dataset", "Source", "timestamp"]
 
 HistoryValue = HistoryEntry | Mapping[str, Any] | str
 
@@ -87,6 +87,17 @@ def _as_attributes(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
     return value if isinstance(value, FrozenDict) else FrozenDict(value or {})
 
 
+@attrs.frozen
+class Source:
+    """Where a dataset's array was read from, so that ``to_numpy`` can use the codec's
+    eager ``load`` while the array is still the one read (``data_name`` unchanged)."""
+
+    codec: str
+    path: str
+    options: FrozenDict[str, Any]
+    data_name: str
+
+
 @attrs.frozen(eq=False)
 class Dataset:
     """A lazy CT volume (or label field, distance map, ...) with MANGO's metadata.
@@ -114,6 +125,7 @@ class Dataset:
     )
     coord_transform: str | None = None
     attributes: FrozenDict[str, Any] = attrs.field(factory=FrozenDict, converter=_as_attributes)
+    source: Source | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _validate(self)
@@ -180,9 +192,28 @@ class Dataset:
         scheduler = get_scheduler(collections=[self.data])
         if scheduler not in (None, threaded_get, get_sync):
             return np.asarray(self.data.compute())
+        eager = self._codec_load()
+        if eager is not None:
+            return eager
         out = np.empty(self.shape, dtype=self.dtype)
         da.store(self.data, out, lock=False)
         return out
+
+    def _codec_load(self) -> np.ndarray[Any, Any] | None:
+        """The source codec's eager ``load``, while ``data`` is still the array it read."""
+        from ctlab_core import registry
+
+        source = self.source
+        if source is None or source.data_name != self.data.name:
+            return None
+        load = getattr(registry.get_codec(source.codec), "load", None)
+        if not callable(load):
+            return None
+        values = load(Path(source.path), **source.options)
+        if values.shape != self.shape or values.dtype != self.dtype:
+            return None
+        result: np.ndarray[Any, Any] = values
+        return result
 
     def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
         """Voxel size converted to ``voxel_unit`` (dimension order)."""
@@ -282,7 +313,9 @@ class Dataset:
 
         source = Path(path)
         codec = registry.codec_for_reading(source, filetype)
-        return codec.read(source, parse_history=parse_history, **kwargs)
+        ds = codec.read(source, parse_history=parse_history, **kwargs)
+        origin = Source(codec.name, str(source), FrozenDict(kwargs), str(ds.data.name))
+        return attrs.evolve(ds, source=origin)
 
     def to_path(
         self,

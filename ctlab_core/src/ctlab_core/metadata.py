@@ -88,7 +88,7 @@ def _is_frozen_dict(cls: Any) -> bool:
 
 
 def _metadata_fields() -> list[attrs.Attribute[Any]]:
-    return [f for f in attrs.fields(Dataset) if f.name != "data"]
+    return [f for f in attrs.fields(Dataset) if f.name not in ("data", "source")]
 
 
 def metadata_to_json(ds: Dataset) -> dict[str, Any]:

@@ -3,10 +3,12 @@
 Entry point *names* are collected on first use; a codec's module is imported
 only when that codec is asked for (or when sniffing a path needs it).
 
-Besides the ``Codec`` protocol a codec may offer two optional methods that the
-CLI uses when present: ``verify(path) -> None`` (checksums and structure;
-raises a CTLabError naming what is wrong) and ``describe(path) -> Mapping``
-(format facts for ``ctlab info``, such as pyramid levels or block count).
+Besides the ``Codec`` protocol a codec may offer optional methods used when
+present: ``verify(path) -> None`` (checksums and structure; raises a
+CTLabError naming what is wrong), ``describe(path) -> Mapping`` (format facts
+for ``ctlab info``, such as pyramid levels or block count) and
+``load(path, **read_options) -> numpy.ndarray`` (the whole array read eagerly
+into one buffer, used by ``Dataset.to_numpy``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from ctlab_netcdf.reader import open_dataset
 from ctlab_netcdf.writer import DEFAULT_COMPRESSION_LEVEL, write_dataset
 
 if TYPE_CHECKING:
+    import numpy as np
     from dask.delayed import Delayed
 
 __all__ = ["NETCDF_CODEC", "NetCDFCodec"]
@@ -79,6 +80,23 @@ class NetCDFCodec:
             overwrite=overwrite,
             compute=compute,
         )
+
+    def load(
+        self,
+        path: Path,
+        *,
+        datatype: DataType | str | None = None,
+        verify: bool = False,
+        **options: Any,
+    ) -> np.ndarray[Any, Any]:
+        """The whole volume in one array, blocks read straight into place (``to_numpy``).
+
+        ``verify`` is accepted for symmetry with ``read``, which already checked.
+        """
+        from ctlab_netcdf.reader import load
+
+        _reject(options, path, "load")
+        return load(Path(path), datatype=datatype)
 
     def verify(self, path: Path) -> None:
         """Check every block's md5_checksum; raises CorruptDataError naming the block."""

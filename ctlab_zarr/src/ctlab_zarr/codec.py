@@ -12,6 +12,7 @@ from ctlab_core.errors import InvalidOptionError
 from ctlab_zarr.pipeline import check_pipeline
 
 if TYPE_CHECKING:
+    import numpy as np
     from dask.delayed import Delayed
 
 __all__ = ["ZARR_CODEC", "ZarrCodec"]
@@ -81,6 +82,18 @@ class ZarrCodec:
 
         _reject(options, _WRITE_OPTIONS, path, "writing")
         return write_zarr(dataset, Path(path), **options)
+
+    def load(self, path: Path, **options: Any) -> np.ndarray[Any, Any]:
+        """The whole array read by zarr in one call into one buffer (``to_numpy``)."""
+        from ctlab_zarr.reader import load_zarr
+
+        _reject(options, _READ_OPTIONS, path, "loading")
+        return load_zarr(
+            Path(path),
+            level=options.get("level", 0),
+            datatype=options.get("datatype"),
+            codec_pipeline=check_pipeline(options.get("codec_pipeline")),
+        )
 
     def describe(self, path: Path) -> dict[str, str]:
         """Facts for ``ctlab info``: kind of store, pyramid levels, storage layout."""

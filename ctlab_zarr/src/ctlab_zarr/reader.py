@@ -324,3 +324,34 @@ def _shape_of(path: Path, meta: Mapping[str, Any]) -> tuple[int, ...]:
     if not isinstance(shape, list) or not all(isinstance(n, int) for n in shape):
         raise CorruptDataError(f"{path / METADATA_FILE}: no valid array shape")
     return tuple(shape)
+
+
+def load_zarr(
+    path: Path,
+    *,
+    level: int = 0,
+    datatype: DataType | str | None = None,
+    codec_pipeline: str | None = None,
+) -> np.ndarray[Any, Any]:
+    """One level read eagerly by zarr itself into a single buffer, in the true dtype.
+
+    Validation is that of :func:`read_zarr`; zarr decodes the chunks
+    concurrently straight into the result, with no blocks to concatenate.
+    """
+    import numpy as np
+
+    ds = read_zarr(path, level=level, datatype=datatype, codec_pipeline=codec_pipeline)
+    array_path = list_levels(path)[level].path
+    location = path / array_path if array_path else path
+    try:
+        array = open_zarr_array(str(path), array_path, pipeline=codec_pipeline)
+        values = np.asarray(array[...])
+    except CTLabError:
+        raise
+    except Exception as error:
+        raise CorruptDataError(
+            f"{location}: cannot read the Zarr array: {type(error).__name__}: {error}"
+        ) from error
+    if values.dtype != ds.dtype:
+        values = values.view(ds.dtype)
+    return values
