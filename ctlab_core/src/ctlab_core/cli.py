@@ -59,11 +59,12 @@ def _info_json(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) ->
 
 
 def _human(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    step = 0
+    while n >= 1024 and step < len(units) - 1:
         n /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+        step += 1
+    return f"{int(n)} B" if step == 0 else f"{n:.1f} {units[step]}"
 
 
 def _info_text(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> str:

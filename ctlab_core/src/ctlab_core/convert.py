@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.dataset import Dataset, timestamp
+from ctlab_core.errors import CTLabError
 from ctlab_core.history import HistoryEntry, freeze_parameters
 from ctlab_core.registry import dataset_name
 
 if TYPE_CHECKING:
     from dask.delayed import Delayed
 
-__all__ = ["conversion_entry", "plan_conversion"]
+__all__ = ["conversion_entry", "plan_conversion", "write_lazily"]
 
 
 def conversion_entry(
@@ -103,5 +104,5 @@ def write_lazily(ds: Dataset, dst: Path, fmt: str, options: Mapping[str, Any]) -
     """The whole write as one dask ``Delayed`` (nothing is written until it runs)."""
     result = ds.to_path(dst, filetype=fmt, dataset_id=ds.dataset_id, compute=False, **options)
     if result is None:
-        raise RuntimeError(f"the {fmt} codec ignored compute=False")
+        raise CTLabError(f"the {fmt} codec ignored compute=False and wrote {dst} eagerly")
     return result
