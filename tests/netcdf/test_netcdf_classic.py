@@ -9,6 +9,7 @@ from typing import Any, Literal
 import netCDF4
 import numpy as np
 import pytest
+from ctlab_netcdf.headers import NETCDF3_LOCK
 
 from ctlab_core import CorruptDataError, Dataset, DataType, VoxelUnit
 from ctlab_netcdf import NETCDF_CODEC, load, verify
@@ -28,7 +29,8 @@ def write_classic(
 ) -> None:
     """A MANGO-style tomo block in NetCDF-3 (stored int16, NC_CHAR text, md5_checksum)."""
     block = values[z_range[0] : z_range[1]]
-    with netCDF4.Dataset(path, "w", format=fmt) as handle:
+    # netCDF4-python is not thread-safe: hold the lock ctlab's own netCDF4 calls hold
+    with NETCDF3_LOCK, netCDF4.Dataset(path, "w", format=fmt) as handle:
         handle.createDimension("tomo_zdim", block.shape[0])
         handle.createDimension("tomo_ydim", block.shape[1])
         handle.createDimension("tomo_xdim", block.shape[2])

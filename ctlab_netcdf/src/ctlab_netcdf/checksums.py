@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from ctlab_core.errors import CorruptDataError
+from ctlab_core.errors import CorruptDataError, CTLabError
 
 from ctlab_netcdf import layout
 from ctlab_netcdf.headers import NETCDF3_LOCK, Header
@@ -44,7 +44,19 @@ def _block_checksum(path: str, fmt: str) -> bytes | None:
     return raw.astype(np.int8).view(np.uint8).tobytes()
 
 
-def _check_block(header: Header) -> str:
+def _check_block(header: Header) -> str | None:
+    """None when the block's data matches its md5_checksum, else what is wrong.
+
+    Problems are returned, not raised, so that one bad block does not end
+    ``compute`` while the other blocks' tasks still run in the background.
+    """
+    try:
+        return _compare_block(header)
+    except (CTLabError, OSError) as error:
+        return str(error)
+
+
+def _compare_block(header: Header) -> str | None:
     expected = _block_checksum(header.path, header.format)
     if expected is None:
         raise CorruptDataError(f"{header.path}: has no {layout.MD5_VARIABLE} to verify")
@@ -63,11 +75,11 @@ def _check_block(header: Header) -> str:
         digest.update(little.reshape(-1).view(np.uint8).data)
     actual = digest.digest()
     if actual != expected:
-        raise CorruptDataError(
+        return (
             f"{header.path}: md5_checksum mismatch in block {Path(header.path).name}: "
             f"stored {expected.hex()}, data gives {actual.hex()}"
         )
-    return header.path
+    return None
 
 
 def verify(path: str | Path, *, headers: Sequence[Header] | None = None) -> None:
@@ -82,4 +94,10 @@ def verify(path: str | Path, *, headers: Sequence[Header] | None = None) -> None
     source = Path(path)
     found = list(headers) if headers is not None else read_headers(source)
     checks = [delayed(_check_block, pure=False)(header) for header in found]
-    compute(*checks)
+    problems = [problem for problem in compute(*checks) if problem is not None]
+    if len(problems) == 1:
+        raise CorruptDataError(problems[0])
+    if problems:
+        raise CorruptDataError(
+            f"{source}: {len(problems)} blocks fail verification: " + "; ".join(problems)
+        )
