@@ -18,8 +18,11 @@ from hypothesis import strategies as st
 from ctlab_core import Dataset, DataType
 
 
-def reference_level(values: np.ndarray, method: str) -> np.ndarray:
-    """2x downsampling voxel by voxel: mean (rounded for ints) or most frequent (ties: smallest)."""
+def reference_level(values: np.ndarray, method: str, mask: Any = None) -> np.ndarray:
+    """2x downsampling voxel by voxel: mean (rounded for ints) or most frequent (ties: smallest).
+
+    The mean leaves out voxels equal to ``mask``; a group of only masked voxels stays ``mask``.
+    """
     halve = [n > 1 for n in values.shape]
     out_shape = tuple(-(-n // 2) if h else n for n, h in zip(values.shape, halve, strict=True))
     out = np.empty(out_shape, dtype=values.dtype)
@@ -30,7 +33,11 @@ def reference_level(values: np.ndarray, method: str) -> np.ndarray:
         )
         group = values[window].ravel()
         if method == "mean":
-            mean = float(np.mean(group.astype(np.float64)))
+            kept = group if mask is None else group[group != mask]
+            if kept.size == 0:
+                out[index] = mask
+                continue
+            mean = float(np.mean(kept.astype(np.float64)))
             out[index] = np.rint(mean) if values.dtype.kind in "iu" else mean
         else:
             counts = collections.Counter(group.tolist())
@@ -39,10 +46,12 @@ def reference_level(values: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
-def reference_pyramid(values: np.ndarray, levels: int, method: str) -> list[np.ndarray]:
+def reference_pyramid(
+    values: np.ndarray, levels: int, method: str, mask: Any = None
+) -> list[np.ndarray]:
     result = [values]
     for _ in range(1, levels):
-        result.append(reference_level(result[-1], method))
+        result.append(reference_level(result[-1], method, mask))
     return result
 
 
@@ -63,6 +72,8 @@ def volumes(draw: st.DrawFn) -> tuple[Dataset, np.ndarray, int]:
         values = rng.normal(0, 10, size=shape).astype(datatype.dtype)
     else:
         values = rng.integers(0, 65535, size=shape, endpoint=True, dtype=np.uint16)
+        # mask about a third of the voxels (tomo's mask value), so that whole groups are masked
+        values[rng.random(size=shape) < 0.35] = 65535
     chunks = tuple(draw(st.integers(1, n)) for n in shape)
     levels = draw(st.integers(2, 4))
     ds = Dataset(
@@ -92,7 +103,8 @@ def test_levels_match_numpy_downsampling(
     try:
         path = tmp / "p.ome.zarr"
         ds.to_path(path, levels=levels, **layout)
-        expected = reference_pyramid(values, levels, method)
+        mask = ds.mask_value if method == "mean" else None
+        expected = reference_pyramid(values, levels, method, mask)
         group = json.loads((path / "zarr.json").read_text())["attributes"]["ome"]["multiscales"][0]
         assert len(group["datasets"]) == levels
         if levels > 1:
@@ -107,10 +119,6 @@ def test_levels_match_numpy_downsampling(
                 np.testing.assert_array_equal(got, reference)
             if method == "mode":
                 assert set(np.unique(got)) <= set(np.unique(values))  # labels never blend
-            factor = [
-                -(-n // m) if m > 0 else 1 for n, m in zip(values.shape, got.shape, strict=True)
-            ]
-            del factor
             assert read.datatype is ds.datatype
     finally:
         shutil.rmtree(tmp)
@@ -180,3 +188,12 @@ def test_downsample_block_matches_reference(
         np.testing.assert_allclose(got, expected, rtol=1e-6)
     else:
         np.testing.assert_array_equal(got, expected)
+
+
+def test_mean_pyramid_never_blends_the_mask_value(tmp_path: Path) -> None:
+    values = np.array([[[100, 65535], [65535, 65535]], [[65535] * 2] * 2], dtype=np.uint16)
+    values = np.concatenate([values, np.full((2, 2, 2), 65535, np.uint16)], axis=2)
+    ds = Dataset(values, voxel_size=(1, 1, 1), datatype="tomo")
+    ds.to_path(tmp_path / "m.ome.zarr", levels=2)
+    level1 = Dataset.from_path(tmp_path / "m.ome.zarr", level=1).data.compute()
+    assert level1.tolist() == [[[100, 65535]]]

@@ -79,6 +79,20 @@ ds.to_path(sys.argv[1], overwrite=True, chunks=(8, 32, 32), shards=(8, 64, 64), 
 """
 
 
+def _has_written_shards(directory: Path) -> bool:
+    """True once a temporary sibling holds a non-empty shard (files may move while we look)."""
+    for temporary in directory.iterdir():
+        if ".ctlab-tmp-" not in temporary.name:
+            continue
+        for shard in (temporary / "0" / "c").rglob("*"):
+            try:
+                if shard.is_file() and shard.stat().st_size > 0:
+                    return True
+            except FileNotFoundError:  # zarr renames each shard into place
+                continue
+    return False
+
+
 def test_sigkilled_writer_leaves_no_target_and_the_old_store_intact(tmp_path: Path) -> None:
     target = tmp_path / "kill.ome.zarr"
     shutil.copytree(
@@ -91,9 +105,7 @@ def test_sigkilled_writer_leaves_no_target_and_the_old_store_intact(tmp_path: Pa
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                temporaries = [p for p in tmp_path.iterdir() if ".ctlab-tmp-" in p.name]
-                shards = [f for t in temporaries for f in (t / "0" / "c").rglob("*") if f.is_file()]
-                if shards and any(f.stat().st_size > 0 for f in shards):
+                if _has_written_shards(tmp_path):
                     break
                 assert child.poll() is None, "the writer finished before it could be killed"
                 time.sleep(0.01)

@@ -39,9 +39,13 @@ def _halved(n: int, halve: bool) -> int:
 
 
 def downsample_block(
-    block: np.ndarray[Any, Any], halve: Sequence[bool], method: str
+    block: np.ndarray[Any, Any], halve: Sequence[bool], method: str, mask_value: Any = None
 ) -> np.ndarray[Any, Any]:
-    """``block`` downsampled by 2 along the axes flagged in ``halve``, in its own dtype."""
+    """``block`` downsampled by 2 along the axes flagged in ``halve``, in its own dtype.
+
+    With ``mask_value`` the mean leaves masked voxels out (a group of only
+    masked voxels stays masked), so the mask never blends into real values.
+    """
     import numpy as np
 
     out_shape = tuple(_halved(n, h) for n, h in zip(block.shape, halve, strict=True))
@@ -54,12 +58,14 @@ def downsample_block(
     for start in range(0, block.shape[0], step):
         slab = block[start : start + step]
         first = start // 2 if halve[0] else start
-        result[first : first + _halved(slab.shape[0], halve[0])] = _downsample(slab, halve, method)
+        result[first : first + _halved(slab.shape[0], halve[0])] = _downsample(
+            slab, halve, method, mask_value
+        )
     return result
 
 
 def _downsample(
-    block: np.ndarray[Any, Any], halve: Sequence[bool], method: str
+    block: np.ndarray[Any, Any], halve: Sequence[bool], method: str, mask_value: Any
 ) -> np.ndarray[Any, Any]:
     if method == "stride":
         strided: np.ndarray[Any, Any] = block[
@@ -67,33 +73,43 @@ def _downsample(
         ]
         return strided
     if method == "mean" and block.dtype.kind in "iufc":
-        return _mean(block, halve)
+        return _mean(block, halve, mask_value)
     return _mode(block, halve)
 
 
-def _mean(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any, Any]:
+def _pair_sums(values: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any, Any]:
+    """Sums of each pair of neighbours along the flagged axes (an odd last one alone)."""
     import numpy as np
 
-    total = block.astype(_accumulator(block.dtype))
-    count = np.ones((1,) * block.ndim)
     for axis, flag in enumerate(halve):
         if not flag:
             continue
-        n = total.shape[axis]
-        first = np.take(total, range(0, n, 2), axis=axis)
-        second = np.take(total, range(1, n, 2), axis=axis)
-        overlap = [slice(None)] * total.ndim
+        n = values.shape[axis]
+        first = np.take(values, range(0, n, 2), axis=axis)
+        second = np.take(values, range(1, n, 2), axis=axis)
+        overlap = [slice(None)] * values.ndim
         overlap[axis] = slice(0, second.shape[axis])
         first[tuple(overlap)] += second
-        total = first
-        pairs = np.full(first.shape[axis], 2.0)
-        pairs[second.shape[axis] :] = 1.0
-        count = count * pairs.reshape([-1 if i == axis else 1 for i in range(block.ndim)])
-    mean: np.ndarray[Any, Any] = total / count
+        values = first
+    return values
+
+
+def _mean(
+    block: np.ndarray[Any, Any], halve: Sequence[bool], mask_value: Any
+) -> np.ndarray[Any, Any]:
+    import numpy as np
+
+    valid = np.ones(block.shape, dtype=bool) if mask_value is None else block != mask_value
+    total = _pair_sums(np.where(valid, block, 0).astype(_accumulator(block.dtype)), halve)
+    count = _pair_sums(valid.astype(np.float64), halve)
+    mean: np.ndarray[Any, Any] = total / np.maximum(count, 1.0)
     if block.dtype.kind in "iu":
         info = np.iinfo(block.dtype)
         mean = np.clip(np.rint(mean.real), info.min, info.max)
-    return mean.astype(block.dtype)
+    result: np.ndarray[Any, Any] = mean.astype(block.dtype)
+    if mask_value is not None:
+        result[count == 0] = mask_value
+    return result
 
 
 def _accumulator(dtype: np.dtype[Any]) -> Any:
@@ -133,7 +149,7 @@ def _mode(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any,
     return best
 
 
-def downsample_array(data: da.Array, method: str) -> da.Array:
+def downsample_array(data: da.Array, method: str, mask_value: Any = None) -> da.Array:
     """The dask array halved along every axis longer than 1 (block-wise, no overlap).
 
     ``data`` must have regular even block edges (except each axis's last block),
@@ -147,6 +163,6 @@ def downsample_array(data: da.Array, method: str) -> da.Array:
         for axis_chunks, h in zip(data.chunks, halve, strict=True)
     )
     result: da.Array = da.map_blocks(
-        downsample_block, data, halve, method, chunks=chunks, dtype=data.dtype
+        downsample_block, data, halve, method, mask_value, chunks=chunks, dtype=data.dtype
     )
     return result

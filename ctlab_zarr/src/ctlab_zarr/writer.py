@@ -176,6 +176,7 @@ def _write_levels(
             data = downsample_array(
                 data.rechunk(even_block_edges(data.shape, tuple(int(c) for c in data.chunksize))),
                 method,
+                dataset.mask_value,
             )
         shape = tuple(int(n) for n in data.shape)
         level_layout = layout if explicit else resolve_layout(shape)
