@@ -96,3 +96,15 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     nc = Dataset.from_path(tmp_path / "demo" / "tomo_phantom_nc")
     zarr = Dataset.from_path(tmp_path / "demo" / "tomo_phantom.ome.zarr")
     np.testing.assert_array_equal(nc.data.compute(), zarr.data.compute())
+
+
+def test_failed_conversion_leaves_no_temporaries(fixtures: Path, tmp_path: Path) -> None:
+    source = tmp_path / "broken.ome.zarr"
+    shutil.copytree(fixtures / "tomoLoRes_SS_AM.zarr", source)
+    (source / "0" / "c" / "0" / "0" / "0").write_bytes(b"not a shard" * 100)
+    dst = tmp_path / "out_nc"
+    failed = ctlab("convert", str(source), str(dst), check=False)
+    assert failed.returncode == 1
+    assert "broken.ome.zarr" in failed.stderr and "Traceback" not in failed.stderr
+    assert not dst.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.ome.zarr"]
