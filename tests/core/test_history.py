@@ -10,6 +10,7 @@ import pytest
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import (
     HistoryTextError,
+    Parameters,
     freeze_parameters,
     parse_parameters,
     serialize_parameters,
@@ -84,13 +85,19 @@ def _zarr_history(fixtures: Path) -> dict[str, object]:
     return history
 
 
+def _section(parameters: Parameters, name: str) -> Parameters:
+    value = parameters[name]
+    assert isinstance(value, FrozenDict), f"{name} is not a section"
+    return value
+
+
 def test_mango_text_parses_to_nested_sections() -> None:
     parsed = parse_parameters(MANGO_TEXT)
     assert parsed["base"] == "parms_20250314_122855"
-    assert parsed["Run_00"]["run_identifier"] == ""  # type: ignore[index]
-    subset = parsed["Run_00"]["Subset"]  # type: ignore[index]
-    assert subset["Input_Data_File"] == {"format": "ZARR3"}  # type: ignore[index]
-    assert parsed["Output_Data_File"]["include_downsampled_data"] == "False"  # type: ignore[index]
+    run = _section(parsed, "Run_00")
+    assert run["run_identifier"] == ""
+    assert _section(run, "Subset")["Input_Data_File"] == {"format": "ZARR3"}
+    assert _section(parsed, "Output_Data_File")["include_downsampled_data"] == "False"
 
 
 def test_mango_text_reserializes_byte_for_byte() -> None:
@@ -122,14 +129,14 @@ def test_empty_entry_is_empty_text() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(parameters)
-def test_serialize_then_parse_is_identity(params: FrozenDict[str, object]) -> None:
-    assert parse_parameters(serialize_parameters(params)) == params  # type: ignore[arg-type]
+def test_serialize_then_parse_is_identity(params: Parameters) -> None:
+    assert parse_parameters(serialize_parameters(params)) == params
 
 
 @settings(max_examples=100, deadline=None)
 @given(mango_parameters)
-def test_parse_then_serialize_reproduces_mango_text(params: FrozenDict[str, object]) -> None:
-    text = serialize_parameters(params)  # type: ignore[arg-type]
+def test_parse_then_serialize_reproduces_mango_text(params: Parameters) -> None:
+    text = serialize_parameters(params)
     assert serialize_parameters(parse_parameters(text)) == text
     for line in text.split("\n"):
         stripped = line.lstrip(" ")
