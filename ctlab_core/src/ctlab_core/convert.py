@@ -47,7 +47,7 @@ def conversion_entry(
         "output_format": fmt,
     }
     if options:
-        run["Options"] = {k: _text(v) for k, v in sorted(options.items())}
+        run["Options"] = dict(sorted(options.items()))  # freeze_parameters makes the text
     when = time.strftime("%a %b %d %H:%M:%S %Y", time.localtime(started or time.time()))
     log = [
         f"       executable: <{Path(sys.argv[0]).name or 'python'}>",
@@ -59,12 +59,6 @@ def conversion_entry(
         f"input dataset ID: {source.dataset_id or ''}",
     ]
     return HistoryEntry(freeze_parameters(run), "\n" + "\n".join(log) + "\n")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value)
-    return str(value)
 
 
 def _user() -> str:

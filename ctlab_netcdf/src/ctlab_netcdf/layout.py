@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_core.datatype import DataType
 from ctlab_core.history import History, HistoryEntry
+from ctlab_core.metadata import mango_defaults
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,13 +87,8 @@ _HISTORY_PREFIX = "history_"
 _OUTPUT_SUFFIX = "_output"
 _BLOCK_RE = re.compile(r"^block(\d{8})\.nc$")
 
-# MANGO's defaults for fields a dataset does not carry (as MANGO writes them).
-FIELD_DEFAULTS: dict[str, Any] = {
-    "coord_transform": "",
-    "intensity_f2i_offset_scale": (0.0, 1.0),
-    "offset_to_coordinate_origin_xyz": (0.0, 0.0, 0.0),
-    "coordinate_origin_xyz": (0, 0, 0),
-}
+# MANGO's defaults for fields a dataset does not carry (NetCDF volumes are 3-D).
+FIELD_DEFAULTS: dict[str, Any] = mango_defaults(3)
 
 
 # --- names -------------------------------------------------------------------

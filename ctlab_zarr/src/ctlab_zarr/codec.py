@@ -43,6 +43,16 @@ def _reject(options: dict[str, Any], known: frozenset[str], path: Path, what: st
         )
 
 
+def _read_options(options: dict[str, Any], path: Path, what: str) -> dict[str, Any]:
+    """Checked keyword arguments for ``read_zarr``/``load_zarr``."""
+    _reject(options, _READ_OPTIONS, path, what)
+    return {
+        "level": options.get("level", 0),
+        "datatype": options.get("datatype"),
+        "codec_pipeline": check_pipeline(options.get("codec_pipeline")),
+    }
+
+
 @attrs.frozen
 class ZarrCodec:
     """Zarr v3 arrays with ``mango`` attributes and OME-Zarr 0.5 multiscale images."""
@@ -68,13 +78,7 @@ class ZarrCodec:
         """
         from ctlab_zarr.reader import read_zarr
 
-        _reject(options, _READ_OPTIONS, path, "reading")
-        return read_zarr(
-            Path(path),
-            level=options.get("level", 0),
-            datatype=options.get("datatype"),
-            codec_pipeline=check_pipeline(options.get("codec_pipeline")),
-        )
+        return read_zarr(Path(path), **_read_options(options, path, "reading"))
 
     def write(self, dataset: Dataset, path: Path, **options: Any) -> Delayed | None:
         """Write an OME-Zarr 0.5 image (or a plain array with ``ome_zarr=False``)."""
@@ -87,13 +91,7 @@ class ZarrCodec:
         """The whole array read by zarr in one call into one buffer (``to_numpy``)."""
         from ctlab_zarr.reader import load_zarr
 
-        _reject(options, _READ_OPTIONS, path, "loading")
-        return load_zarr(
-            Path(path),
-            level=options.get("level", 0),
-            datatype=options.get("datatype"),
-            codec_pipeline=check_pipeline(options.get("codec_pipeline")),
-        )
+        return load_zarr(Path(path), **_read_options(options, path, "loading"))
 
     def describe(self, path: Path) -> dict[str, str]:
         """Facts for ``ctlab info``: kind of store, pyramid levels, storage layout."""
