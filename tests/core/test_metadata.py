@@ -1,4 +1,4 @@
-"""The cattrs metadata converter and the Zarr ``mango`` attribute block."""
+"""The cattrs metadata converter and MangoMetadata, the one mapping of MANGO's attributes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ctlab_core.metadata import (
-    from_mango_attributes,
-    mango_attributes,
-    metadata_from_json,
-    metadata_to_json,
-)
+from ctlab_core.mango import MangoMetadata
+from ctlab_core.metadata import metadata_from_json, metadata_to_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,8 +26,8 @@ def _mango_block(fixtures: Path, name: str) -> dict[str, object]:
 
 def test_mango_block_of_the_fixture_round_trips(fixtures: Path) -> None:
     block = _mango_block(fixtures, "tomoLoRes_SS_AM.zarr")
-    kwargs = from_mango_attributes(block, source="tomoLoRes_SS_AM.zarr")
-    ds = Dataset(np.zeros((10, 20, 30), np.uint16), **kwargs)
+    meta = MangoMetadata.from_attributes(block, source="tomoLoRes_SS_AM.zarr")
+    ds = Dataset(np.zeros((10, 20, 30), np.uint16), **meta.dataset_fields())
     assert ds.datatype is DataType.TOMO
     assert ds.voxel_unit is VoxelUnit.MM
     assert ds.voxel_size == (0.03374303877353668,) * 3
@@ -43,24 +39,40 @@ def test_mango_block_of_the_fixture_round_trips(fixtures: Path) -> None:
     ]
     assert ds.coordinate_origin_xyz == (0, 0, 0)
     assert ds.intensity_f2i_offset_scale == (0.0, 1.0)
-    assert mango_attributes(ds) == block
+    assert _block(ds) == block
+
+
+def _block(ds: Dataset) -> dict[str, object]:
+    return MangoMetadata.from_dataset(ds).zarr_block(ds.data.ndim)
+
+
+def test_deprecated_aliases_warn_and_agree(fixtures: Path) -> None:
+    from ctlab_core.metadata import from_mango_attributes, mango_attributes
+
+    block = _mango_block(fixtures, "tomoLoRes_SS_AM.zarr")
+    with pytest.warns(DeprecationWarning, match="MangoMetadata"):
+        fields = from_mango_attributes(block, "x")
+    ds = Dataset(np.zeros((10, 20, 30), np.uint16), **fields)
+    with pytest.warns(DeprecationWarning, match="MangoMetadata"):
+        assert mango_attributes(ds) == block
 
 
 def test_anisotropic_voxel_is_reversed_at_the_boundary() -> None:
     ds = Dataset(np.zeros((2, 3, 4), np.uint8), voxel_size=(3.0, 2.0, 1.0), voxel_unit="um")
-    block = mango_attributes(ds)
+    block = _block(ds)
     assert block["voxel_size_xyz"] == [1.0, 2.0, 3.0]
-    assert from_mango_attributes(block, "x")["voxel_size"] == (3.0, 2.0, 1.0)
+    fields = MangoMetadata.from_attributes(block, source="x").dataset_fields()
+    assert fields["voxel_size"] == (3.0, 2.0, 1.0)
     assert "basename" not in block
 
 
 def test_bad_mango_block_names_the_source() -> None:
-    with pytest.raises(CorruptDataError, match="store.zarr: invalid mango attributes"):
-        from_mango_attributes({"basename": "nonsense"}, source="store.zarr")
+    with pytest.raises(CorruptDataError, match="store.zarr: invalid MANGO metadata"):
+        MangoMetadata.from_attributes({"basename": "nonsense"}, source="store.zarr")
     with pytest.raises(CorruptDataError, match="store.zarr"):
-        from_mango_attributes({"voxel_size_xyz": ["a"]}, source="store.zarr")
+        MangoMetadata.from_attributes({"voxel_size_xyz": ["a"]}, source="store.zarr")
     with pytest.raises(CorruptDataError, match="store.zarr"):
-        from_mango_attributes({"history": [1, 2]}, source="store.zarr")
+        MangoMetadata.from_attributes({"history": [1, 2]}, source="store.zarr")
 
 
 @settings(max_examples=40, deadline=None)
@@ -99,8 +111,9 @@ def test_metadata_from_json_rejects_bad_values() -> None:
 
 def test_defaults_have_one_value_per_axis() -> None:
     flat = Dataset(np.zeros((5, 6), np.uint8), voxel_size=(1, 2), dimension_names=("y", "x"))
-    block = mango_attributes(flat)
+    block = _block(flat)
     assert block["coordinate_origin_xyz"] == [0, 0]
     assert block["offset_to_coordinate_origin_xyz"] == [0.0, 0.0]
-    back = Dataset(flat.data, dimension_names=("y", "x"), **from_mango_attributes(block, "flat"))
+    fields = MangoMetadata.from_attributes(block, source="flat").dataset_fields()
+    back = Dataset(flat.data, dimension_names=("y", "x"), **fields)
     assert back.coordinate_origin_xyz == (0, 0)

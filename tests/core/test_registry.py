@@ -15,6 +15,7 @@ from ctlab_core import (
     FormatNotRecognisedError,
     available_codecs,
     get_codec,
+    hints,
     registry,
 )
 
@@ -68,23 +69,28 @@ def test_missing_codec_for_writing_names_the_package(
         get_codec("zarr")
 
 
-def test_content_is_sniffed_before_the_name(tmp_path: Path) -> None:
+def test_install_hints_recognise_content_before_the_name(tmp_path: Path) -> None:
     hdf5_named_raw = tmp_path / "volume.bin"
     hdf5_named_raw.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
-    assert registry.guess_format(hdf5_named_raw) == "netcdf"
+    assert _hinted(hdf5_named_raw) == "netcdf"
     classic = tmp_path / "old"
     classic.write_bytes(b"CDF\x01" + bytes(100))
-    assert registry.guess_format(classic) == "netcdf"
+    assert _hinted(classic) == "netcdf"
     store = tmp_path / "thing"
     store.mkdir()
     (store / "zarr.json").write_text("{}")
-    assert registry.guess_format(store) == "zarr"
+    assert _hinted(store) == "zarr"
     blocks = tmp_path / "split"
     blocks.mkdir()
     (blocks / "block00000000.nc").write_bytes(b"")
-    assert registry.guess_format(blocks) == "netcdf"
-    assert registry.guess_format(tmp_path / "x.raw") == "raw"
-    assert registry.guess_format(tmp_path / "unknown.dat") is None
+    assert _hinted(blocks) == "netcdf"
+    assert _hinted(tmp_path / "x.raw") == "raw"
+    assert _hinted(tmp_path / "unknown.dat") is None
+
+
+def _hinted(path: Path) -> str | None:
+    hint = hints.hint_for_content(path) or hints.hint_for_name(path)
+    return None if hint is None else hint.codec
 
 
 def test_unknown_format_errors_say_what_to_do(tmp_path: Path) -> None:
@@ -111,8 +117,9 @@ def test_ambiguous_claims_are_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path
         registry.codec_for_reading(target)
 
 
-def test_dataset_names() -> None:
-    assert registry.dataset_name(Path("tomo_x_nc")) == "tomo_x"
-    assert registry.dataset_name(Path("a/b.ome.zarr")) == "b"
-    assert registry.dataset_name(Path("c.nc")) == "c"
-    assert registry.dataset_name(Path("plain")) == "plain"
+def test_dataset_names_drop_the_codecs_suffix() -> None:
+    assert get_codec("netcdf").dataset_name(Path("tomo_x_nc")) == "tomo_x"
+    assert get_codec("zarr").dataset_name(Path("a/b.ome.zarr")) == "b"
+    assert get_codec("zarr").dataset_name(Path("a/b.zarr")) == "b"
+    assert get_codec("netcdf").dataset_name(Path("c.nc")) == "c"
+    assert get_codec("raw").dataset_name(Path("plain")) == "plain"

@@ -84,18 +84,18 @@ def test_describe_for_ctlab_info(tmp_path: Path, mango_dir: Path) -> None:
 
 def test_verify_checks_every_level(tmp_path: Path, mango_dir: Path) -> None:
     for name in ("tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"):
-        ZARR_CODEC.verify(mango_dir / name)
+        ZARR_CODEC.verify(mango_dir / name, ZARR_CODEC.read_options())
     ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
     path = tmp_path / "p.ome.zarr"
     ds.to_path(path, levels=3)
-    ZARR_CODEC.verify(path)
+    ZARR_CODEC.verify(path, ZARR_CODEC.read_options())
     meta = json.loads((path / "2" / "zarr.json").read_text())
     meta["dimension_names"] = ["a", "b", "c"]
     (path / "2" / "zarr.json").write_text(json.dumps(meta))
     with pytest.raises(CorruptDataError, match=r"level 2: .*dimension_names \('a', 'b', 'c'\)"):
-        ZARR_CODEC.verify(path)
+        ZARR_CODEC.verify(path, ZARR_CODEC.read_options())
     meta["dimension_names"] = ["z", "y", "x"]
     meta["shape"] = [9, 8, 70]
     (path / "2" / "zarr.json").write_text(json.dumps(meta))
     with pytest.raises(CorruptDataError, match=r"level 2 \('2'\) has shape \(9, 8, 70\)"):
-        ZARR_CODEC.verify(path)
+        ZARR_CODEC.verify(path, ZARR_CODEC.read_options())

@@ -120,7 +120,7 @@ def test_round_trip(data: st.DataObject) -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         path = tmp / ("out.ome.zarr" if ome else "out.zarr")
-        assert ds.to_path(path, ome_zarr=ome, compressor=compressor, **options) is None
+        assert ds.to_path(path, ome_zarr=ome, compressor=compressor, **options) == path
         read = Dataset.from_path(path)
         assert_same(read, ds)
         meta = json.loads(((path / "0") if ome else path).joinpath("zarr.json").read_text())

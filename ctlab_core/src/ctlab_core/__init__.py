@@ -1,9 +1,10 @@
-"""ctlab-core: data model, MANGO history codec, codec registry and raw codec.
+"""ctlab-core: data model, MANGO history codec, codec contract and registry, raw codec.
 
 Importing this package is cheap: numpy, dask and every I/O library are
 imported on first use, never at import.
 """
 
+from ctlab_core.codec import Codec, LevelInfo, WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, StorageDType
 from ctlab_core.errors import (
@@ -28,10 +29,13 @@ from ctlab_core.history import (
     parse_parameters,
     serialize_parameters,
 )
-from ctlab_core.registry import Codec, available_codecs, get_codec
+from ctlab_core.mango import MangoMetadata
+from ctlab_core.options import ReadOptions, WriteOptions, option
+from ctlab_core.registry import available_codecs, get_codec
+from ctlab_core.storage import levels, load, verify
 from ctlab_core.units import VoxelUnit
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "CTLabError",
@@ -50,13 +54,22 @@ __all__ = [
     "ImmutableDatasetError",
     "InvalidDatasetError",
     "InvalidOptionError",
+    "LevelInfo",
+    "MangoMetadata",
+    "ReadOptions",
     "StorageDType",
     "UnitConversionError",
     "UnknownDataTypeError",
     "UnknownUnitError",
     "VoxelUnit",
+    "WriteOptions",
+    "WriteTarget",
     "available_codecs",
     "get_codec",
+    "levels",
+    "load",
+    "option",
     "parse_parameters",
     "serialize_parameters",
+    "verify",
 ]

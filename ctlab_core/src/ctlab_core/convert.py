@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.dataset import Dataset, timestamp
-from ctlab_core.errors import CTLabError
 from ctlab_core.history import HistoryEntry, freeze_parameters
-from ctlab_core.registry import dataset_name
+from ctlab_core.options import describe_value
 
 if TYPE_CHECKING:
-    from dask.delayed import Delayed
+    from ctlab_core.codec import Codec
 
-__all__ = ["conversion_entry", "plan_conversion", "write_lazily"]
+__all__ = ["conversion_entry", "plan_conversion"]
 
 
 def conversion_entry(
@@ -73,7 +72,7 @@ def plan_conversion(
     src: Path,
     dst: Path,
     *,
-    fmt: str,
+    codec: Codec,
     write_options: Mapping[str, Any],
     voxel_size: Sequence[float] | None = None,
     voxel_unit: str | None = None,
@@ -84,19 +83,11 @@ def plan_conversion(
         ds = ds.with_voxel_size(voxel_size, voxel_unit)
     elif voxel_unit is not None:
         ds = ds.with_voxel_unit(voxel_unit)
-    key = f"{timestamp()}_{dataset_name(dst)}"
-    recorded = dict(write_options)
+    key = f"{timestamp()}_{codec.dataset_name(dst)}"
+    recorded = {name: describe_value(value) for name, value in write_options.items()}
     if voxel_size is not None:
         recorded["voxel_size"] = list(voxel_size)
     if voxel_unit is not None:
         recorded["voxel_unit"] = voxel_unit
-    entry = conversion_entry(source, src, dst, fmt, recorded)
+    entry = conversion_entry(source, src, dst, codec.name, recorded)
     return ds.with_history_entry(key, entry).evolve(dataset_id=key), key
-
-
-def write_lazily(ds: Dataset, dst: Path, fmt: str, options: Mapping[str, Any]) -> Delayed:
-    """The whole write as one dask ``Delayed`` (nothing is written until it runs)."""
-    result = ds.to_path(dst, filetype=fmt, dataset_id=ds.dataset_id, compute=False, **options)
-    if result is None:
-        raise CTLabError(f"the {fmt} codec ignored compute=False and wrote {dst} eagerly")
-    return result

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 import attrs
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["Dataset", "Source", "timestamp"]
+__all__ = ["Dataset", "timestamp"]
 
 HistoryValue = HistoryEntry | Mapping[str, Any] | str
 
@@ -87,18 +87,7 @@ def _as_attributes(value: Mapping[str, Any] | None) -> FrozenDict[str, Any]:
     return value if isinstance(value, FrozenDict) else FrozenDict(value or {})
 
 
-@attrs.frozen
-class Source:
-    """Where a dataset's array was read from, so that ``to_numpy`` can use the codec's
-    eager ``load`` while the array is still the one read (``data_name`` unchanged)."""
-
-    codec: str
-    path: str
-    options: FrozenDict[str, Any]
-    data_name: str
-
-
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class Dataset:
     """A lazy CT volume (or label field, distance map, ...) with MANGO's metadata.
 
@@ -125,7 +114,6 @@ class Dataset:
     )
     coord_transform: str | None = None
     attributes: FrozenDict[str, Any] = attrs.field(factory=FrozenDict, converter=_as_attributes)
-    source: Source | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _validate(self)
@@ -175,13 +163,13 @@ class Dataset:
         return result
 
     def to_numpy(self) -> np.ndarray[Any, Any]:
-        """The whole volume in memory, each chunk read straight into its place.
+        """The whole volume in memory, without dask's final concatenation copy.
 
-        ``data.compute()`` ends with dask concatenating the chunks into a new
-        array, a second full copy; here one array is allocated and the chunks
-        are stored into it by the local threads. Under a ``dask.distributed``
-        client (chunks computed in other processes) this falls back to
-        ``compute()``.
+        While ``data`` is the array a codec read, the codec's reader reads it
+        whole with one call (in parallel, straight into one buffer); otherwise
+        one array is allocated and each chunk is stored into its place by the
+        local threads. Under a ``dask.distributed`` client (chunks computed in
+        other processes) this is ``compute()``.
         """
         import dask.array as da
         import numpy as np
@@ -189,31 +177,17 @@ class Dataset:
         from dask.local import get_sync
         from dask.threaded import get as threaded_get
 
+        from ctlab_core.regions import reader_of
+
         scheduler = get_scheduler(collections=[self.data])
         if scheduler not in (None, threaded_get, get_sync):
             return np.asarray(self.data.compute())
-        eager = self._codec_load()
-        if eager is not None:
-            return eager
+        reader = reader_of(self.data)
+        if reader is not None:
+            return reader.read(tuple(slice(0, n) for n in self.shape))
         out = np.empty(self.shape, dtype=self.dtype)
         da.store(self.data, out, lock=False)
         return out
-
-    def _codec_load(self) -> np.ndarray[Any, Any] | None:
-        """The source codec's eager ``load``, while ``data`` is still the array it read."""
-        from ctlab_core import registry
-
-        source = self.source
-        if source is None or source.data_name != self.data.name:
-            return None
-        load = getattr(registry.get_codec(source.codec), "load", None)
-        if not callable(load):
-            return None
-        values = load(Path(source.path), **source.options)
-        if values.shape != self.shape or values.dtype != self.dtype:
-            return None
-        result: np.ndarray[Any, Any] = values
-        return result
 
     def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
         """Voxel size converted to ``voxel_unit`` (dimension order)."""
@@ -308,14 +282,40 @@ class Dataset:
         parse_history: bool = True,
         **kwargs: Any,
     ) -> Dataset:
-        """Open a dataset lazily; the format is detected unless ``filetype`` names a codec."""
-        from ctlab_core import registry
+        """Open a dataset lazily; the format is detected unless ``filetype`` names a codec.
 
-        source = Path(path)
-        codec = registry.codec_for_reading(source, filetype)
-        ds = codec.read(source, parse_history=parse_history, **kwargs)
-        origin = Source(codec.name, str(source), FrozenDict(kwargs), str(ds.data.name))
-        return attrs.evolve(ds, source=origin)
+        Further keyword arguments are the codec's read options (``level=``,
+        ``datatype=``, ``verify=``, ...); unknown ones are an error.
+        """
+        from ctlab_core.storage import open_dataset
+
+        return open_dataset(path, filetype, parse_history=parse_history, **kwargs)
+
+    @overload
+    def to_path(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        filetype: str = ...,
+        dataset_id: str | None = ...,
+        datatype: DataType | str | None = ...,
+        overwrite: bool = ...,
+        compute: Literal[True] = ...,
+        **kwargs: Any,
+    ) -> Path: ...
+
+    @overload
+    def to_path(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        filetype: str = ...,
+        dataset_id: str | None = ...,
+        datatype: DataType | str | None = ...,
+        overwrite: bool = ...,
+        compute: Literal[False],
+        **kwargs: Any,
+    ) -> Delayed: ...
 
     def to_path(
         self,
@@ -323,23 +323,62 @@ class Dataset:
         *,
         filetype: str = "auto",
         dataset_id: str | None = "auto",
+        datatype: DataType | str | None = None,
+        overwrite: bool = False,
+        compute: bool = True,
         **kwargs: Any,
-    ) -> Delayed | None:
+    ) -> Path | Delayed:
         """Write the dataset; the format follows the name unless ``filetype`` names a codec.
 
+        A name without the codec's suffix gets it (``filetype="netcdf"`` and
+        ``"tomo_out"`` write ``tomo_out.nc``); the path written is returned.
         ``dataset_id="auto"`` keeps this dataset's id or makes a new one, a string
         is used as is, None always makes a new ``<YYYYMMDD_HHMMSS>_<name>`` id.
-        With ``compute=False`` the codec returns a dask ``Delayed`` to run later.
+        ``datatype`` writes the data as that MANGO datatype (its dtype must fit).
+        An existing path is replaced only with ``overwrite=True`` and only when it
+        is a dataset of the same format. With ``compute=False`` the write is
+        returned as a dask ``Delayed`` to run later. Further keyword arguments are
+        the codec's write options.
         """
         from ctlab_core import registry
+        from ctlab_core.storage import write_dataset
 
-        target = Path(path)
-        codec = registry.codec_for_writing(target, filetype)
+        dataset = self if datatype is None else self._as_datatype(datatype)
         if dataset_id == "auto":
-            dataset_id = self.dataset_id
+            dataset_id = dataset.dataset_id
         if dataset_id is None:
-            dataset_id = f"{timestamp()}_{registry.dataset_name(target)}"
-        return codec.write(attrs.evolve(self, dataset_id=dataset_id), target, **kwargs)
+            codec, target = registry.codec_for_writing(Path(path), filetype)
+            dataset_id = f"{timestamp()}_{codec.dataset_name(target)}"
+        return write_dataset(
+            attrs.evolve(dataset, dataset_id=dataset_id),
+            path,
+            filetype=filetype,
+            overwrite=overwrite,
+            compute=compute,
+            **kwargs,
+        )
+
+    def _as_datatype(self, datatype: DataType | str) -> Dataset:
+        """This dataset declared as ``datatype`` (anu_ctlab_io's ``to_path(datatype=...)``)."""
+        chosen = _as_datatype(datatype)
+        if chosen is None or chosen is self.datatype:
+            return self
+        if self.dtype != chosen.dtype:
+            raise InvalidDatasetError(
+                f"datatype={chosen.value!r} holds {chosen.dtype} values but the data is "
+                f"{self.dtype}; convert first: "
+                f"ds.evolve(data=ds.data.astype({str(chosen.dtype)!r}), datatype={chosen.value!r})"
+            )
+        return attrs.evolve(self, datatype=chosen)
+
+    def __repr__(self) -> str:
+        voxel = ", ".join(f"{v:g}" for v in self.voxel_size)
+        datatype = self.datatype.value if self.datatype else None
+        return (
+            f"Dataset(shape={self.shape}, dtype={self.dtype}, datatype={datatype!r}, "
+            f"voxel_size=({voxel}) {self.voxel_unit.value}, dataset_id={self.dataset_id!r}, "
+            f"history={len(self.history)} entries)"
+        )
 
     def summary(self) -> str:
         """A few human-readable lines describing the dataset."""

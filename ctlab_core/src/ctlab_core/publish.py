@@ -1,9 +1,12 @@
-"""Atomic publication of written datasets: temporary sibling, fsync, rename.
+"""Safe targets and atomic publication: check, stage, fsync, rename.
 
-A writer creates its output under :func:`temporary_sibling` and calls
-:func:`publish` when every byte is written. A writer killed midway leaves only
-a hidden ``.<name>.ctlab-tmp-*`` sibling, never a half-written target, and an
-existing dataset stays intact until the new one is complete.
+:func:`check_target` refuses what must not be replaced: an existing path
+without ``overwrite``; with ``overwrite`` anything the target's codec does not
+recognise as a dataset of its own (a directory of other files, a file of
+another format), the working directory or one of its ancestors. A codec writes
+under :func:`staging_path`, a hidden sibling; :func:`publish` moves the
+finished dataset into place, moving an existing dataset aside first and
+removing it only after the new one is in place.
 """
 
 from __future__ import annotations
@@ -18,20 +21,19 @@ from typing import TYPE_CHECKING
 from ctlab_core.errors import CTLabError, DatasetExistsError
 
 if TYPE_CHECKING:
-    from dask.delayed import Delayed
+    from ctlab_core.codec import Codec
 
 __all__ = [
+    "STAGING_MARK",
     "check_target",
     "discard",
-    "finish_write",
     "fsync_tree",
     "publish",
-    "publish_step",
-    "temporary_sibling",
+    "staging_path",
 ]
 
-_TMP_MARK = ".ctlab-tmp-"
-_OLD_MARK = ".ctlab-old-"
+STAGING_MARK = ".ctlab-tmp-"
+_ASIDE_MARK = ".ctlab-old-"
 
 
 def _exists(path: Path) -> DatasetExistsError:
@@ -40,17 +42,46 @@ def _exists(path: Path) -> DatasetExistsError:
     )
 
 
-def check_target(path: Path, overwrite: bool) -> None:
-    """Refuse an existing ``path`` unless ``overwrite``; refuse a missing parent directory."""
-    if os.path.lexists(path) and not overwrite:
-        raise _exists(path)
+def check_target(path: Path, codec: Codec, overwrite: bool) -> None:
+    """Refuse to write ``path`` unless it is new, or ``overwrite`` and a dataset of ``codec``.
+
+    Raises a CTLabError naming the path and what is there; touches nothing.
+    """
+    if path.name in ("", ".", ".."):
+        raise CTLabError(f"{str(path)!r} is a directory reference, not a name for a new dataset")
+    _refuse_working_directory(path)
     if not path.parent.is_dir():
         raise CTLabError(f"{path}: the directory {path.parent} does not exist")
+    for candidate in (path, *codec.companions(path)):
+        if not os.path.lexists(candidate):
+            continue
+        if not overwrite:
+            raise _exists(candidate)
+    if os.path.lexists(path) and overwrite:
+        reason = codec.replaceable(path)
+        if reason is not None:
+            raise DatasetExistsError(
+                f"{path} exists and is not a {codec.name} dataset that overwrite may replace "
+                f"({reason}); nothing was changed"
+            )
 
 
-def temporary_sibling(path: Path) -> Path:
+def _refuse_working_directory(path: Path) -> None:
+    try:
+        resolved = path.resolve()
+        here = Path.cwd().resolve()
+    except OSError:
+        return
+    if resolved == here or resolved in here.parents:
+        raise DatasetExistsError(
+            f"{path} is the working directory or one of its ancestors; "
+            "choose a new name for the dataset"
+        )
+
+
+def staging_path(path: Path) -> Path:
     """A fresh hidden name beside ``path`` on the same filesystem."""
-    return path.with_name(f".{path.name}{_TMP_MARK}{uuid.uuid4().hex[:12]}")
+    return path.with_name(f".{path.name}{STAGING_MARK}{uuid.uuid4().hex[:12]}")
 
 
 def discard(path: Path) -> None:
@@ -80,82 +111,50 @@ def _fsync(path: Path, flags: int) -> None:
         os.close(fd)
 
 
-def publish(tmp: Path, path: Path, overwrite: bool, *, durable: bool = True) -> None:
-    """Move the finished ``tmp`` into place as ``path``.
-
-    An existing target (allowed only with ``overwrite``) is moved aside first
-    and removed only after the new dataset is in place.
-    """
-    if durable:
-        fsync_tree(tmp)
-    aside: Path | None = None
-    if os.path.lexists(path):
-        if not overwrite:
-            discard(tmp)
-            raise _exists(path)
-        aside = path.with_name(f".{path.name}{_OLD_MARK}{uuid.uuid4().hex[:12]}")
-        os.replace(path, aside)
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        if aside is not None:
-            os.replace(aside, path)
-        raise
-    if durable:
-        _fsync(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    if aside is not None:
-        discard(aside)
-
-
-def _publish_after(_written: object, tmp: str, path: str, overwrite: bool, durable: bool) -> None:
-    publish(Path(tmp), Path(path), overwrite, durable=durable)
-
-
-def publish_step(
-    written: object, tmp: Path, path: Path, overwrite: bool, durable: bool = True
-) -> Delayed:
-    """A dask task that publishes ``tmp`` as ``path`` after ``written`` is computed."""
-    from dask.delayed import delayed
-
-    step: Delayed = delayed(_publish_after, pure=False)(
-        written, str(tmp), str(path), overwrite, durable
-    )
-    return step
-
-
-def finish_write(
-    written: object,
-    tmp: Path,
-    path: Path,
-    *,
+def publish(
+    moves: Sequence[tuple[Path, Path]],
+    codec: Codec,
     overwrite: bool,
-    compute: bool,
+    *,
     durable: bool = True,
-    cleanup: Sequence[Path] = (),
-) -> Delayed | None:
-    """Publish ``tmp`` as ``path`` once the dask work ``written`` is done.
+) -> None:
+    """Rename each finished ``(staging, path)`` into place, in order.
 
-    With ``compute=False`` the whole write is returned as one ``Delayed`` for
-    the caller's scheduler; otherwise it runs now (on the current scheduler,
-    a distributed client included) and a failure removes the temporary output.
+    An existing path (allowed only with ``overwrite``, and re-checked against
+    ``codec`` here, since it may have appeared while the data was written) is
+    moved aside first and removed only after every new path is in place.
     """
-    done = publish_step(written, tmp, path, overwrite, durable)
-    if not compute:
-        return done
+    if durable:
+        for staging, _ in moves:
+            fsync_tree(staging)
+    asides: list[tuple[Path, Path]] = []
+    published: list[Path] = []
     try:
-        done.compute()
+        for staging, path in moves:
+            if os.path.lexists(path):
+                if not overwrite:
+                    raise _exists(path)
+                if path == moves[-1][1] and (reason := codec.replaceable(path)) is not None:
+                    raise DatasetExistsError(
+                        f"{path} appeared while writing and is not a {codec.name} dataset "
+                        f"({reason}); the new data was not published"
+                    )
+                aside = path.with_name(f".{path.name}{_ASIDE_MARK}{uuid.uuid4().hex[:12]}")
+                os.replace(path, aside)
+                asides.append((aside, path))
+            os.replace(staging, path)
+            published.append(path)
     except BaseException:
-        for leftover in (tmp, *cleanup):
-            discard(leftover)
+        # all or nothing: remove what was published, put back what was moved aside
+        for path in published:
+            discard(path)
+        for aside, path in asides:
+            os.replace(aside, path)
+        for staging, _ in moves:
+            discard(staging)
         raise
-    return None
-
-
-def discard_temporaries(path: Path, newer_than: float) -> None:
-    """Remove temporary siblings of ``path`` created after ``newer_than`` (a failed run's)."""
-    for candidate in path.parent.glob(f".{path.name}*{_TMP_MARK}*"):
-        try:
-            if candidate.lstat().st_mtime >= newer_than:
-                discard(candidate)
-        except OSError:
-            continue
+    if durable:
+        for parent in {path.parent for _, path in moves}:
+            _fsync(parent, os.O_RDONLY | os.O_DIRECTORY)
+    for aside, _ in asides:
+        discard(aside)

@@ -17,23 +17,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ctlab_core.dataset import Dataset
+from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.publish import (
-    check_target,
-    discard,
-    finish_write,
-    publish_step,
-    temporary_sibling,
-)
+from ctlab_core.options import ReadOptions, option, parse_shape
+from ctlab_core.regions import Region, block_region
 
 if TYPE_CHECKING:
-    import dask.array as da
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["RAW_CODEC", "RawCodec", "sidecar_path"]
+    from ctlab_core.dataset import Dataset
+    from ctlab_core.options import WriteOptions
+
+__all__ = ["RAW_CODEC", "RawCodec", "RawReadOptions", "sidecar_path"]
 
 TARGET_CHUNK_BYTES = 128 * 2**20
 
@@ -49,30 +46,82 @@ def slab_depth(shape: Sequence[int], itemsize: int, target: int = TARGET_CHUNK_B
     return max(1, min(int(shape[0]) if shape else 1, target // max(1, slice_bytes)))
 
 
+def _shape_option(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value
+
+
+def _datatype_option(value: Any) -> Any:
+    return DataType.from_basename(value) if isinstance(value, str) else value
+
+
+def _dtype_option(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    import numpy as np
+
+    return np.dtype(value).name
+
+
+@attrs.frozen(kw_only=True)
+class RawReadOptions(ReadOptions):
+    """Reading a raw file: what its sidecar says, or what the caller gives."""
+
+    shape: tuple[int, ...] | None = option(
+        None,
+        help="z, y, x size of a raw file without sidecar",
+        parse=parse_shape,
+        metavar="Z,Y,X",
+        converter=_shape_option,
+    )
+    dtype: str | None = option(
+        None,
+        help="numpy dtype of a raw file without sidecar (e.g. uint16)",
+        converter=_dtype_option,
+    )
+    datatype: DataType | None = option(
+        None, help="the MANGO datatype of the values", converter=_datatype_option
+    )
+    voxel_size: tuple[float, ...] | None = option(
+        None,
+        help="voxel size in dimension order",
+        cli=False,
+        converter=lambda v: None if v is None else tuple(float(x) for x in v),
+    )
+    voxel_unit: str | None = option(None, help="unit of the voxel size", cli=False)
+
+
 @attrs.frozen
-class _RawSlabs:
-    """Reads whole-slice slabs of a raw file; holds a path, never an open handle."""
+class RawSlabs:
+    """Reads any region of a raw file, through whole slices (picklable: holds a path)."""
 
     path: str
     shape: tuple[int, ...]
-    dtype: str
+    dtype: np.dtype[Any]
 
-    def read(self, block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
+    @property
+    def unit(self) -> tuple[int, ...]:
+        return (1, *self.shape[1:])
+
+    def read(self, region: Region) -> np.ndarray[Any, Any]:
         import numpy as np
 
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        start, stop = block_info[None]["array-location"][0]
-        dtype = np.dtype(self.dtype)
+        start, stop = region[0].start or 0, region[0].stop
         plane = math.prod(self.shape[1:])
         count = (stop - start) * plane
         with open(self.path, "rb") as handle:
-            handle.seek(start * plane * dtype.itemsize)
-            values = np.fromfile(handle, dtype=dtype.newbyteorder("<"), count=count)
+            handle.seek(start * plane * self.dtype.itemsize)
+            values = np.fromfile(handle, dtype=self.dtype.newbyteorder("<"), count=count)
         if values.size != count:
             raise CorruptDataError(
                 f"{self.path}: file is shorter than shape {self.shape} of {self.dtype} needs"
             )
-        return values.reshape((stop - start, *self.shape[1:])).astype(dtype, copy=False)
+        slab = values.reshape((stop - start, *self.shape[1:])).astype(self.dtype, copy=False)
+        result: np.ndarray[Any, Any] = slab[(slice(None), *region[1:])]
+        return result
 
 
 @attrs.frozen
@@ -85,8 +134,7 @@ class _RawSlabWriter:
     def write(self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None) -> Any:
         import numpy as np
 
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        start = block_info[0]["array-location"][0][0]
+        start = block_region(block_info, 0)[0].start
         little = np.ascontiguousarray(block, dtype=block.dtype.newbyteorder("<"))
         fd = os.open(self.path, os.O_WRONLY)
         try:
@@ -100,13 +148,13 @@ class _RawSlabWriter:
         return np.zeros((1,) * block.ndim, dtype=bool)
 
 
-@attrs.frozen
-class RawCodec:
+class RawCodec(Codec):
     """Headerless little-endian C-order volumes (``.raw``) with a JSON sidecar."""
 
-    name: str = "raw"
-    suffixes: tuple[str, ...] = (".raw",)
-    description: str = "headerless little-endian C-order bytes with a .raw.json sidecar"
+    name = "raw"
+    suffixes = (".raw",)
+    description = "headerless little-endian C-order bytes with a .raw.json sidecar"
+    read_options = RawReadOptions
 
     def sniff(self, path: Path) -> bool:
         try:
@@ -114,35 +162,42 @@ class RawCodec:
         except OSError:
             return False
 
-    def read(
-        self,
-        path: Path,
-        *,
-        shape: Sequence[int] | None = None,
-        dtype: Any = None,
-        datatype: DataType | str | None = None,
-        voxel_size: Sequence[float] | None = None,
-        voxel_unit: str | None = None,
-        parse_history: bool = True,
-        **options: Any,
-    ) -> Dataset:
+    def companions(self, path: Path) -> tuple[Path, ...]:
+        return (sidecar_path(path),)
+
+    def replaceable(self, path: Path) -> str | None:
+        """A regular ``.raw`` file whose sidecar describes it may be replaced."""
+        if not path.is_file() or path.is_symlink():
+            return "not a regular file"
+        try:
+            meta = _read_sidecar(path)
+        except CorruptDataError as error:
+            return str(error)
+        if not meta:
+            return f"a file without the {sidecar_path(path).name} sidecar ctlab writes"
+        return None
+
+    def read(self, path: Path, options: ReadOptions) -> Dataset:
         """Open a raw file lazily, in slabs of whole slices of about 128 MiB."""
         import numpy as np
 
         from ctlab_core.metadata import metadata_from_json
 
-        _reject_options(options, path)
+        assert isinstance(options, RawReadOptions)  # the core builds the declared class
         meta = _read_sidecar(path)
-        shape = tuple(int(n) for n in (shape or meta.get("shape") or ()))
-        if datatype is not None:
-            meta["datatype"] = DataType.from_basename(str(datatype)).value
-        dtype_name = dtype or meta.get("dtype") or _datatype_dtype(meta.get("datatype"))
+        shape = tuple(int(n) for n in (options.shape or meta.get("shape") or ()))
+        if options.datatype is not None:
+            meta["datatype"] = options.datatype.value
+        dtype_name = options.dtype or meta.get("dtype") or _datatype_dtype(meta.get("datatype"))
         if not shape or dtype_name is None:
             raise InvalidOptionError(
                 f"{path}: a raw file without a {sidecar_path(path).name} sidecar needs "
-                "shape=(z, y, x) and dtype=... (or datatype=...)"
+                "shape=(z, y, x) and dtype=... (or datatype=...); ctlab: --shape Z,Y,X --dtype T"
             )
-        np_dtype = np.dtype(dtype_name)
+        try:
+            np_dtype = np.dtype(dtype_name)
+        except TypeError as error:
+            raise InvalidOptionError(f"{path}: dtype={dtype_name!r}: {error}") from error
         expected = math.prod(shape) * np_dtype.itemsize
         if path.stat().st_size != expected:
             raise CorruptDataError(
@@ -151,69 +206,51 @@ class RawCodec:
             )
         data = _lazy(path, shape, np_dtype)
         meta.setdefault("voxel_size", [1.0] * len(shape))
-        if voxel_size is not None:
-            meta["voxel_size"] = list(voxel_size)
-        if voxel_unit is not None:
-            meta["voxel_unit"] = voxel_unit
+        if options.voxel_size is not None:
+            meta["voxel_size"] = list(options.voxel_size)
+        if options.voxel_unit is not None:
+            meta["voxel_unit"] = options.voxel_unit
+        if not options.parse_history and "history" in meta:
+            meta.pop("history")
         try:
             return metadata_from_json(meta, data)
         except CTLabError as error:
             raise type(error)(f"{path}: {error}") from error
 
-    def write(
-        self,
-        dataset: Dataset,
-        path: Path,
-        *,
-        overwrite: bool = False,
-        compute: bool = True,
-        **options: Any,
-    ) -> Delayed | None:
-        """Stream the volume slab by slab into a temporary sibling, then publish it."""
+    def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
+        """Stream the volume slab by slab into the staged file, then its sidecar."""
         import dask.array as da
+        from dask.delayed import delayed
 
         from ctlab_core.metadata import metadata_to_json
+        from ctlab_core.regions import rechunked
 
-        _reject_options(options, path)
-        check_target(path, overwrite)
-        sidecar = sidecar_path(path)
-        check_target(sidecar, overwrite)
-        tmp = temporary_sibling(path)
         data = dataset.data
         depth = slab_depth(data.shape, data.dtype.itemsize)
-        slabs: da.Array = data.rechunk((depth, *data.shape[1:]))
-        try:
-            with tmp.open("wb") as handle:
-                handle.truncate(int(data.nbytes))
-            plane_bytes = data.dtype.itemsize * math.prod(slabs.shape[1:])
-            writer = _RawSlabWriter(str(tmp), plane_bytes)
-            written: da.Array = da.map_blocks(
-                writer.write, slabs, dtype=bool, chunks=(1,) * slabs.ndim
-            )
-            tmp_sidecar = temporary_sibling(sidecar)
-            tmp_sidecar.write_text(json.dumps(metadata_to_json(dataset), indent=2) + "\n")
-        except BaseException:
-            discard(tmp)
-            raise
-        # The sidecar is published first: the raw name appears only when all is done.
-        sidecar_done = publish_step(written, tmp_sidecar, sidecar, overwrite)
-        return finish_write(
-            sidecar_done, tmp, path, overwrite=overwrite, compute=compute, cleanup=(tmp_sidecar,)
+        slabs = rechunked(data, (depth, *data.shape[1:]))
+        with target.staging.open("wb") as handle:
+            handle.truncate(int(data.nbytes))
+        plane_bytes = data.dtype.itemsize * math.prod(slabs.shape[1:])
+        writer = _RawSlabWriter(str(target.staging), plane_bytes)
+        written: da.Array = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1,) * slabs.ndim)
+        sidecar = json.dumps(metadata_to_json(dataset), indent=2) + "\n"
+        done: Delayed = delayed(_write_sidecar, pure=False)(
+            written, str(sidecar_path(target.staging)), sidecar
         )
+        return done
 
 
-def _lazy(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> da.Array:
+def _write_sidecar(_written: object, path: str, text: str) -> None:
+    Path(path).write_text(text)
+
+
+def _lazy(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
+    from ctlab_core.regions import region_array
+
     depth = slab_depth(shape, dtype.itemsize)
     chunks = (tuple(_split(shape[0], depth)), *((n,) for n in shape[1:]))
-    import dask.array as da
-    import numpy as np
-    from dask.base import tokenize
-
-    reader = _RawSlabs(str(path), shape, dtype.str)
-    name = "raw-read-" + tokenize(str(path), shape, dtype.str, path.stat().st_mtime_ns)
-    meta = np.empty((0,) * len(shape), dtype=dtype)
-    result: da.Array = da.map_blocks(reader.read, chunks=chunks, dtype=dtype, meta=meta, name=name)
-    return result
+    reader = RawSlabs(str(path), shape, dtype)
+    return region_array(reader, chunks, token=(str(path), path.stat().st_mtime_ns, dtype.str))
 
 
 def _split(total: int, step: int) -> list[int]:
@@ -235,13 +272,6 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise CorruptDataError(f"{sidecar}: metadata sidecar is not a JSON object")
     return value
-
-
-def _reject_options(options: dict[str, Any], path: Path) -> None:
-    if options:
-        raise InvalidOptionError(
-            f"{path}: the raw codec does not accept {', '.join(sorted(options))}"
-        )
 
 
 RAW_CODEC = RawCodec()

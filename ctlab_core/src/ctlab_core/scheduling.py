@@ -1,37 +1,115 @@
-"""Running dask work on the scheduler the user picked, with progress on a terminal."""
+"""Running dask work so that it stops cleanly: no task is left running on return.
+
+dask's local schedulers return from an error or an interrupt while tasks are
+still running in their pools; a writer's task could then create files after
+the caller removed the temporary output. :func:`run` owns its pools and, on
+any exception (``KeyboardInterrupt`` included), cancels what has not started
+and waits for what has, before the exception goes on. Under
+``dask.distributed`` the work's futures are cancelled and, for a cluster
+made here, the cluster is closed (its worker processes end).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
-from ctlab_core.errors import InvalidOptionError
+from ctlab_core.errors import CTLabError, InvalidOptionError
 
 if TYPE_CHECKING:
     from dask.delayed import Delayed
+    from distributed import Client
 
-__all__ = ["Scheduler", "run"]
+__all__ = ["CONNECT_TIMEOUT", "Scheduler", "SchedulerUnreachableError", "run"]
 
-Scheduler = Literal["threads", "processes", "distributed"]
+Scheduler = Literal["threads", "processes", "distributed", "sync"]
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a dask scheduler at ``address`` before giving up."""
+
+
+class SchedulerUnreachableError(CTLabError, ConnectionError):
+    """No dask scheduler answered at the given address."""
 
 
 def run(
     work: Delayed,
     *,
-    scheduler: Scheduler = "threads",
+    scheduler: Scheduler | None = None,
     workers: int | None = None,
     address: str | None = None,
     progress: bool = False,
 ) -> Any:
-    """Compute ``work`` on the chosen scheduler and return its result."""
-    if scheduler == "distributed" or address is not None:
+    """Compute ``work`` and return its result; on any exception stop every task first.
+
+    ``scheduler=None`` uses the current dask scheduler (a ``dask.distributed``
+    client when one is active, else threads).
+    """
+    if address is not None or scheduler == "distributed":
         return _run_distributed(work, workers, address, progress)
+    if scheduler is None:
+        client = _active_client(work)
+        if client is not None:
+            return _run_on_client(client, work, progress)
+        scheduler = _local_scheduler(work)
+    if scheduler == "sync":
+        with _local_progress(progress):
+            return work.compute(scheduler="sync")
     if scheduler not in ("threads", "processes"):
         raise InvalidOptionError(f"unknown scheduler {scheduler!r}")
-    with _local_progress(progress):
-        return work.compute(scheduler=scheduler, num_workers=workers)
+    with _own_pool(scheduler, workers) as pool, _local_progress(progress):
+        return work.compute(scheduler=scheduler, pool=pool)
+
+
+def _local_scheduler(work: Delayed) -> Scheduler:
+    from dask.base import get_scheduler
+    from dask.local import get_sync
+    from dask.multiprocessing import get as processes_get
+
+    chosen = get_scheduler(collections=[work])
+    if chosen is get_sync:
+        return "sync"
+    if chosen is processes_get:
+        return "processes"
+    return "threads"
+
+
+def _active_client(work: Delayed) -> Client | None:
+    """The distributed client dask would use for ``work``, if any."""
+    if "distributed" not in sys.modules:
+        return None
+    from dask.base import get_scheduler
+    from distributed import Client
+
+    chosen = get_scheduler(collections=[work])
+    owner = getattr(chosen, "__self__", None)
+    return owner if isinstance(owner, Client) else None
+
+
+def _ignore_interrupts() -> None:
+    """Worker processes leave SIGINT to the parent, which stops them in order."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _own_pool(kind: str, workers: int | None) -> Iterator[Executor]:
+    count = workers or os.cpu_count() or 1
+    pool: Executor
+    if kind == "processes":
+        pool = ProcessPoolExecutor(count, initializer=_ignore_interrupts)
+    else:
+        pool = ThreadPoolExecutor(count, thread_name_prefix="ctlab")
+    try:
+        yield pool
+    finally:
+        # cancel what has not started, wait for what has: nothing runs after return
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -45,19 +123,58 @@ def _local_progress(enabled: bool) -> Iterator[None]:
         yield
 
 
+def _run_on_client(client: Client, work: Delayed, progress: bool) -> Any:
+    future = client.compute(work)
+    try:
+        if progress:
+            from distributed import progress as show_progress
+
+            show_progress(future)
+            print(file=sys.stderr)
+        return future.result()
+    except BaseException:
+        _cancel_and_wait(client, future)
+        raise
+
+
+def _cancel_and_wait(client: Client, future: Any, timeout: float = 60.0) -> None:
+    """Cancel ``future`` and wait until no worker still runs one of its tasks."""
+    with contextlib.suppress(Exception):
+        client.cancel(future, force=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            busy = any(client.processing().values())
+        except Exception:
+            return
+        if not busy:
+            return
+        time.sleep(0.1)
+
+
+def _connect(address: str) -> Client:
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+    except (OSError, TimeoutError) as error:
+        raise SchedulerUnreachableError(
+            f"no dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s ({error})"
+        ) from error
+
+
 def _run_distributed(
     work: Delayed, workers: int | None, address: str | None, progress: bool
 ) -> Any:
     try:
         from distributed import Client, LocalCluster
-        from distributed import progress as show_progress
     except ImportError as error:
         raise InvalidOptionError(
-            "--scheduler distributed needs dask.distributed: pip install 'dask[distributed]'"
+            "the distributed scheduler needs dask.distributed: pip install 'dask[distributed]'"
         ) from error
     with contextlib.ExitStack() as stack:
         if address is not None:
-            client = stack.enter_context(Client(address))
+            client = stack.enter_context(_connect(address))
         else:
             cluster = stack.enter_context(
                 LocalCluster(
@@ -68,8 +185,4 @@ def _run_distributed(
                 )
             )
             client = stack.enter_context(Client(cluster))
-        future = client.compute(work)
-        if progress:
-            show_progress(future)
-            print(file=sys.stderr)
-        return future.result()
+        return _run_on_client(client, work, progress)

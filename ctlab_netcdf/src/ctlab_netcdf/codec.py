@@ -1,4 +1,8 @@
-"""The ``netcdf`` codec: MANGO NetCDF-4 (and legacy NetCDF-3) single files and split directories."""
+"""The ``netcdf`` codec: MANGO NetCDF-4 (and legacy NetCDF-3) single files and split directories.
+
+This module is what the registry imports to sniff: it holds the codec and its
+declared options only; readers and writers are imported when used.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,90 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from ctlab_core.dataset import Dataset
+from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
-from ctlab_core.errors import InvalidOptionError
-
-from ctlab_netcdf.headers import file_format
-from ctlab_netcdf.reader import open_dataset
-from ctlab_netcdf.writer import DEFAULT_COMPRESSION_LEVEL, write_dataset
+from ctlab_core.options import ReadOptions, WriteOptions, option
 
 if TYPE_CHECKING:
     import numpy as np
+    from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
-__all__ = ["NETCDF_CODEC", "NetCDFCodec"]
+__all__ = ["NETCDF_CODEC", "NetCDFCodec", "NetCDFReadOptions", "NetCDFWriteOptions"]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_NETCDF3_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
+DEFAULT_COMPRESSION_LEVEL = 0
+"""No compression by default: see the README (zlib costs far more time than it saves space)."""
 
 
-@attrs.frozen
-class NetCDFCodec:
+def file_format(path: Path) -> str | None:
+    """``"hdf5"``, ``"classic"`` or None from the file's first bytes; never raises."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return None
+    if head.startswith(_HDF5_SIGNATURE):
+        return "hdf5"
+    if head.startswith(_NETCDF3_SIGNATURES):
+        return "classic"
+    return None
+
+
+def _datatype(value: Any) -> Any:
+    return DataType.from_basename(value) if isinstance(value, str) else value
+
+
+def _level(_instance: Any, _attribute: Any, value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= 9:
+        raise ValueError(f"compression_level={value}: use 0 (none) to 9")
+
+
+def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+        raise ValueError(f"{attribute.name}={value}: must be at least 1")
+
+
+@attrs.frozen(kw_only=True)
+class NetCDFReadOptions(ReadOptions):
+    """Reading MANGO NetCDF."""
+
+    verify: bool = option(
+        False, help="check every block's md5_checksum before returning (reads all data once)"
+    )
+    datatype: DataType | None = option(
+        None,
+        help="the MANGO datatype, for files whose variable is not named after one",
+        converter=_datatype,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class NetCDFWriteOptions(WriteOptions):
+    """Writing MANGO NetCDF: one file (``x.nc``) or a split directory (``x_nc``)."""
+
+    slices_per_file: int | None = option(
+        None,
+        help="z slices per block file of a split directory (default: MANGO's rule)",
+        validator=_positive,
+    )
+    compression_level: int = option(
+        DEFAULT_COMPRESSION_LEVEL,
+        help="zlib level 0-9; 0 writes uncompressed (MANGO writes 2)",
+        validator=_level,
+    )
+    checksum: bool = option(True, help="write each block's md5_checksum as MANGO does", cli=False)
+
+
+class NetCDFCodec(Codec):
     """MANGO NetCDF: ``x.nc`` single files and ``x_nc/`` directories of ``block*.nc``."""
 
-    name: str = "netcdf"
-    suffixes: tuple[str, ...] = (".nc", "_nc")
-    description: str = "MANGO NetCDF-4 files (.nc) and split block directories (_nc)"
+    name = "netcdf"
+    suffixes = (".nc", "_nc")
+    description = "MANGO NetCDF-4 files (.nc) and split block directories (_nc)"
+    read_options = NetCDFReadOptions
+    write_options = NetCDFWriteOptions
 
     def sniff(self, path: Path) -> bool:
         """An HDF5/NetCDF-3 file, a directory of ``block*.nc``, or a ``.nc``/``_nc`` name."""
@@ -42,67 +108,62 @@ class NetCDFCodec:
         except OSError:
             return False
 
-    def read(
-        self,
-        path: Path,
-        *,
-        parse_history: bool = True,
-        verify: bool = False,
-        datatype: DataType | str | None = None,
-        **options: Any,
-    ) -> Dataset:
+    def replaceable(self, path: Path) -> str | None:
+        """A NetCDF file, or a directory holding nothing but ``block*.nc`` files."""
+        from ctlab_netcdf.layout import parse_block_index
+
+        if path.is_symlink():
+            return "a symbolic link"
+        if path.is_file():
+            return None if file_format(path) is not None else "a file that is not NetCDF"
+        if not path.is_dir():
+            return "neither a file nor a directory"
+        names = sorted(entry.name for entry in path.iterdir())
+        foreign = [name for name in names if parse_block_index(name) is None]
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            return f"a directory holding {shown}"
+        if not names:
+            return None
+        blocks = [path / name for name in names]
+        if any(not block.is_file() or file_format(block) is None for block in blocks):
+            return "a directory whose block files are not all NetCDF"
+        return None
+
+    def read(self, path: Path, options: ReadOptions) -> Dataset:
         """Open lazily; ``verify=True`` first checks every block's md5_checksum."""
-        _reject(options, path, "read")
+        from ctlab_netcdf.reader import open_dataset
+
+        assert isinstance(options, NetCDFReadOptions)  # the core builds the declared class
         return open_dataset(
-            Path(path), datatype=datatype, parse_history=parse_history, verify_checksums=verify
+            path,
+            datatype=options.datatype,
+            parse_history=options.parse_history,
+            verify_checksums=options.verify,
         )
 
-    def write(
-        self,
-        dataset: Dataset,
-        path: Path,
-        *,
-        slices_per_file: int | None = None,
-        compression_level: int = DEFAULT_COMPRESSION_LEVEL,
-        checksum: bool = True,
-        overwrite: bool = False,
-        compute: bool = True,
-        **options: Any,
-    ) -> Delayed | None:
+    def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
         """Write a split directory (``*_nc``) or a single file (any other name)."""
-        _reject(options, path, "write")
-        return write_dataset(
-            dataset,
-            Path(path),
-            slices_per_file=slices_per_file,
-            compression_level=compression_level,
-            checksum=checksum,
-            overwrite=overwrite,
-            compute=compute,
-        )
+        from ctlab_netcdf.writer import write_dataset
 
-    def load(
-        self,
-        path: Path,
-        *,
-        datatype: DataType | str | None = None,
-        verify: bool = False,
-        **options: Any,
-    ) -> np.ndarray[Any, Any]:
-        """The whole volume in one array, blocks read straight into place (``to_numpy``).
+        assert isinstance(options, NetCDFWriteOptions)  # the core builds the declared class
+        return write_dataset(dataset, target, options)
 
-        ``verify`` is accepted for symmetry with ``read``, which already checked.
-        """
+    def load(self, path: Path, options: ReadOptions) -> np.ndarray[Any, Any]:
+        """The whole volume in one array, blocks read straight into place."""
         from ctlab_netcdf.reader import load
 
-        _reject(options, path, "load")
-        return load(Path(path), datatype=datatype)
+        assert isinstance(options, NetCDFReadOptions)  # the core builds the declared class
+        if options.verify:
+            self.verify(path, options)
+        return load(path, datatype=options.datatype)
 
-    def verify(self, path: Path) -> None:
-        """Check every block's md5_checksum; raises CorruptDataError naming the block."""
+    def verify(self, path: Path, options: ReadOptions) -> list[str]:
+        """Check every block's md5_checksum against its data (reads and decodes every value)."""
         from ctlab_netcdf.checksums import verify
 
-        verify(Path(path))
+        verify(path)
+        return []
 
     def describe(self, path: Path) -> dict[str, str]:
         """Facts for ``ctlab info``: file kind, blocks, storage."""
@@ -110,7 +171,7 @@ class NetCDFCodec:
 
         from ctlab_netcdf.reader import read_headers
 
-        headers = read_headers(Path(path))
+        headers = read_headers(path)
         first = headers[0]
         kind = {"hdf5": "NetCDF-4", "classic": "NetCDF-3 classic"}.get(first.format, first.format)
         stored = np.dtype(first.stored_dtype).name
@@ -121,13 +182,6 @@ class NetCDFCodec:
             "blocks": f"{len(headers)} file(s) of {', '.join(map(str, depths))} slices",
             "storage": f"{chunk}, {'compressed' if first.filtered else 'uncompressed'}",
         }
-
-
-def _reject(options: dict[str, Any], path: Path, action: str) -> None:
-    if options:
-        raise InvalidOptionError(
-            f"{path}: the netcdf codec does not {action} with {', '.join(sorted(options))}"
-        )
 
 
 NETCDF_CODEC = NetCDFCodec()

@@ -17,11 +17,9 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError
 
 from ctlab_netcdf import layout
+from ctlab_netcdf.codec import file_format
 
 __all__ = ["NETCDF3_LOCK", "Header", "file_format", "read_header"]
-
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-_NETCDF3_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
 
 NETCDF3_LOCK = threading.Lock()
 """netCDF4-python is not thread-safe: every call into it in this process holds this lock."""
@@ -39,20 +37,6 @@ class Header:
     chunk_z: int | None  # HDF5 chunk depth along z; None when contiguous
     attributes: Mapping[str, Any]
     filtered: bool = False  # compressed (or otherwise filtered) HDF5 storage
-
-
-def file_format(path: Path) -> str | None:
-    """``"hdf5"``, ``"classic"`` or None from the file's first bytes; never raises."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-    except OSError:
-        return None
-    if head.startswith(_HDF5_SIGNATURE):
-        return "hdf5"
-    if head.startswith(_NETCDF3_SIGNATURES):
-        return "classic"
-    return None
 
 
 def read_header(

@@ -16,6 +16,7 @@ import attrs
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError
+from ctlab_core.regions import Region, region_array
 
 from ctlab_netcdf import layout
 from ctlab_netcdf.direct import Extent, dataset_extents, pread_into
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SLAB_TARGET_BYTES",
+    "NetCDFRegions",
     "Piece",
     "as_true_dtype",
     "block_files",
@@ -56,19 +58,70 @@ class Piece:
 
 
 @attrs.frozen
-class _PieceReader:
-    """Reads one dask chunk: one piece of one file. Holds paths only."""
+class NetCDFRegions:
+    """Reads any region of a NetCDF dataset (one file or a split directory); holds paths only.
 
-    pieces: tuple[Piece, ...]
-    plane: tuple[int, int]
-    stored_dtype: str
+    Regions are read in whole slices: each file's slices in the region with one
+    call (plain bytes with ``os.preadv`` when uncompressed), files in parallel
+    threads when the region spans several.
+    """
+
+    headers: tuple[Header, ...]
+    starts: tuple[int, ...]  # global z of each file's first slice
     true_dtype: str
 
-    def read(self, block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        piece = self.pieces[block_info[None]["chunk-location"][0]]
-        stored = read_piece(piece, self.plane, self.stored_dtype)
-        return as_true_dtype(stored, self.true_dtype)
+    @property
+    def shape(self) -> tuple[int, ...]:
+        nz = sum(h.shape[0] for h in self.headers)
+        return (nz, self.headers[0].shape[1], self.headers[0].shape[2])
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        import numpy as np
+
+        return np.dtype(self.true_dtype)
+
+    @property
+    def unit(self) -> tuple[int, ...]:
+        first = self.headers[0]
+        depth = (first.chunk_z or first.shape[0]) if first.filtered else 1
+        return (max(1, depth), first.shape[1], first.shape[2])
+
+    def read(self, region: Region) -> np.ndarray[Any, Any]:
+        import numpy as np
+
+        start, stop = region[0].start or 0, region[0].stop
+        stored = np.dtype(self.headers[0].stored_dtype)
+        plane = (self.headers[0].shape[1], self.headers[0].shape[2])
+        out = np.empty((stop - start, *plane), dtype=stored)
+        jobs = []
+        for header, first in zip(self.headers, self.starts, strict=True):
+            low, high = max(start, first), min(stop, first + header.shape[0])
+            step = slab_depth(header, stored.itemsize)
+            for a in range(low, high, step):  # slabs of ~128 MiB, read in parallel
+                b = min(high, a + step)
+                piece = Piece(header.path, header.format, header.variable, a - first, b - first)
+                jobs.append((piece, out[a - start : b - start]))
+        _read_all(jobs, plane, stored.str)
+        values = as_true_dtype(out, self.true_dtype)
+        if all(s == slice(0, n) for s, n in zip(region[1:], plane, strict=True)):
+            return values
+        result: np.ndarray[Any, Any] = values[(slice(None), *region[1:])]
+        return result
+
+
+def _read_all(
+    jobs: list[tuple[Piece, np.ndarray[Any, Any]]], plane: tuple[int, int], stored: str
+) -> None:
+    """Read each piece into its slab; several pieces in parallel threads."""
+    if len(jobs) <= 1:
+        for piece, out in jobs:
+            read_piece(piece, plane, stored, out)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        list(pool.map(lambda job: read_piece(job[0], plane, stored, job[1]), jobs))
 
 
 def read_piece(
@@ -285,23 +338,23 @@ def _pieces(headers: Sequence[Header], itemsize: int) -> list[Piece]:
     ] or [Piece(header.path, header.format, header.variable, 0, 0)]
 
 
+def _regions(headers: Sequence[Header], true_dtype: str) -> NetCDFRegions:
+    starts = [0]
+    for previous in headers[:-1]:
+        starts.append(starts[-1] + previous.shape[0])
+    return NetCDFRegions(tuple(headers), tuple(starts), true_dtype)
+
+
 def _lazy(headers: Sequence[Header], true_dtype: str) -> da.Array:
-    import dask.array as da
     import numpy as np
-    from dask.base import tokenize
 
     stored = np.dtype(headers[0].stored_dtype)
     pieces = _pieces(headers, stored.itemsize)
     plane = (headers[0].shape[1], headers[0].shape[2])
-    reader = _PieceReader(tuple(pieces), plane, stored.str, true_dtype)
     chunks = (tuple(p.stop - p.start for p in pieces), (plane[0],), (plane[1],))
     stamps = [_stamp(Path(h.path)) for h in headers]
-    name = "netcdf-read-" + tokenize([h.path for h in headers], stamps, true_dtype)
-    meta = np.empty((0, 0, 0), dtype=np.dtype(true_dtype))
-    result: da.Array = da.map_blocks(
-        reader.read, chunks=chunks, dtype=np.dtype(true_dtype), meta=meta, name=name
-    )
-    return result
+    token = ([h.path for h in headers], stamps, true_dtype)
+    return region_array(_regions(headers, true_dtype), chunks, token=token)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -361,37 +414,17 @@ def _as_datatype(path: Path, datatype: DataType | str) -> DataType:
         raise InvalidOptionError(f"{path}: {error}") from error
 
 
-def load(
-    path: str | Path, *, datatype: DataType | str | None = None, threads: int | None = None
-) -> np.ndarray[Any, Any]:
+def load(path: str | Path, *, datatype: DataType | str | None = None) -> np.ndarray[Any, Any]:
     """The whole volume as one numpy array (true dtype), read eagerly and in parallel.
 
     Each file's data goes straight into its place in the result (plain bytes
-    with ``os.preadv`` from ``threads`` threads, default one per core), with no
-    intermediate chunks to concatenate: the fastest way to get a volume that
-    fits in memory. Validation is the same as :func:`open_dataset`.
+    with ``os.preadv``, files in parallel threads), with no intermediate chunks
+    to concatenate: the fastest way to get a volume that fits in memory.
+    Validation is the same as :func:`open_dataset`.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    import numpy as np
-
     source = Path(path)
     chosen = None if datatype is None else _as_datatype(source, datatype)
     headers = read_headers(source, chosen)
     _, true_dtype = _checked(source, headers, chosen)
-    stored = np.dtype(headers[0].stored_dtype)
-    pieces = _pieces(headers, stored.itemsize)
-    plane = (headers[0].shape[1], headers[0].shape[2])
-    result = np.empty((sum(h.shape[0] for h in headers), *plane), dtype=stored)
-    starts = [0]
-    for previous in headers[:-1]:
-        starts.append(starts[-1] + previous.shape[0])
-    offsets = dict(zip([h.path for h in headers], starts, strict=True))
-
-    def read_one(piece: Piece) -> None:
-        first = offsets[piece.path] + piece.start
-        read_piece(piece, plane, stored.str, result[first : first + piece.stop - piece.start])
-
-    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1) as pool:
-        list(pool.map(read_one, pieces))
-    return as_true_dtype(result, true_dtype)
+    regions = _regions(headers, true_dtype)
+    return regions.read(tuple(slice(0, n) for n in regions.shape))

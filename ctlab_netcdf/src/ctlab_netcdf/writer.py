@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
+from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import (
@@ -27,9 +28,9 @@ from ctlab_core.errors import (
     InvalidDatasetError,
     InvalidOptionError,
 )
-from ctlab_core.publish import check_target, discard, finish_write, temporary_sibling
 
 from ctlab_netcdf import layout
+from ctlab_netcdf.codec import DEFAULT_COMPRESSION_LEVEL, NetCDFWriteOptions
 from ctlab_netcdf.direct import pread_into, pwrite_all
 from ctlab_netcdf.files import (
     FileSpec,
@@ -54,9 +55,6 @@ __all__ = [
     "is_split_target",
     "write_dataset",
 ]
-
-DEFAULT_COMPRESSION_LEVEL = 0
-"""No compression by default: see the README (zlib costs far more time than it saves space)."""
 
 SINGLE_SLAB_BYTES = 64 * 2**20
 """A single file larger than this is written (and chunked) in slabs of about this size."""
@@ -108,31 +106,25 @@ class _BlockWriter:
 
 
 def _write_split(
-    data: da.Array,
-    path: Path,
-    first: FileSpec,
-    rest: FileSpec,
-    per_file: int,
-    *,
-    overwrite: bool,
-    compute: bool,
-) -> Delayed | None:
+    data: da.Array, path: Path, first: FileSpec, rest: FileSpec, per_file: int
+) -> Delayed:
     import dask.array as da
+    from dask.delayed import delayed
 
     shape = _shape3(data.shape)
     ranges = tuple(layout.block_ranges(shape[0], per_file))
     itemsize = max(1, np.dtype(first.stored_dtype).itemsize)
     chunk_z = max(1, min(per_file, MAX_CHUNK_BYTES // max(1, shape[1] * shape[2] * itemsize)))
     blocks: da.Array = data.rechunk((tuple(b - a for a, b in ranges), (shape[1],), (shape[2],)))
-    tmp = temporary_sibling(path)
-    tmp.mkdir()
-    writer = _BlockWriter(str(tmp), first, rest, shape, ranges, chunk_z)
-    try:
-        written: da.Array = da.map_blocks(writer.write, blocks, dtype=bool, chunks=(1, 1, 1))
-    except BaseException:
-        discard(tmp)
-        raise
-    return finish_write(written, tmp, path, overwrite=overwrite, compute=compute)
+    path.mkdir()
+    writer = _BlockWriter(str(path), first, rest, shape, ranges, chunk_z)
+    written: da.Array = da.map_blocks(writer.write, blocks, dtype=bool, chunks=(1, 1, 1))
+    done: Delayed = delayed(_all_done, pure=False)(written)
+    return done
+
+
+def _all_done(_written: object) -> None:
+    """The end of a write: every block task ran."""
 
 
 # --- single files --------------------------------------------------------------------
@@ -222,14 +214,7 @@ def _finish_single(_previous: object, path: str, variable: str, depth: int, chec
         write_md5(handle, digest.digest())
 
 
-def _write_single(
-    data: da.Array,
-    path: Path,
-    spec: FileSpec,
-    *,
-    overwrite: bool,
-    compute: bool,
-) -> Delayed | None:
+def _write_single(data: da.Array, path: Path, spec: FileSpec) -> Delayed:
     """Plain: slab tasks write bytes in parallel; compressed: parallel zlib, chained stores."""
     import dask.array as da
     from dask.delayed import delayed
@@ -239,30 +224,25 @@ def _write_single(
     blocking = layout.blocking_attributes(shape, (0, shape[0]), 1)
     spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking})
     slabs: da.Array = data.rechunk((depth, shape[1], shape[2]))
-    tmp = temporary_sibling(path)
-    try:
-        placement = spec.create(str(tmp), shape[0], depth)
-        done: Delayed
-        if placement is not None:
-            writer = _SlabWriter(str(tmp), placement, spec.stored_dtype)
-            written = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1, 1, 1))
-            done = delayed(_finish_plain, pure=False)(written, str(tmp), placement, shape[0])
-        else:
-            step: object = None
-            for index, block in enumerate(slabs.to_delayed().ravel()):
-                chunks = delayed(_compress_slab, pure=False)(
-                    block, spec.stored_dtype, depth, spec.compression_level
-                )
-                step = delayed(_write_slab, pure=False)(
-                    step, chunks, str(tmp), spec.variable, index * depth
-                )
-            done = delayed(_finish_single, pure=False)(
-                step, str(tmp), spec.variable, depth, spec.checksum
+    placement = spec.create(str(path), shape[0], depth)
+    done: Delayed
+    if placement is not None:
+        writer = _SlabWriter(str(path), placement, spec.stored_dtype)
+        written = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1, 1, 1))
+        done = delayed(_finish_plain, pure=False)(written, str(path), placement, shape[0])
+    else:
+        step: object = None
+        for index, block in enumerate(slabs.to_delayed().ravel()):
+            chunks = delayed(_compress_slab, pure=False)(
+                block, spec.stored_dtype, depth, spec.compression_level
             )
-    except BaseException:
-        discard(tmp)
-        raise
-    return finish_write(done, tmp, path, overwrite=overwrite, compute=compute)
+            step = delayed(_write_slab, pure=False)(
+                step, chunks, str(path), spec.variable, index * depth
+            )
+        done = delayed(_finish_single, pure=False)(
+            step, str(path), spec.variable, depth, spec.checksum
+        )
+    return done
 
 
 # --- entry point ---------------------------------------------------------------------
@@ -293,44 +273,18 @@ def resolve_datatype(dataset: Dataset, path: Path) -> DataType:
     return guessed
 
 
-def _check_options(path: Path, slices_per_file: Any, compression_level: Any, split: bool) -> None:
-    if slices_per_file is not None:
-        if not split:
-            raise InvalidOptionError(
-                f"{path}: slices_per_file applies to split datasets only (a name ending in _nc)"
-            )
-        if isinstance(slices_per_file, bool) or not isinstance(slices_per_file, int):
-            raise InvalidOptionError(
-                f"{path}: slices_per_file must be an int, got {slices_per_file!r}"
-            )
-        if slices_per_file < 1:
-            raise InvalidOptionError(f"{path}: slices_per_file must be >= 1, got {slices_per_file}")
-    if (
-        isinstance(compression_level, bool)
-        or not isinstance(compression_level, int)
-        or not 0 <= compression_level <= 9
-    ):
-        raise InvalidOptionError(
-            f"{path}: compression_level must be an int from 0 (none) to 9, "
-            f"got {compression_level!r}"
-        )
-
-
-def write_dataset(
-    dataset: Dataset,
-    path: Path,
-    *,
-    slices_per_file: int | None = None,
-    compression_level: int = DEFAULT_COMPRESSION_LEVEL,
-    checksum: bool = True,
-    overwrite: bool = False,
-    compute: bool = True,
-) -> Delayed | None:
-    """Write ``dataset`` as MANGO NetCDF: a split directory for ``*_nc``, else one file."""
+def write_dataset(dataset: Dataset, target: WriteTarget, options: NetCDFWriteOptions) -> Delayed:
+    """The work that writes ``dataset`` as MANGO NetCDF at ``target.staging``: a split
+    directory when ``target.path`` ends in ``_nc``, else one file."""
+    path = target.path
     split = is_split_target(path)
-    _check_options(path, slices_per_file, compression_level, split)
-    if not isinstance(checksum, bool):
-        raise InvalidOptionError(f"{path}: checksum must be True or False, got {checksum!r}")
+    if options.slices_per_file is not None and not split:
+        raise InvalidOptionError(
+            f"{path}: slices_per_file applies to split datasets only (a name ending in _nc)"
+        )
+    compression_level = options.compression_level
+    checksum = options.checksum
+    slices_per_file = options.slices_per_file
     if dataset.data.ndim != 3:
         raise InvalidDatasetError(
             f"{path}: MANGO NetCDF holds 3-D volumes; the data has {dataset.data.ndim} dimensions"
@@ -338,7 +292,6 @@ def write_dataset(
     shape = _shape3(dataset.data.shape)
     if min(shape) < 1:
         raise InvalidDatasetError(f"{path}: cannot write an empty volume of shape {shape}")
-    check_target(path, overwrite)
     datatype = resolve_datatype(dataset, path)
     data = dataset.data
     if data.dtype != datatype.dtype:
@@ -382,13 +335,5 @@ def write_dataset(
 
     if split:
         per_file = slices_per_file or layout.slices_per_file(*shape)
-        return _write_split(
-            data,
-            path,
-            spec(True),
-            spec(False),
-            per_file,
-            overwrite=overwrite,
-            compute=compute,
-        )
-    return _write_single(data, path, spec(True), overwrite=overwrite, compute=compute)
+        return _write_split(data, target.staging, spec(True), spec(False), per_file)
+    return _write_single(data, target.staging, spec(True))

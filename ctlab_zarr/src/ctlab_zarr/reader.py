@@ -18,7 +18,8 @@ import attrs
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.metadata import from_mango_attributes
+from ctlab_core.mango import MangoMetadata
+from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr.layout import parse_multiscales, read_block_shape
@@ -78,10 +79,13 @@ def open_zarr_array(
 
 @attrs.frozen
 class ZarrBlockReader:
-    """Reads one block of a Zarr array; holds paths, never an open handle (picklable)."""
+    """Reads any region of a Zarr array; holds paths, never an open handle (picklable)."""
 
     store: str
     array_path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    unit: tuple[int, ...]  # the inner chunk: what the storage decodes at once
     view_dtype: str | None = None
     pipeline: str | None = None
 
@@ -89,19 +93,17 @@ class ZarrBlockReader:
     def location(self) -> str:
         return str(Path(self.store) / self.array_path) if self.array_path else self.store
 
-    def read(self, block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
-        """The values of the block dask asks for (``block_info`` gives its location)."""
+    def read(self, region: Region) -> np.ndarray[Any, Any]:
+        """The values of ``region``, in the dataset's dtype."""
         import numpy as np
 
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        selection = tuple(slice(start, stop) for start, stop in block_info[None]["array-location"])
         try:
             array = open_zarr_array(self.store, self.array_path, pipeline=self.pipeline)
-            values = np.asarray(array[selection])
+            values = np.asarray(array[region])
         except CTLabError:
             raise
         except Exception as error:
-            where = ", ".join(f"{s.start}:{s.stop}" for s in selection)
+            where = ", ".join(f"{s.start}:{s.stop}" for s in region)
             raise CorruptDataError(
                 f"{self.location}: cannot read [{where}]: {type(error).__name__}: {error}"
             ) from error
@@ -140,8 +142,8 @@ def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(block, Mapping):
         raise CorruptDataError(f"{path}: the mango attribute is not an object")
-    kwargs = from_mango_attributes(block, source=str(path))
-    return kwargs
+    fields = MangoMetadata.from_attributes(block, source=str(path)).dataset_fields()
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _read_ome(
@@ -220,8 +222,9 @@ def _dataset(
         kwargs["datatype"] = DataType.from_basename(str(datatype))
     shards = None if array.shards is None else tuple(int(n) for n in array.shards)
     block = read_block_shape(shape, tuple(int(n) for n in array.chunks), shards, stored.itemsize)
-    reader = ZarrBlockReader(str(path), array_path, view, pipeline)
-    data = _lazy(reader, shape, block, true_dtype, location)
+    chunks = tuple(int(n) for n in array.chunks)
+    reader = ZarrBlockReader(str(path), array_path, shape, true_dtype, chunks, view, pipeline)
+    data = _lazy(reader, shape, block, location)
     try:
         return Dataset(data=data, **kwargs)
     except CTLabError as error:
@@ -266,16 +269,8 @@ def _reinterpret(
 
 
 def _lazy(
-    reader: ZarrBlockReader,
-    shape: tuple[int, ...],
-    block: tuple[int, ...],
-    dtype: np.dtype[Any],
-    location: Path,
+    reader: ZarrBlockReader, shape: tuple[int, ...], block: tuple[int, ...], location: Path
 ) -> da.Array:
-    import dask.array as da
-    import numpy as np
-    from dask.base import tokenize
-
     chunks = tuple(
         tuple(min(b, n - start) for start in range(0, n, b)) or (0,)
         for n, b in zip(shape, block, strict=True)
@@ -283,11 +278,7 @@ def _lazy(
     stamp = [
         (p.name, p.stat().st_mtime_ns) for p in (location, location / METADATA_FILE) if p.exists()
     ]
-    identity = (reader.store, reader.array_path, reader.view_dtype, reader.pipeline)
-    name = "zarr-read-" + tokenize(identity, shape, block, dtype.str, stamp)
-    meta = np.empty((0,) * len(shape), dtype=dtype)
-    result: da.Array = da.map_blocks(reader.read, chunks=chunks, dtype=dtype, meta=meta, name=name)
-    return result
+    return region_array(reader, chunks, token=(reader, stamp))
 
 
 @attrs.frozen

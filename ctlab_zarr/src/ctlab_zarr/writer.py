@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.errors import InvalidOptionError
-from ctlab_core.metadata import mango_attributes
-from ctlab_core.publish import check_target, discard, finish_write, temporary_sibling
+from ctlab_core.mango import MangoMetadata
 
+from ctlab_zarr.codec import ZarrWriteOptions
 from ctlab_zarr.downsample import downsample_array, method_for
 from ctlab_zarr.layout import (
     Layout,
@@ -31,8 +32,6 @@ from ctlab_zarr.pipeline import check_pipeline
 from ctlab_zarr.reader import open_zarr_array
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     import dask.array as da
     import numpy as np
     from dask.delayed import Delayed
@@ -90,44 +89,36 @@ def _fill_value(dataset: Dataset) -> Any:
     return 0 if mask is None else mask.item()
 
 
-def write_zarr(
-    dataset: Dataset,
-    path: Path,
-    *,
-    ome_zarr: bool = True,
-    levels: int | str = 1,
-    chunks: Sequence[int] | int | str | None = "auto",
-    shards: Sequence[int] | int | str | None = "auto",
-    compressor: str | None = "zstd",
-    compression_level: int | None = None,
-    downsampling: str = "auto",
-    codec_pipeline: str | None = None,
-    overwrite: bool = False,
-    compute: bool = True,
-) -> Delayed | None:
-    """Stream ``dataset`` into a new store at ``path`` and publish it atomically."""
+def write_zarr(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
+    """The work that streams ``dataset`` into a new store at ``target.staging``."""
+    from dask.delayed import delayed
+
+    path = target.path
     shape = dataset.shape
-    count = level_count(shape, levels)
-    if not ome_zarr and count > 1:
+    count = level_count(shape, options.levels)
+    if not options.ome_zarr and count > 1:
         raise InvalidOptionError(
-            f"{path}: levels={levels!r} needs an OME-Zarr image; a plain array has one level"
+            f"{path}: levels={options.levels!r} needs an OME-Zarr image; "
+            "a plain array has one level"
         )
     discrete = dataset.datatype.is_discrete if dataset.datatype is not None else False
-    method = method_for(downsampling, discrete or dataset.dtype.kind == "b")
-    explicit = not (chunks == "auto" and shards == "auto")
-    layout = resolve_layout(shape, chunks, shards)
-    compressors = _compressors(compressor, compression_level, dataset.dtype.itemsize)
-    pipeline = check_pipeline(codec_pipeline)
-    check_target(path, overwrite)
-    tmp = temporary_sibling(path)
-    try:
-        written = _write_levels(
-            dataset, tmp, ome_zarr, count, layout, explicit, compressors, method, pipeline
-        )
-    except BaseException:
-        discard(tmp)
-        raise
-    return finish_write(written, tmp, path, overwrite=overwrite, compute=compute)
+    method = method_for(options.downsampling, discrete or dataset.dtype.kind == "b")
+    explicit = not (options.chunks == "auto" and options.shards == "auto")
+    layout = resolve_layout(shape, options.chunks, options.shards)
+    compressors = _compressors(
+        options.compressor, options.compression_level, dataset.dtype.itemsize
+    )
+    pipeline = check_pipeline(options.codec_pipeline)
+    written = _write_levels(
+        dataset, target.staging, options.ome_zarr, count, layout, explicit, compressors, method,
+        pipeline,
+    )  # fmt: skip
+    done: Delayed = delayed(_all_done, pure=False)(written)
+    return done
+
+
+def _all_done(_written: object) -> None:
+    """The end of a write: every block task ran."""
 
 
 def _write_levels(
@@ -146,7 +137,9 @@ def _write_levels(
     from zarr.storage import LocalStore
 
     store = LocalStore(str(tmp))
-    mango: dict[str, JSON] = {"mango": mango_attributes(dataset)}
+    mango: dict[str, JSON] = {
+        "mango": MangoMetadata.from_dataset(dataset).zarr_block(len(dataset.shape))
+    }
     factors = level_factors(dataset.shape, count)
     common: dict[str, Any] = {
         "dtype": dataset.dtype,

@@ -1,0 +1,287 @@
+"""The ``ctlab`` command line: info, convert, verify, history, demo.
+
+Exit codes: 0 success; 1 an error, reported on one line of stderr (``--debug``
+shows the traceback); 2 a usage error; 130 interrupted (SIGINT), 143
+terminated (SIGTERM); 141 quietly when the reader of the output went away
+(``ctlab history x | head -1``). Codec options become flags through
+:mod:`ctlab_core.cli.flags`, so ``--help`` shows what the installed codecs
+offer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
+
+from ctlab_core.cli.flags import DeclaredFlags, add_declared_flags
+from ctlab_core.errors import CTLabError
+
+__all__ = ["Terminated", "main"]
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like an interrupt so that the same cleanup runs."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ctlab_core import __version__, registry
+
+    parts = []
+    for name in registry.available_codecs():
+        entry = registry._entry_points()[name]
+        package = entry.dist.name if entry.dist is not None else "?"
+        try:
+            parts.append(f"{name} ({package} {version(package)})")
+        except PackageNotFoundError:
+            parts.append(name)
+    return f"ctlab {__version__}; codecs: {', '.join(parts) or 'none'}"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: ctlab's version and each installed codec's distribution, unwrapped."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        print(_version())
+        parser.exit()
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples keep their lines."""
+
+
+def _command(
+    commands: Any, name: str, summary: str, description: str, examples: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=f"{summary}.\n\n{description}",
+        epilog="examples:\n" + examples,
+        formatter_class=_Help,
+    )
+    return parser
+
+
+def _installed_codecs() -> dict[str, Any]:
+    from ctlab_core import registry
+
+    codecs: dict[str, Any] = {}
+    for name in registry.available_codecs():
+        try:
+            codecs[name] = registry.get_codec(name)
+        except CTLabError:
+            continue  # a broken plugin: reported when it is used, not on --help
+    return codecs
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
+    codecs = _installed_codecs()
+    parser = argparse.ArgumentParser(
+        prog="ctlab",
+        description="Read, convert and check ANU CTLab (MANGO) array datasets.",
+        epilog="Run 'ctlab COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the versions of ctlab and its codecs"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    flags: dict[str, DeclaredFlags] = {}
+
+    def reading(sub: argparse.ArgumentParser, key: str) -> None:
+        flags[key] = add_declared_flags(
+            sub, codecs, "read", title=lambda name: f"reading ({name} codec)"
+        )
+
+    info = _command(
+        commands,
+        "info",
+        "describe a dataset",
+        "Format, shape, dtype, MANGO datatype, voxel size in both orders, chunking,\n"
+        "size on disk and in memory, dataset_id and history entries.",
+        "  ctlab info tomoLoRes_SS.nc\n  ctlab info tomoHiRes_nc --json\n"
+        "  ctlab info volume.raw --shape 100,200,300 --dtype uint16",
+    )
+    info.add_argument("path")
+    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    reading(info, "info")
+
+    conv = _command(
+        commands,
+        "convert",
+        "convert a dataset to another format",
+        "Reads SRC lazily and writes DST in the format its name (or --to) selects,\n"
+        "under a hidden temporary name renamed into place when complete. The run is\n"
+        "recorded as a history entry <YYYYMMDD_HHMMSS>_<DST name>, which becomes the\n"
+        "new dataset_id. An existing DST is replaced only with --overwrite, and only\n"
+        "when it is a dataset of the same format.",
+        "  ctlab convert tomoHiRes_SS_nc tomoHiRes.ome.zarr\n"
+        "  ctlab convert tomo.ome.zarr tomo_out_nc --slices-per-file 64\n"
+        "  ctlab convert big_nc big.ome.zarr --scheduler distributed --workers 4\n"
+        "  ctlab convert big_nc big.ome.zarr --address tcp://10.0.0.5:8786",
+    )
+    conv.add_argument("src", help="the dataset to read")
+    conv.add_argument("dst", help="the dataset to write")
+    conv.add_argument("--to", choices=sorted(codecs), help="format of DST (default: from its name)")
+    conv.add_argument("--overwrite", action="store_true", help="replace an existing DST dataset")
+    conv.add_argument(
+        "--voxel-size", type=float, nargs=3, metavar=("Z", "Y", "X"), help="set the voxel size"
+    )
+    conv.add_argument(
+        "--voxel-unit", help="with --voxel-size: its unit; alone: convert the voxel size to it"
+    )
+    run = conv.add_argument_group("running")
+    run.add_argument(
+        "--scheduler",
+        choices=("threads", "processes", "distributed"),
+        help="dask scheduler (default: threads)",
+    )
+    run.add_argument("--workers", type=_positive, help="number of workers")
+    run.add_argument("--address", help="HOST:PORT of a running dask scheduler")
+    run.add_argument(
+        "--task-size",
+        type=_bytes,
+        metavar="BYTES",
+        help="data one task holds, e.g. 64MiB (default 128MiB): peak memory is about "
+        "a few times this per worker",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    reading(conv, "convert-read")
+    flags["convert-write"] = add_declared_flags(
+        conv,
+        codecs,
+        "write",
+        existing=frozenset(flags["convert-read"].owners),
+        title=lambda name: f"writing ({name} codec)",
+    )
+
+    verify = _command(
+        commands,
+        "verify",
+        "check a dataset's checksums, structure and data",
+        "Checks what the format can check (NetCDF md5_checksum per block, Zarr shard\n"
+        "checksums and pyramid structure) and decodes every value. Prints OK and notes,\n"
+        "or one line naming what is wrong (exit 1).",
+        "  ctlab verify tomoHiRes_SS_nc\n  ctlab verify tomo.ome.zarr",
+    )
+    verify.add_argument("path")
+    reading(verify, "verify")
+
+    history = _command(
+        commands,
+        "history",
+        "show a dataset's processing history",
+        "Entries in order, their parameters as an indented tree and their output logs.",
+        "  ctlab history tomoLoRes_SS.nc\n  ctlab history tomo.ome.zarr --json",
+    )
+    history.add_argument("path")
+    history.add_argument("--json", action="store_true", help="print the history as JSON")
+    reading(history, "history")
+
+    demo = _command(
+        commands,
+        "demo",
+        "run the main job on a built-in phantom",
+        "Writes a synthetic CT phantom as MANGO split NetCDF, converts it to an\n"
+        "OME-Zarr pyramid, verifies both and describes them.",
+        "  ctlab demo\n  ctlab demo /tmp/ctlab-demo --size 128",
+    )
+    demo.add_argument("dir", nargs="?", default="demo-output")
+    demo.add_argument("--size", type=_positive, default=256, help="side of the cubic phantom")
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser, flags
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _bytes(text: str) -> int:
+    from dask.utils import parse_bytes
+
+    try:
+        value = int(parse_bytes(text))
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a size such as 64MiB, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive size, got {text!r}")
+    return value
+
+
+def _dispatch(args: argparse.Namespace, flags: dict[str, DeclaredFlags]) -> int:
+    from ctlab_core.cli import commands
+
+    runs: dict[str, Callable[[], int]] = {
+        "info": lambda: commands.run_info(args, flags["info"]),
+        "convert": lambda: commands.run_convert(
+            args, flags["convert-read"], flags["convert-write"]
+        ),
+        "verify": lambda: commands.run_verify(args, flags["verify"]),
+        "history": lambda: commands.run_history(args, flags["history"]),
+        "demo": lambda: commands.run_demo(args, flags["convert-read"], flags["convert-write"]),
+    }
+    return runs[args.command]()
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, CTLabError):
+        text = str(error)
+    elif isinstance(error, OSError) and error.strerror:
+        where = error.filename or ""
+        text = f"{where}: {error.strerror}" if where else error.strerror
+    else:
+        text = f"{type(error).__name__}: {error} (run with --debug for the traceback)"
+    return " ".join(text.split("\n"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser, flags = _parser()
+    args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _dispatch(args, flags)
+    except Terminated:
+        print("ctlab: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:
+        print("ctlab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (``| head``): say nothing, and keep Python from
+        # complaining when it flushes stdout at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as error:
+        if args.debug:
+            raise
+        print(f"ctlab: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,274 @@
+"""The ``ctlab`` subcommands: info, convert, verify, history, demo.
+
+Each takes the parsed arguments and returns an exit code; errors are raised
+(the entry point turns them into one line). Heavy modules are imported inside
+the commands, so ``--help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ctlab_core.cli.flags import DeclaredFlags
+
+if TYPE_CHECKING:
+    from ctlab_core.codec import Codec
+    from ctlab_core.dataset import Dataset
+
+__all__ = ["convert", "run_demo", "run_history", "run_info", "run_verify", "verify_text"]
+
+
+def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[Codec, Dataset]:
+    """The codec of ``args.path`` and the dataset it reads, with the given read options."""
+    from ctlab_core import registry
+    from ctlab_core.storage import read_options
+
+    path = Path(args.path)
+    codec = registry.codec_for_reading(path)
+    given = flags.for_codec(args, codec, str(path))
+    return codec, codec.read(path, read_options(codec, path, given))
+
+
+# --- info --------------------------------------------------------------------
+
+
+def _disk_bytes(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _human(n: float) -> str:
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    step = 0
+    while n >= 1024 and step < len(units) - 1:
+        n /= 1024
+        step += 1
+    return f"{int(n)} B" if step == 0 else f"{n:.1f} {units[step]}"
+
+
+def info_json(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``ctlab info --json`` prints."""
+    from ctlab_core.metadata import metadata_to_json, plain
+
+    return {
+        "path": str(path),
+        "format": fmt,
+        **metadata_to_json(ds),
+        "voxel_size_xyz": list(ds.voxel_size_xyz),
+        "chunks": [list(c) for c in ds.data.chunks],
+        "bytes_on_disk": _disk_bytes(path),
+        "bytes_in_memory": int(ds.data.nbytes),
+        "details": plain(dict(details)),
+    }
+
+
+def info_text(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> str:
+    """What ``ctlab info`` prints."""
+    zyx = ", ".join(f"{v:g}" for v in ds.voxel_size)
+    xyz = ", ".join(f"{v:g}" for v in ds.voxel_size_xyz)
+    chunk = "x".join(str(c) for c in ds.data.chunksize)
+    names = ", ".join(ds.dimension_names)
+    lines = [
+        f"{path}",
+        f"  format        {fmt}",
+        f"  shape         {' x '.join(map(str, ds.shape))} ({names})",
+        f"  dtype         {ds.dtype}",
+        f"  datatype      {ds.datatype.value if ds.datatype else '(none)'}",
+        f"  voxel size    ({zyx}) {ds.voxel_unit.value} as {names}; ({xyz}) as x, y, z",
+        f"  chunks        {chunk} ({ds.data.npartitions} dask chunks)",
+        f"  size          {_human(_disk_bytes(path))} on disk, "
+        f"{_human(int(ds.data.nbytes))} in memory",
+        f"  dataset_id    {ds.dataset_id or '(none)'}",
+    ]
+    lines += [f"  {key:<13} {value}" for key, value in details.items()]
+    lines.append(f"  history       {len(ds.history)} entries")
+    lines += [f"    {key}" for key in ds.history]
+    return "\n".join(lines)
+
+
+def run_info(args: argparse.Namespace, flags: DeclaredFlags) -> int:
+    codec, ds = _open(args, flags)
+    path = Path(args.path)
+    details = codec.describe(path)
+    if args.json:
+        print(json.dumps(info_json(path, codec.name, ds, details), indent=2))
+    else:
+        print(info_text(path, codec.name, ds, details))
+    return 0
+
+
+# --- history -----------------------------------------------------------------
+
+
+def _print_tree(parameters: Mapping[str, Any], indent: str) -> None:
+    for key, value in parameters.items():
+        if isinstance(value, str):
+            print(f"{indent}{key}: {value}")
+    for key, value in parameters.items():
+        if not isinstance(value, str):
+            print(f"{indent}{key}/")
+            _print_tree(value, indent + "    ")
+
+
+def run_history(args: argparse.Namespace, flags: DeclaredFlags) -> int:
+    _, ds = _open(args, flags)
+    if args.json:
+        print(json.dumps(ds.history.to_json(), indent=2))
+        return 0
+    for key, entry in ds.history.items():
+        print(key)
+        _print_tree(entry.parameters, "    ")
+        if entry.raw_parameters is not None:
+            print("    (unparsed parameters)")
+            for line in entry.raw_parameters.strip("\n").split("\n"):
+                print("        " + line)
+        if entry.output.strip():
+            print("    output:")
+            for line in entry.output.strip("\n").split("\n"):
+                print("        " + line)
+    return 0
+
+
+# --- verify ------------------------------------------------------------------
+
+
+def verify_text(path: Path, options: Mapping[str, Any] | None = None) -> str:
+    """Check a dataset thoroughly; the report (``OK ...`` and notes) or a CTLabError."""
+    from ctlab_core import registry
+    from ctlab_core.storage import read_options
+
+    codec = registry.codec_for_reading(path)
+    chosen = read_options(codec, path, options or {})
+    notes = codec.verify(path, chosen)
+    ds = codec.read(path, chosen)
+    lines = [f"OK {path} ({codec.name}, {' x '.join(map(str, ds.shape))} {ds.dtype})"]
+    lines += [f"   note: {note}" for note in notes]
+    return "\n".join(lines)
+
+
+def run_verify(args: argparse.Namespace, flags: DeclaredFlags) -> int:
+    from ctlab_core import registry
+
+    codec = registry.codec_for_reading(Path(args.path))
+    print(verify_text(Path(args.path), flags.for_codec(args, codec, args.path)))
+    return 0
+
+
+# --- convert -----------------------------------------------------------------
+
+
+def convert(
+    args: argparse.Namespace,
+    read_flags: DeclaredFlags,
+    write_flags: DeclaredFlags,
+    *,
+    progress: bool,
+) -> tuple[str, Path]:
+    """Convert ``args.src`` to ``args.dst``; the new dataset id and the path written."""
+    import dask
+
+    from ctlab_core import registry
+    from ctlab_core.convert import plan_conversion
+    from ctlab_core.scheduling import run
+    from ctlab_core.storage import plan_write, read_options
+
+    src = Path(args.src)
+    source_codec = registry.codec_for_reading(src)
+    source = source_codec.read(
+        src, read_options(source_codec, src, read_flags.for_codec(args, source_codec, str(src)))
+    )
+    codec, dst = registry.codec_for_writing(Path(args.dst), args.to or "auto")
+    options = write_flags.for_codec(args, codec, str(dst))
+    plan, key = plan_conversion(
+        source,
+        src,
+        dst,
+        codec=codec,
+        write_options=options,
+        voxel_size=args.voxel_size,
+        voxel_unit=args.voxel_unit,
+    )
+    config = {} if args.task_size is None else {"ctlab.task-bytes": args.task_size}
+    with dask.config.set(config):
+        write = plan_write(plan, dst, filetype=codec.name, overwrite=args.overwrite, **options)
+        try:
+            run(
+                write.work,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                address=args.address,
+                progress=progress,
+            )
+        except BaseException:
+            write.discard()
+            raise
+    return key, write.path
+
+
+def run_convert(
+    args: argparse.Namespace, read_flags: DeclaredFlags, write_flags: DeclaredFlags
+) -> int:
+    progress = not args.quiet and sys.stderr.isatty()
+    key, path = convert(args, read_flags, write_flags, progress=progress)
+    if not args.quiet:
+        print(f"wrote {path} (dataset_id {key})")
+    return 0
+
+
+# --- demo --------------------------------------------------------------------
+
+
+def run_demo(
+    args: argparse.Namespace, read_flags: DeclaredFlags, write_flags: DeclaredFlags
+) -> int:
+    from ctlab_core.phantom import phantom
+    from ctlab_core.scheduling import run
+    from ctlab_core.storage import plan_write
+
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = not args.quiet and sys.stderr.isatty()
+    netcdf, zarr = out / "tomo_phantom_nc", out / "tomo_phantom.ome.zarr"
+    side = args.size
+    ds = phantom((side, side, side))
+    print(f"1/4 writing a {side}^3 uint16 phantom as MANGO split NetCDF: {netcdf}")
+    write = plan_write(ds, netcdf, overwrite=True, slices_per_file=max(1, side // 8))
+    try:
+        run(write.work, progress=progress)
+    except BaseException:
+        write.discard()
+        raise
+    print(f"2/4 converting it to an OME-Zarr pyramid: {zarr}")
+    convert_args = argparse.Namespace(
+        src=str(netcdf),
+        dst=str(zarr),
+        to=None,
+        voxel_size=None,
+        voxel_unit=None,
+        overwrite=True,
+        scheduler=None,
+        workers=None,
+        address=None,
+        task_size=None,
+    )
+    convert(convert_args, read_flags, write_flags, progress=progress)
+    print("3/4 verifying both")
+    for path in (netcdf, zarr):
+        print("    " + verify_text(path).replace("\n", "\n    "))
+    print("4/4 info")
+    from ctlab_core import registry
+
+    for path in (netcdf, zarr):
+        codec = registry.codec_for_reading(path)
+        print(
+            info_text(
+                path, codec.name, codec.read(path, codec.read_options()), codec.describe(path)
+            )
+        )
+    return 0

@@ -1,0 +1,296 @@
+"""Declared codec options: typed frozen attrs classes, checked in one place.
+
+A codec declares what it accepts when reading and writing as subclasses of
+:class:`ReadOptions` and :class:`WriteOptions`, one field per option made with
+:func:`option` (default, help text, optional command-line parser). From that
+one declaration come the keyword checking of ``Dataset.from_path``/``to_path``
+(:func:`build`), the ``ctlab`` command line flags and the option tables of
+the documentation (:func:`markdown_table`).
+
+Field annotations are the types: :func:`build` checks every value against
+its annotation (``int``, ``float``, ``bool``, ``str``, ``None``, ``Literal``,
+unions, ``tuple[int, ...]``, enums) after the field's converter ran, so a
+codec writes no type checks of its own; validators add ranges.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
+
+import attrs
+
+from ctlab_core.errors import CTLabError, InvalidOptionError
+
+__all__ = [
+    "OptionInfo",
+    "Options",
+    "ReadOptions",
+    "WriteOptions",
+    "build",
+    "describe_value",
+    "markdown_table",
+    "option",
+    "option_fields",
+    "parse_shape",
+]
+
+OptionsT = TypeVar("OptionsT", bound="Options")
+
+
+@attrs.frozen
+class OptionInfo:
+    """What the command line and the documentation need to know about one option."""
+
+    help: str
+    cli: bool = True  # offer it as a ``--flag`` of the ctlab command line
+    parse: Callable[[str], Any] | None = None  # text -> value for the command line
+    metavar: str | None = None
+
+
+def option(
+    default: Any,
+    *,
+    help: str,
+    cli: bool = True,
+    parse: Callable[[str], Any] | None = None,
+    metavar: str | None = None,
+    converter: Callable[[Any], Any] | None = None,
+    validator: Callable[[Any, attrs.Attribute[Any], Any], None] | None = None,
+) -> Any:
+    """An option field: its default, its help text and how the command line parses it."""
+    info = OptionInfo(help=help, cli=cli, parse=parse, metavar=metavar)
+    return attrs.field(
+        default=default,
+        converter=converter,
+        validator=validator,
+        metadata={"ctlab": info},
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Options:
+    """Base of declared options. ``legacy`` maps names of other libraries to advice."""
+
+    legacy: ClassVar[Mapping[str, str]] = {}
+    """Option names of ``anu_ctlab_io`` with no meaning here -> what to use instead."""
+
+    def changed(self) -> dict[str, Any]:
+        """The options whose value differs from the default (for history records)."""
+        result: dict[str, Any] = {}
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if value != field.default:
+                result[field.name] = describe_value(value)
+        return result
+
+
+@attrs.frozen(kw_only=True)
+class ReadOptions(Options):
+    """Options every reader accepts."""
+
+    parse_history: bool = option(
+        True, help="parse MANGO history text into sections (False keeps the text raw)", cli=False
+    )
+
+
+@attrs.frozen(kw_only=True)
+class WriteOptions(Options):
+    """Options every writer accepts (none yet; overwrite and compute belong to the core)."""
+
+
+def option_fields(cls: type[Options]) -> list[attrs.Attribute[Any]]:
+    """The declared option fields of ``cls``, in declaration order."""
+    return list(attrs.fields(cls))
+
+
+def info(field: attrs.Attribute[Any]) -> OptionInfo:
+    """The :class:`OptionInfo` of an option field (a bare attrs field gets a blank one)."""
+    found = field.metadata.get("ctlab")
+    return found if isinstance(found, OptionInfo) else OptionInfo(help="")
+
+
+_HINTS: dict[type[Options], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Options]) -> dict[str, Any]:
+    """The resolved field annotations of ``cls`` (resolved once per class)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: str) -> OptionsT:
+    """``cls`` from keyword arguments, every name and value checked.
+
+    Unknown names, names of ``anu_ctlab_io`` that have no meaning here, values
+    of the wrong type and values a validator refuses raise
+    :class:`InvalidOptionError` naming ``where``, the option and what is accepted.
+    """
+    names = [field.name for field in option_fields(cls)]
+    for name in given:
+        if name in names:
+            continue
+        if name in cls.legacy:
+            raise InvalidOptionError(
+                f"{where}: {name}= is an anu_ctlab_io option that the {codec} codec does not "
+                f"take; {cls.legacy[name]}"
+            )
+        raise InvalidOptionError(
+            f"{where}: the {codec} codec does not accept {name}= (it accepts "
+            f"{', '.join(names) or 'no options'})"
+        )
+    try:
+        built = cls(**given)
+    except CTLabError as error:
+        raise InvalidOptionError(f"{where}: {error}") from error
+    except (TypeError, ValueError) as error:
+        raise InvalidOptionError(f"{where}: {error}") from error
+    hints = _hints(cls)
+    for name in given:
+        value = getattr(built, name)
+        if not _matches(value, hints[name]):
+            raise InvalidOptionError(
+                f"{where}: {name}={given[name]!r} is not {_type_text(hints[name])}"
+            )
+    return built
+
+
+# --- checking values against annotations ---------------------------------------
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin = get_origin(hint)
+    if hint is Any:
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    if origin is Literal:
+        return any(value == arg and type(value) is type(arg) for arg in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, arg) for arg in get_args(hint))
+    if origin is tuple:
+        args = get_args(hint)
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_matches(v, args[0]) for v in value)
+        pairs = zip(value, args, strict=False)
+        return len(args) == len(value) and all(_matches(v, a) for v, a in pairs)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # an annotation this checker does not know: the converter is the check
+
+
+def _type_text(hint: Any) -> str:
+    origin = get_origin(hint)
+    if hint is None or hint is type(None):
+        return "None"
+    if origin is Literal:
+        return " or ".join(repr(a) for a in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return ", ".join(_type_text(a) for a in get_args(hint))
+    if origin is tuple:
+        return "a tuple of ints"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return "one of " + ", ".join(str(m.value) for m in hint)
+    if isinstance(hint, type):
+        return {
+            "bool": "True or False",
+            "int": "an int",
+            "float": "a number",
+            "str": "a string",
+        }.get(hint.__name__, f"a {hint.__name__}")
+    return str(hint)
+
+
+# --- command line and documentation ----------------------------------------------
+
+
+def parse_shape(text: str) -> int | tuple[int, ...]:
+    """``"64"`` -> 64, ``"64,128,128"`` (or ``64x128x128``) -> a tuple; positive ints only."""
+    parts = [p for p in text.replace("x", ",").split(",") if p.strip()]
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"expected N or Z,Y,X, got {text!r}") from None
+    if not values or any(v <= 0 for v in values):
+        raise ValueError(f"expected positive sizes, got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
+def cli_parser(field: attrs.Attribute[Any], cls: type[Options]) -> Callable[[str], Any] | None:
+    """How the command line turns text into the value of ``field`` (None: a boolean flag)."""
+    declared = info(field).parse
+    if declared is not None:
+        return declared
+    hint = _hints(cls)[field.name]
+    choices = _literal_choices(hint)
+    plain = [a for a in _union_args(hint) if a is not type(None) and get_origin(a) is not Literal]
+    if plain == [bool] and not choices:
+        return None
+    if len(plain) == 1 and plain[0] in (int, float, str):
+        convert: Callable[[str], Any] = plain[0]
+
+        def parse(text: str) -> Any:
+            if text in choices:
+                return text
+            return convert(text)
+
+        return parse
+    if choices and not plain:
+        return str
+    return str  # enums and other converted fields take their text
+
+
+def cli_choices(field: attrs.Attribute[Any], cls: type[Options]) -> list[str] | None:
+    """The allowed values when the option is a closed set of strings."""
+    hint = _hints(cls)[field.name]
+    plain = [a for a in _union_args(hint) if a is not type(None) and get_origin(a) is not Literal]
+    choices = _literal_choices(hint)
+    if choices and not plain and info(field).parse is None:
+        return choices
+    return None
+
+
+def _union_args(hint: Any) -> list[Any]:
+    if get_origin(hint) in (Union, types.UnionType):
+        return list(get_args(hint))
+    return [hint]
+
+
+def _literal_choices(hint: Any) -> list[str]:
+    return [
+        arg
+        for part in _union_args(hint)
+        if get_origin(part) is Literal
+        for arg in get_args(part)
+        if isinstance(arg, str)
+    ]
+
+
+def describe_value(value: Any) -> Any:
+    """An option value as a plain JSON-able value (enums by their value)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [describe_value(v) for v in value]
+    return value
+
+
+def markdown_table(cls: type[Options]) -> str:
+    """The option table of ``cls`` (option, default, meaning) as Markdown."""
+    rows = ["| option | default | meaning |", "|---|---|---|"]
+    for field in option_fields(cls):
+        default = describe_value(field.default)
+        rows.append(f"| `{field.name}` | `{default!r}` | {info(field).help} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,144 @@
+"""Arrays that can read any region of their storage, so writers read only what they own.
+
+A codec's reader builds its lazy array with :func:`region_array` from a
+:class:`RegionReader`: a small picklable object (paths, never handles) that
+reads any box of the stored array. Beside the usual dask array the core then
+remembers the reader, so that
+
+- a writer asking for other blocks (:func:`rechunked`) gets tasks that each
+  read exactly their own region from storage, instead of dask assembling them
+  from the reader's blocks (which can hold a whole row of blocks in memory);
+- ``Dataset.to_numpy`` reads the whole array with one call of the reader,
+  straight into one buffer.
+
+Any other dask array (computed, sliced, generated) takes dask's ``rechunk``.
+The size of a write task follows :func:`task_bytes` (dask config key
+``ctlab.task-bytes``, default 128 MiB), which is how users cap memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import dask.array as da
+    import numpy as np
+
+__all__ = [
+    "DEFAULT_TASK_BYTES",
+    "Region",
+    "RegionReader",
+    "block_region",
+    "reader_of",
+    "rechunked",
+    "region_array",
+    "task_bytes",
+]
+
+Region = tuple[slice, ...]
+
+DEFAULT_TASK_BYTES = 128 * 2**20
+"""Bytes of array data one task holds by default (dask's own chunk-size default)."""
+
+_READERS: dict[str, RegionReader] = {}
+
+
+@runtime_checkable
+class RegionReader(Protocol):
+    """Reads any box of one stored array; holds paths, never open handles (picklable)."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def dtype(self) -> np.dtype[Any]: ...
+
+    @property
+    def unit(self) -> tuple[int, ...]:
+        """The storage unit: the box the storage decodes at once (a compressed block, a
+        chunk). Regions that cut units cost extra reads; whole units cost nothing extra."""
+        ...
+
+    def read(self, region: Region) -> np.ndarray[Any, Any]:
+        """The values of ``region`` (slices with start and stop) in ``dtype``."""
+        ...
+
+
+def task_bytes() -> int:
+    """The configured size of one task's block (``dask.config`` key ``ctlab.task-bytes``)."""
+    import dask
+    from dask.utils import parse_bytes
+
+    value = dask.config.get("ctlab.task-bytes", DEFAULT_TASK_BYTES)
+    return int(parse_bytes(value) if isinstance(value, str) else value)
+
+
+def block_region(block_info: dict[Any, Any] | None, argument: int | None = None) -> Region:
+    """The region of the block a ``map_blocks`` callback computes (``argument=None``), or
+    of the block of its input array number ``argument`` that it was given."""
+    if block_info is None:  # dask passes it to every map_blocks callback that accepts it
+        raise RuntimeError("dask called a block function without block_info")
+    return tuple(slice(start, stop) for start, stop in block_info[argument]["array-location"])
+
+
+def _read_block(reader: RegionReader, block_info: dict[Any, Any] | None = None) -> Any:
+    return reader.read(block_region(block_info))
+
+
+def region_array(
+    reader: RegionReader, chunks: Sequence[Sequence[int]], *, token: object
+) -> da.Array:
+    """The lazy array of ``reader`` in blocks ``chunks``; ``token`` identifies the stored
+    data (path, modification time, options) so equal reads get equal names."""
+    import dask.array as da
+    import numpy as np
+    from dask.base import tokenize
+
+    chunk_tuple = tuple(tuple(int(c) for c in axis) for axis in chunks)
+    name = "ctlab-read-" + tokenize(token, chunk_tuple, reader.dtype.str)
+    meta = np.empty((0,) * len(reader.shape), dtype=reader.dtype)
+    array: da.Array = da.map_blocks(
+        _read_block, reader, chunks=chunk_tuple, dtype=reader.dtype, meta=meta, name=name
+    )
+    _READERS[array.name] = reader
+    return array
+
+
+def reader_of(array: da.Array) -> RegionReader | None:
+    """The reader behind ``array`` when it is exactly an array a codec read, else None."""
+    reader = _READERS.get(array.name)
+    if reader is None or tuple(reader.shape) != tuple(array.shape):
+        return None
+    return reader
+
+
+def rechunked(array: da.Array, chunks: Sequence[Sequence[int]] | Sequence[int]) -> da.Array:
+    """``array`` in new blocks: read region by region from storage when ``array`` is a
+    codec's array and the new blocks cut few storage units, otherwise ``array.rechunk``."""
+    import dask.array as da
+
+    normal = da.core.normalize_chunks(chunks, array.shape, dtype=array.dtype)
+    if tuple(normal) == tuple(array.chunks):
+        return array
+    reader = reader_of(array)
+    if reader is None or _overread(normal, reader.unit) > 1.5:
+        result: da.Array = array.rechunk(normal)
+        return result
+    return region_array(reader, normal, token=("rechunked", array.name))
+
+
+def _overread(chunks: Sequence[Sequence[int]], unit: Sequence[int]) -> float:
+    """How many times its own size the worst block reads when storage decodes whole units."""
+    worst = 1.0
+    for axis_chunks, step in zip(chunks, unit, strict=True):
+        start, axis_worst = 0, 1.0
+        for size in axis_chunks:
+            stop = start + size
+            if size:
+                covered = math.ceil(stop / step) * step - (start // step) * step
+                axis_worst = max(axis_worst, covered / size)
+            start = stop
+        worst *= axis_worst
+    return worst

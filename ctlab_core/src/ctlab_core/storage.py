@@ -1,0 +1,160 @@
+"""Reading and writing datasets through the codecs: dispatch, options, safe publication.
+
+These functions are what ``Dataset.from_path``/``to_path``, :func:`load` and
+the ``ctlab`` command line call. Every write goes the same way, whatever the
+codec: check the target, stage into a hidden sibling, run the codec's dask
+work, publish by rename; a failure or an interrupt (``KeyboardInterrupt``)
+stops every task and removes the staged files before the exception goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ctlab_core import registry
+from ctlab_core.codec import Codec, LevelInfo, WriteTarget
+from ctlab_core.options import ReadOptions, WriteOptions, build
+from ctlab_core.publish import check_target, discard, publish, staging_path
+
+if TYPE_CHECKING:
+    import numpy as np
+    from dask.delayed import Delayed
+
+    from ctlab_core.dataset import Dataset
+
+__all__ = [
+    "WritePlan",
+    "levels",
+    "load",
+    "open_dataset",
+    "plan_write",
+    "read_options",
+    "verify",
+    "write_dataset",
+]
+
+
+def read_options(codec: Codec, path: Path, given: Mapping[str, Any]) -> ReadOptions:
+    """The codec's read options from keyword arguments, checked."""
+    return build(codec.read_options, given, where=str(path), codec=codec.name)
+
+
+def open_dataset(path: str | os.PathLike[str], filetype: str = "auto", **options: Any) -> Dataset:
+    """Open ``path`` lazily with the codec that recognises it (or the one named)."""
+    source = Path(path)
+    codec = registry.codec_for_reading(source, filetype)
+    return codec.read(source, read_options(codec, source, options))
+
+
+def load(
+    path: str | os.PathLike[str], *, filetype: str = "auto", **options: Any
+) -> np.ndarray[Any, Any]:
+    """The whole array at ``path`` in memory, by the codec's eager ``load``.
+
+    Same options as ``Dataset.from_path``; the fastest way to get a volume
+    that fits in memory (no dask chunks to concatenate).
+    """
+    source = Path(path)
+    codec = registry.codec_for_reading(source, filetype)
+    return codec.load(source, read_options(codec, source, options))
+
+
+def verify(path: str | os.PathLike[str], *, filetype: str = "auto", **options: Any) -> list[str]:
+    """Check the dataset at ``path`` thoroughly; raises CorruptDataError, returns notes."""
+    source = Path(path)
+    codec = registry.codec_for_reading(source, filetype)
+    return codec.verify(source, read_options(codec, source, options))
+
+
+def levels(
+    path: str | os.PathLike[str], *, filetype: str = "auto", **options: Any
+) -> list[LevelInfo]:
+    """The resolution levels stored at ``path`` (one unless it holds a pyramid)."""
+    source = Path(path)
+    codec = registry.codec_for_reading(source, filetype)
+    return codec.levels(source, read_options(codec, source, options))
+
+
+@attrs.frozen
+class WritePlan:
+    """A checked write: the codec, the final path, the staged paths and the dask work."""
+
+    codec: Codec
+    path: Path
+    moves: tuple[tuple[Path, Path], ...]  # (staging, final) in publication order
+    work: Delayed
+    options: WriteOptions
+
+    def discard(self) -> None:
+        """Remove every staged path (after a failure or an interrupt)."""
+        for staging, _ in self.moves:
+            discard(staging)
+
+
+def plan_write(
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    *,
+    filetype: str = "auto",
+    overwrite: bool = False,
+    **options: Any,
+) -> WritePlan:
+    """Check the target and options, stage, and build the codec's work (nothing runs yet)."""
+    from dask.delayed import delayed
+
+    codec, target = registry.codec_for_writing(Path(path), filetype)
+    built = build(codec.write_options, options, where=str(target), codec=codec.name)
+    check_target(target, codec, overwrite)
+    staging = staging_path(target)
+    moves = (
+        *zip(codec.companions(staging), codec.companions(target), strict=True),
+        (staging, target),
+    )
+    try:
+        written = codec.write(dataset, WriteTarget(target, staging), built)
+    except BaseException:
+        for staged, _ in moves:
+            discard(staged)
+        raise
+    work: Delayed = delayed(_publish_after, pure=False)(written, moves, codec, overwrite)
+    return WritePlan(codec, target, tuple(moves), work, built)
+
+
+def _publish_after(
+    _written: object, moves: tuple[tuple[Path, Path], ...], codec: Codec, overwrite: bool
+) -> None:
+    publish(moves, codec, overwrite)
+
+
+def write_dataset(
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    *,
+    filetype: str = "auto",
+    overwrite: bool = False,
+    compute: bool = True,
+    **options: Any,
+) -> Path | Delayed:
+    """Write ``dataset`` at ``path`` (or return the dask work with ``compute=False``).
+
+    Returns the path written, which has the codec's suffix appended when the
+    name had none. A failure or an interrupt leaves the target absent or the
+    old dataset intact, and no staged files behind.
+    """
+    from ctlab_core.scheduling import run
+
+    plan = plan_write(dataset, path, filetype=filetype, overwrite=overwrite, **options)
+    if not compute:
+        work: Delayed = plan.work
+        return work
+    try:
+        run(plan.work)
+    except BaseException:
+        plan.discard()
+        raise
+    return plan.path
