@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, then pytest, strict mypy and ruff.
+# The whole test suite: set up from the lock, then ruff, strict mypy, pytest,
+# and each format package installed alone with ctlab-core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+.uv/bin/uv lock --check --quiet
 .venv/bin/python -m ruff check .
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+scripts/test-alone.sh

@@ -43,7 +43,7 @@ def test_mango_block_of_the_fixture_round_trips(fixtures: Path) -> None:
 
 
 def _block(ds: Dataset) -> dict[str, object]:
-    return MangoMetadata.from_dataset(ds).zarr_block(ds.data.ndim)
+    return MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)
 
 
 def test_deprecated_aliases_warn_and_agree(fixtures: Path) -> None:

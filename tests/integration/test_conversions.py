@@ -115,3 +115,15 @@ def test_to_numpy_reads_through_the_codec_while_the_data_is_unchanged(
     changed = same.evolve(data=same.data[2:4])
     assert reader_of(changed.data) is None
     np.testing.assert_array_equal(changed.to_numpy(), expected[2:4])
+
+
+def test_netcdf_to_ome_zarr_gives_mangos_history(tmp_path: Path, fixtures: Path) -> None:
+    """MANGO's own NetCDF -> Zarr mapping of history (tomoLoRes_SS_AM.zarr was made by MANGO)."""
+    Dataset.from_path(fixtures / "tomoLoRes_SS.nc").to_path(tmp_path / "SS.ome.zarr")
+    ours = json.loads((tmp_path / "SS.ome.zarr" / "zarr.json").read_text())["attributes"]["mango"]
+    mango = json.loads((fixtures / "tomoLoRes_SS_AM.zarr" / "zarr.json").read_text())["attributes"][
+        "mango"
+    ]
+    assert list(ours["history"]) == ["20240108_085320_tomo_RMG", "20250314_012913_tomoLoRes_SS"]
+    for key, entry in ours["history"].items():
+        assert entry == mango["history"][key]

@@ -140,11 +140,11 @@ def test_load_reads_whole_volumes_eagerly(hires_copy: Path) -> None:
         load(hires_copy)
 
 
-def test_lores_metadata_equals_mangos_zarr_block() -> None:
+def test_lores_metadata_equals_mangos_json_block() -> None:
     from ctlab_core.mango import MangoMetadata
 
     ds = Dataset.from_path(LORES)
-    ours = MangoMetadata.from_dataset(ds).zarr_block(3)
+    ours = MangoMetadata.from_dataset(ds).json_block(3)
     mango = json.loads((LORES_AM_ZARR / "zarr.json").read_text())["attributes"]["mango"]
     for name in (
         "basename",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import re
@@ -14,13 +13,12 @@ from typing import Any
 import attrs
 import dask.array as da
 import numpy as np
-import pytest
 from ctlab_core.history import HistoryEntry
 from ctlab_zarr.layout import resolve_layout
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ctlab_core import Dataset, DataType, History, VoxelUnit, available_codecs
+from ctlab_core import Dataset, DataType, History, VoxelUnit
 
 
 def _values(
@@ -171,23 +169,6 @@ def test_irregular_input_chunks_never_share_a_shard(tmp_path: Path) -> None:
         np.testing.assert_array_equal(Dataset.from_path(tmp_path / name).data.compute(), values)
 
 
-@pytest.mark.skipif(
-    "netcdf" not in available_codecs(),
-    reason="needs the netcdf codec (ctlab-netcdf), built in parallel",
-)
-def test_netcdf_to_ome_zarr_gives_mangos_history(fixture_copy: Path, mango_dir: Path) -> None:
-    Dataset.from_path(mango_dir / "tomoLoRes_SS.nc").to_path(fixture_copy / "SS.ome.zarr")
-    ours = json.loads((fixture_copy / "SS.ome.zarr" / "zarr.json").read_text())["attributes"][
-        "mango"
-    ]
-    mango = json.loads((mango_dir / "tomoLoRes_SS_AM.zarr" / "zarr.json").read_text())[
-        "attributes"
-    ]["mango"]
-    assert list(ours["history"]) == ["20240108_085320_tomo_RMG", "20250314_012913_tomoLoRes_SS"]
-    for key, entry in ours["history"].items():
-        assert entry == mango["history"][key]
-
-
 def test_two_dimensional_images_round_trip(tmp_path: Path) -> None:
     values = np.arange(5 * 9, dtype=np.uint8).reshape(5, 9)
     ds = Dataset(values, voxel_size=(2.0, 1.0), dimension_names=("y", "x"), voxel_unit="nm")
@@ -199,42 +180,3 @@ def test_two_dimensional_images_round_trip(tmp_path: Path) -> None:
     assert read.coordinate_origin_xyz == (0, 0)
     level = Dataset.from_path(tmp_path / "two.ome.zarr", level=1)
     assert level.shape == (3, 5) and level.voxel_size == (4.0, 2.0)
-
-
-def _history_from_netcdf(path: Path) -> History:
-    """MANGO's history attributes of a NetCDF file, read with h5netcdf and the core's parser."""
-    # Imported by name: whether h5netcdf has stubs depends on the netcdf package's typings.
-    h5netcdf: Any = importlib.import_module("h5netcdf")
-
-    def text(value: object) -> str:
-        return value.decode() if isinstance(value, bytes) else str(value)
-
-    entries: dict[str, HistoryEntry] = {}
-    with h5netcdf.File(path, "r") as handle:
-        attrs_ = dict(handle.attrs)
-    for name, value in attrs_.items():
-        if name.startswith("history_") and not name.endswith("_output"):
-            key = name.removeprefix("history_")
-            output = text(attrs_.get(f"{name}_output", ""))
-            entries[key] = HistoryEntry.from_text(text(value), output)
-    return History(entries)
-
-
-def test_netcdf_history_written_to_ome_zarr_equals_mangos(tmp_path: Path, mango_dir: Path) -> None:
-    """MANGO's own NetCDF -> Zarr mapping of history, without the NetCDF codec."""
-    history = _history_from_netcdf(mango_dir / "tomoLoRes_SS.nc")
-    ds = Dataset(
-        np.arange(6000, dtype=np.uint16).reshape(10, 20, 30),
-        voxel_size=(0.03374303877353668,) * 3,
-        voxel_unit="mm",
-        datatype="tomo",
-        history=history,
-        dataset_id="20250314_012913_tomoLoRes_SS",
-    )
-    ds.to_path(tmp_path / "SS.ome.zarr")
-    ours = json.loads((tmp_path / "SS.ome.zarr" / "zarr.json").read_text())["attributes"]
-    theirs = json.loads((mango_dir / "tomoLoRes_SS_AM.zarr" / "zarr.json").read_text())
-    mango_history = theirs["attributes"]["mango"]["history"]
-    assert list(ours["mango"]["history"]) == list(mango_history)[:2]
-    for key, entry in ours["mango"]["history"].items():
-        assert entry == mango_history[key]

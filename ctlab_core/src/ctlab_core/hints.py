@@ -7,11 +7,21 @@ path, this table tells which distribution would, so the error can say
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
-__all__ = ["HINTS", "InstallHint", "hint_for_content", "hint_for_name", "hint_named"]
+__all__ = [
+    "DEMO_STEPS",
+    "HINTS",
+    "DemoStep",
+    "InstallHint",
+    "hint_for_content",
+    "hint_for_name",
+    "hint_named",
+]
 
 
 @attrs.frozen
@@ -43,6 +53,22 @@ HINTS: tuple[InstallHint, ...] = (
     ),
     InstallHint(codec="raw", package="ctlab-core", suffixes=(".raw",)),
 )
+
+
+@attrs.frozen
+class DemoStep:
+    """One output of ``ctlab demo``: a name (its suffix picks the codec) and write options."""
+
+    name: str
+    options: Mapping[str, Any]
+    what: str
+
+
+DEMO_STEPS: tuple[DemoStep, ...] = (
+    DemoStep("tomo_phantom_nc", {"slices_per_file": 32}, "MANGO split NetCDF"),
+    DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid"),
+)
+"""The main job ``ctlab demo`` shows: a phantom written as the first, converted to the rest."""
 
 
 def hint_named(codec: str) -> InstallHint | None:

@@ -200,7 +200,7 @@ class MangoMetadata:
             values[name] = defaults[name] if value is None else plain(value)
         return values
 
-    def zarr_block(self, ndim: int) -> dict[str, Any]:
+    def json_block(self, ndim: int) -> dict[str, Any]:
         """The ``mango`` attribute block MANGO writes into Zarr, plus every extra attribute."""
         block: dict[str, Any] = {
             "metadata_version_major": MANGO_VERSION[0],

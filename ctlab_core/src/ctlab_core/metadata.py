@@ -84,14 +84,14 @@ def metadata_from_json(value: Mapping[str, Any], data: Any) -> Dataset:
 
 
 def mango_attributes(ds: Dataset) -> dict[str, Any]:
-    """Deprecated: use ``MangoMetadata.from_dataset(ds).zarr_block(ds.data.ndim)``."""
+    """Deprecated: use ``MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)``."""
     warnings.warn(
         "ctlab_core.metadata.mango_attributes is deprecated; use "
-        "ctlab_core.mango.MangoMetadata.from_dataset(ds).zarr_block(ndim)",
+        "ctlab_core.mango.MangoMetadata.from_dataset(ds).json_block(ndim)",
         DeprecationWarning,
         stacklevel=2,
     )
-    return MangoMetadata.from_dataset(ds).zarr_block(ds.data.ndim)
+    return MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)
 
 
 def from_mango_attributes(block: Mapping[str, Any], source: str) -> dict[str, Any]:

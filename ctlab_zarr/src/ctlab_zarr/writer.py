@@ -138,7 +138,7 @@ def _write_levels(
 
     store = LocalStore(str(tmp))
     mango: dict[str, JSON] = {
-        "mango": MangoMetadata.from_dataset(dataset).zarr_block(len(dataset.shape))
+        "mango": MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     }
     factors = level_factors(dataset.shape, count)
     common: dict[str, Any] = {

@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from ctlab_core.cli.flags import DeclaredFlags, add_declared_flags
+from ctlab_core.cli.help import PAGES
 from ctlab_core.errors import CTLabError
 
 __all__ = ["Terminated", "main"]
@@ -64,9 +65,8 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     """Descriptions and examples keep their lines."""
 
 
-def _command(
-    commands: Any, name: str, summary: str, description: str, examples: str
-) -> argparse.ArgumentParser:
+def _command(commands: Any, name: str) -> argparse.ArgumentParser:
+    summary, description, examples = PAGES[name]
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=summary,
@@ -108,33 +108,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
             sub, codecs, "read", title=lambda name: f"reading ({name} codec)"
         )
 
-    info = _command(
-        commands,
-        "info",
-        "describe a dataset",
-        "Format, shape, dtype, MANGO datatype, voxel size in both orders, chunking,\n"
-        "size on disk and in memory, dataset_id and history entries.",
-        "  ctlab info tomoLoRes_SS.nc\n  ctlab info tomoHiRes_nc --json\n"
-        "  ctlab info volume.raw --shape 100,200,300 --dtype uint16",
-    )
+    info = _command(commands, "info")
     info.add_argument("path")
     info.add_argument("--json", action="store_true", help="print the metadata as JSON")
     reading(info, "info")
 
-    conv = _command(
-        commands,
-        "convert",
-        "convert a dataset to another format",
-        "Reads SRC lazily and writes DST in the format its name (or --to) selects,\n"
-        "under a hidden temporary name renamed into place when complete. The run is\n"
-        "recorded as a history entry <YYYYMMDD_HHMMSS>_<DST name>, which becomes the\n"
-        "new dataset_id. An existing DST is replaced only with --overwrite, and only\n"
-        "when it is a dataset of the same format.",
-        "  ctlab convert tomoHiRes_SS_nc tomoHiRes.ome.zarr\n"
-        "  ctlab convert tomo.ome.zarr tomo_out_nc --slices-per-file 64\n"
-        "  ctlab convert big_nc big.ome.zarr --scheduler distributed --workers 4\n"
-        "  ctlab convert big_nc big.ome.zarr --address tcp://10.0.0.5:8786",
-    )
+    conv = _command(commands, "convert")
     conv.add_argument("src", help="the dataset to read")
     conv.add_argument("dst", help="the dataset to write")
     conv.add_argument("--to", choices=sorted(codecs), help="format of DST (default: from its name)")
@@ -170,37 +149,16 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
         title=lambda name: f"writing ({name} codec)",
     )
 
-    verify = _command(
-        commands,
-        "verify",
-        "check a dataset's checksums, structure and data",
-        "Checks what the format can check (NetCDF md5_checksum per block, Zarr shard\n"
-        "checksums and pyramid structure) and decodes every value. Prints OK and notes,\n"
-        "or one line naming what is wrong (exit 1).",
-        "  ctlab verify tomoHiRes_SS_nc\n  ctlab verify tomo.ome.zarr",
-    )
+    verify = _command(commands, "verify")
     verify.add_argument("path")
     reading(verify, "verify")
 
-    history = _command(
-        commands,
-        "history",
-        "show a dataset's processing history",
-        "Entries in order, their parameters as an indented tree and their output logs.",
-        "  ctlab history tomoLoRes_SS.nc\n  ctlab history tomo.ome.zarr --json",
-    )
+    history = _command(commands, "history")
     history.add_argument("path")
     history.add_argument("--json", action="store_true", help="print the history as JSON")
     reading(history, "history")
 
-    demo = _command(
-        commands,
-        "demo",
-        "run the main job on a built-in phantom",
-        "Writes a synthetic CT phantom as MANGO split NetCDF, converts it to an\n"
-        "OME-Zarr pyramid, verifies both and describes them.",
-        "  ctlab demo\n  ctlab demo /tmp/ctlab-demo --size 128",
-    )
+    demo = _command(commands, "demo")
     demo.add_argument("dir", nargs="?", default="demo-output")
     demo.add_argument("--size", type=_positive, default=256, help="side of the cubic phantom")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")

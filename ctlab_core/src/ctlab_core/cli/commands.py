@@ -227,6 +227,8 @@ def run_convert(
 def run_demo(
     args: argparse.Namespace, read_flags: DeclaredFlags, write_flags: DeclaredFlags
 ) -> int:
+    from ctlab_core import registry
+    from ctlab_core.hints import DEMO_STEPS
     from ctlab_core.phantom import phantom
     from ctlab_core.scheduling import run
     from ctlab_core.storage import plan_write
@@ -234,41 +236,39 @@ def run_demo(
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     progress = not args.quiet and sys.stderr.isatty()
-    netcdf, zarr = out / "tomo_phantom_nc", out / "tomo_phantom.ome.zarr"
+    first, *rest = DEMO_STEPS
     side = args.size
-    ds = phantom((side, side, side))
-    print(f"1/4 writing a {side}^3 uint16 phantom as MANGO split NetCDF: {netcdf}")
-    write = plan_write(ds, netcdf, overwrite=True, slices_per_file=max(1, side // 8))
+    count = len(DEMO_STEPS) + 2
+    paths = [out / step.name for step in DEMO_STEPS]
+    print(f"1/{count} writing a {side}^3 uint16 phantom as {first.what}: {paths[0]}")
+    write = plan_write(phantom((side, side, side)), paths[0], overwrite=True, **first.options)
     try:
         run(write.work, progress=progress)
     except BaseException:
         write.discard()
         raise
-    print(f"2/4 converting it to an OME-Zarr pyramid: {zarr}")
-    convert_args = argparse.Namespace(
-        src=str(netcdf),
-        dst=str(zarr),
-        to=None,
-        voxel_size=None,
-        voxel_unit=None,
-        overwrite=True,
-        scheduler=None,
-        workers=None,
-        address=None,
-        task_size=None,
-    )
-    convert(convert_args, read_flags, write_flags, progress=progress)
-    print("3/4 verifying both")
-    for path in (netcdf, zarr):
-        print("    " + verify_text(path).replace("\n", "\n    "))
-    print("4/4 info")
-    from ctlab_core import registry
-
-    for path in (netcdf, zarr):
-        codec = registry.codec_for_reading(path)
-        print(
-            info_text(
-                path, codec.name, codec.read(path, codec.read_options()), codec.describe(path)
-            )
+    for number, (step, path) in enumerate(zip(rest, paths[1:], strict=True), start=2):
+        print(f"{number}/{count} converting it to {step.what}: {path}")
+        convert_args = argparse.Namespace(
+            src=str(paths[0]),
+            dst=str(path),
+            to=None,
+            voxel_size=None,
+            voxel_unit=None,
+            overwrite=True,
+            scheduler=None,
+            workers=None,
+            address=None,
+            task_size=None,
+            **{f"option_{name}": value for name, value in step.options.items()},
         )
+        convert(convert_args, read_flags, write_flags, progress=progress)
+    print(f"{count - 1}/{count} verifying")
+    for path in paths:
+        print("    " + verify_text(path).replace("\n", "\n    "))
+    print(f"{count}/{count} info")
+    for path in paths:
+        codec = registry.codec_for_reading(path)
+        ds = codec.read(path, codec.read_options())
+        print(info_text(path, codec.name, ds, codec.describe(path)))
     return 0
