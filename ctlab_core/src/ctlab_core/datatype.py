@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from ctlab_core.errors import UnknownDataTypeError
 
@@ -83,6 +83,22 @@ class DataType(enum.Enum):
         import numpy as np
 
         return np.dtype(_PROPERTIES[self.value].stored_dtype)
+
+    def reads_from(self, stored: np.dtype[Any] | str) -> bool:
+        """True when values stored as ``stored`` are this datatype's values.
+
+        That is the true dtype itself, or an integer type of the same width
+        reinterpreted bit for bit: MANGO writes unsigned values into signed
+        types (``tomoLoRes_SS.nc`` holds tomo as int16), and other tools may
+        write either. Any other stored type would change the values.
+        """
+        import numpy as np
+
+        stored = np.dtype(stored)
+        target = self.dtype
+        return stored == target or (
+            stored.kind in "iu" and target.kind in "iu" and stored.itemsize == target.itemsize
+        )
 
     @property
     def mask_value(self) -> StorageDType | None:

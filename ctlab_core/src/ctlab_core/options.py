@@ -49,6 +49,7 @@ class OptionInfo:
     cli: bool = True  # offer it as a ``--flag`` of the ctlab command line
     parse: Callable[[str], Any] | None = None  # text -> value for the command line
     metavar: str | None = None
+    aliases: Mapping[str, Any] = attrs.field(factory=dict)  # extra flag -> the value it sets
 
 
 def option(
@@ -58,11 +59,16 @@ def option(
     cli: bool = True,
     parse: Callable[[str], Any] | None = None,
     metavar: str | None = None,
+    aliases: Mapping[str, Any] | None = None,
     converter: Callable[[Any], Any] | None = None,
     validator: Callable[[Any, attrs.Attribute[Any], Any], None] | None = None,
 ) -> Any:
-    """An option field: its default, its help text and how the command line parses it."""
-    info = OptionInfo(help=help, cli=cli, parse=parse, metavar=metavar)
+    """An option field: its default, its help text and how the command line parses it.
+
+    ``aliases`` adds command-line flags that set a fixed value, e.g.
+    ``{"--plain-zarr": False}`` beside ``--ome-zarr/--no-ome-zarr``.
+    """
+    info = OptionInfo(help=help, cli=cli, parse=parse, metavar=metavar, aliases=aliases or {})
     return attrs.field(
         default=default,
         converter=converter,

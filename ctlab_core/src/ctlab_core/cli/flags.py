@@ -17,7 +17,14 @@ import attrs
 
 from ctlab_core.codec import Codec
 from ctlab_core.errors import InvalidOptionError
-from ctlab_core.options import Options, cli_choices, cli_parser, info, option_fields
+from ctlab_core.options import (
+    Options,
+    cli_choices,
+    cli_parser,
+    describe_value,
+    info,
+    option_fields,
+)
 
 __all__ = ["DeclaredFlags", "add_declared_flags"]
 
@@ -121,6 +128,15 @@ def _add_flag(
             for codec, (each, _) in zip(codecs, declared, strict=True)
         )
     flag = "--" + _flag(name)
+    for alias, value in info(field).aliases.items():
+        group.add_argument(
+            alias,
+            dest=_PREFIX + name,
+            action="store_const",
+            const=value,
+            default=argparse.SUPPRESS,
+            help=f"the same as --{_flag(name)} {describe_value(value)}",
+        )
     if parse is None:
         group.add_argument(
             flag,
