@@ -23,6 +23,10 @@ _SPHERES = (
 )
 
 
+_SLAB_VOXELS = 2**22
+"""Voxels generated at once: temporaries stay a few tens of MiB whatever the block size."""
+
+
 def _block(
     shape: tuple[int, ...], block_info: dict[Any, Any] | None = None
 ) -> np.ndarray[Any, Any]:
@@ -30,13 +34,29 @@ def _block(
 
     assert block_info is not None  # dask always passes it to map_blocks callbacks
     (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
-    z, y, x = np.ogrid[z0:z1, y0:y1, x0:x1]
+    out = np.empty((z1 - z0, y1 - y0, x1 - x0), dtype=np.uint16)
+    step = max(1, _SLAB_VOXELS // max(1, (y1 - y0) * (x1 - x0)))
+    for start in range(z0, z1, step):
+        stop = min(z1, start + step)
+        out[start - z0 : stop - z0] = _slab(shape, (start, stop), (y0, y1), (x0, x1))
+    return out
+
+
+def _slab(
+    shape: tuple[int, ...],
+    zs: tuple[int, int],
+    ys: tuple[int, int],
+    xs: tuple[int, int],
+) -> np.ndarray[Any, Any]:
+    import numpy as np
+
+    z, y, x = np.ogrid[zs[0] : zs[1], ys[0] : ys[1], xs[0] : xs[1]]
     side = min(shape)
     cy, cx = (shape[1] - 1) / 2, (shape[2] - 1) / 2
     radius = 0.45 * min(shape[1], shape[2])
     inside = (y - cy) ** 2 + (x - cx) ** 2 <= radius**2
     values = np.where(inside, 24000, 1000).astype(np.uint16)
-    values = np.broadcast_to(values, (z1 - z0, y1 - y0, x1 - x0)).copy()
+    values = np.broadcast_to(values, (zs[1] - zs[0], ys[1] - ys[0], xs[1] - xs[0])).copy()
     for fz, fy, fx, fr, value in _SPHERES:
         d2 = (z - fz * shape[0]) ** 2 + (y - fy * shape[1]) ** 2 + (x - fx * shape[2]) ** 2
         values[(d2 <= (fr * side) ** 2) & inside] = value
@@ -48,8 +68,13 @@ def _block(
     return values
 
 
-def phantom_array(shape: tuple[int, int, int] = (256, 256, 256), chunks: int = 64) -> da.Array:
-    """A lazy uint16 volume: a cylinder of rock with pores and dense inclusions."""
+def phantom_array(
+    shape: tuple[int, int, int] = (256, 256, 256), chunks: int | tuple[int, ...] = 64
+) -> da.Array:
+    """A lazy uint16 volume: a cylinder of rock with pores and dense inclusions.
+
+    ``chunks`` is one edge for every axis or one per axis (dask's blocks).
+    """
     import dask.array as da
     import numpy as np
 
@@ -59,12 +84,14 @@ def phantom_array(shape: tuple[int, int, int] = (256, 256, 256), chunks: int = 6
         chunks=da.core.normalize_chunks(chunks, shape),
         dtype=np.uint16,
         meta=np.empty((0, 0, 0), np.uint16),
-        name=f"phantom-{shape[0]}-{shape[1]}-{shape[2]}-{chunks}",
+        name="phantom-" + "-".join(map(str, (*shape, chunks))),
     )
     return result
 
 
-def phantom(shape: tuple[int, int, int] = (256, 256, 256), chunks: int = 64) -> Dataset:
+def phantom(
+    shape: tuple[int, int, int] = (256, 256, 256), chunks: int | tuple[int, ...] = 64
+) -> Dataset:
     """The phantom as a MANGO ``tomo`` dataset with a 5 µm voxel and one history entry."""
     name = f"{timestamp()}_phantom"
     return Dataset(
