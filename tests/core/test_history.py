@@ -16,6 +16,7 @@ from ctlab_core.history import (
     serialize_parameters,
 )
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctlab_core import History, HistoryEntry, HistoryParseWarning
 
@@ -213,6 +214,57 @@ def test_merge_later_wins_and_order_is_kept() -> None:
 
 def test_history_from_json_errors_name_the_source() -> None:
     with pytest.raises(HistoryTextError, match="x.zarr"):
-        History.from_json({"id": {"parameters": 3}}, source="x.zarr")
-    with pytest.raises(HistoryTextError, match="x.zarr"):
         History.from_json(["not", "a", "mapping"], source="x.zarr")
+
+
+FOREIGN = {
+    # anu_ctlab_io's add_to_history stores what the user gave
+    "20260128_crop": {"operation": "crop", "z_range": [10, 50], "reason": "ROI"},
+    "20260128_note": "cropped by hand",
+    "20260128_list": [1, "two", None],
+    "20260128_number": 3.5,
+    "20260128_nested": {"filter": {"sigma": 2.0, "mode": "reflect"}, "done": True},
+    "20260128_odd_keys": {"z range": [1, 2]},
+    "20260128_typed": {"parameters": {"x": 1}, "output": "log"},
+    "20260128_empty": {},
+}
+
+
+def test_foreign_json_entries_are_kept_exactly() -> None:
+    history = History.from_json(FOREIGN)
+    assert history.to_json() == FOREIGN
+    assert json.dumps(history.to_json()) == json.dumps(FOREIGN)  # order and types too
+    assert pickle.loads(pickle.dumps(history)) == history
+    assert hash(history)  # entries stay hashable
+
+
+def test_foreign_entries_carry_their_information_in_mango_shape() -> None:
+    history = History.from_json(FOREIGN)
+    crop = history["20260128_crop"]
+    assert crop.parameters == {"operation": "crop", "z_range": "[10, 50]", "reason": "ROI"}
+    assert history["20260128_note"].output == "cropped by hand"
+    assert history["20260128_list"].parameters == {"json": '[1, "two", null]'}
+    assert history["20260128_number"].parameters == {"json": "3.5"}
+    nested = history["20260128_nested"].parameters
+    assert nested == {"filter": {"sigma": "2.0", "mode": "reflect"}, "done": "true"}
+    assert history["20260128_odd_keys"].parameters == {"json": '{"z range": [1, 2]}'}
+    typed = history["20260128_typed"]
+    assert (typed.parameters, typed.output) == ({"x": "1"}, "log")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+        ),
+        max_leaves=8,
+    )
+)
+def test_any_json_entry_survives_json_and_mango_text(value: object) -> None:
+    entry = History.from_json({"e": value})["e"]
+    assert entry.to_json() == value
+    # through MANGO text (NetCDF): the same information comes back
+    back = HistoryEntry.from_text(entry.parameters_text(), entry.output)
+    assert (back.parameters, back.output) == (entry.parameters, entry.output)

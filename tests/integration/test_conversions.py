@@ -127,3 +127,41 @@ def test_netcdf_to_ome_zarr_gives_mangos_history(tmp_path: Path, fixtures: Path)
     assert list(ours["history"]) == ["20240108_085320_tomo_RMG", "20250314_012913_tomoLoRes_SS"]
     for key, entry in ours["history"].items():
         assert entry == mango["history"][key]
+
+
+ANU_CTLAB_IO_HISTORY = {
+    "20260128_150530_crop": {"operation": "crop", "z_range": [10, 50], "reason": "ROI"},
+    "20260128_150545_note": "filtered by hand",
+    "20260128_150600_scale": {"operation": "rescale", "new_voxel_size": [0.1, 0.1, 0.1]},
+}
+
+
+def _zarr_with_foreign_history(tmp_path: Path) -> Path:
+    """A Zarr array whose mango history was written by anu_ctlab_io's add_to_history."""
+    path = tmp_path / "foreign.zarr"
+    Dataset(np.arange(24, dtype=np.uint16).reshape(2, 3, 4), voxel_size=(1, 1, 1)).to_path(
+        path, ome_zarr=False
+    )
+    meta = json.loads((path / "zarr.json").read_text())
+    meta["attributes"]["mango"]["history"] = ANU_CTLAB_IO_HISTORY
+    (path / "zarr.json").write_text(json.dumps(meta))
+    return path
+
+
+def test_foreign_zarr_history_is_written_back_unchanged(tmp_path: Path) -> None:
+    ds = Dataset.from_path(_zarr_with_foreign_history(tmp_path))
+    ds.to_path(tmp_path / "copy.ome.zarr")
+    written = json.loads((tmp_path / "copy.ome.zarr" / "zarr.json").read_text())
+    assert written["attributes"]["mango"]["history"] == ANU_CTLAB_IO_HISTORY
+
+
+def test_foreign_zarr_history_through_netcdf_keeps_every_value(tmp_path: Path) -> None:
+    ds = Dataset.from_path(_zarr_with_foreign_history(tmp_path))
+    ds.to_path(tmp_path / "tomo_copy.nc")
+    back = Dataset.from_path(tmp_path / "tomo_copy.nc").history
+    assert list(back) == list(ANU_CTLAB_IO_HISTORY)
+    crop = back["20260128_150530_crop"]
+    assert crop.parameters == {"operation": "crop", "z_range": "[10, 50]", "reason": "ROI"}
+    assert back["20260128_150545_note"].output == "filtered by hand"
+    for key, entry in ds.history.items():
+        assert (back[key].parameters, back[key].output) == (entry.parameters, entry.output)

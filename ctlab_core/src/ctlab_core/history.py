@@ -11,6 +11,7 @@ A value spanning lines is wrapped in ``__start_multi_string__`` ...
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -183,11 +184,16 @@ class HistoryEntry:
 
     ``raw_parameters`` holds the parameter text when it was not parsed (it was
     unparseable, or the caller asked for no parsing); writers then emit it as is.
+    ``record`` holds, as JSON text, an entry another tool stored in a shape of
+    its own (``{"operation": "crop", "z_range": [10, 50]}``, a plain string,
+    ...): JSON writers give it back unchanged, while ``parameters``/``output``
+    carry the same information in MANGO's shape for text and display.
     """
 
     parameters: Parameters = attrs.field(factory=FrozenDict, converter=freeze_parameters)
     output: str = ""
     raw_parameters: str | None = None
+    record: str | None = None
 
     @classmethod
     def from_text(cls, parameters: str, output: str = "", *, parse: bool = True) -> HistoryEntry:
@@ -201,6 +207,29 @@ class HistoryEntry:
                 f"MANGO history text kept unparsed: {error}", HistoryParseWarning, stacklevel=2
             )
             return cls(output=output, raw_parameters=parameters)
+
+    @classmethod
+    def from_json(cls, value: object, *, parse: bool = True) -> HistoryEntry:
+        """An entry from its JSON form: MANGO's ``{"parameters": ..., "output": ...}``
+        (parameters as nested strings or as MANGO text), or any other JSON value,
+        which is kept as the entry's ``record``."""
+        if _is_mango_shaped(value):
+            assert isinstance(value, Mapping)  # _is_mango_shaped checked it
+            parameters, output = value["parameters"], value["output"]
+            if isinstance(parameters, str):
+                return cls.from_text(parameters, output, parse=parse)
+            return cls(freeze_parameters(parameters), output)
+        parameters, output = _foreign_fields(value)
+        return cls(parameters, output, record=json.dumps(value, ensure_ascii=False))
+
+    def to_json(self) -> Any:
+        """The JSON form: the record as stored, else ``{"parameters": ..., "output": ...}``."""
+        if self.record is not None:
+            return json.loads(self.record)
+        parameters: Any = thaw_parameters(self.parameters)
+        if self.raw_parameters is not None:
+            parameters = self.raw_parameters
+        return {"parameters": parameters, "output": self.output}
 
     def parameters_text(self) -> str:
         """The parameters as MANGO text (the raw text when it was kept raw)."""
@@ -216,6 +245,66 @@ class HistoryEntry:
         if isinstance(value, str):
             return cls(output=value)
         return cls(freeze_parameters(value))
+
+
+def _is_mango_shaped(value: object) -> bool:
+    """MANGO's JSON entry: exactly ``parameters`` (text or nested strings) and ``output``."""
+    if not isinstance(value, Mapping) or set(value) != {"parameters", "output"}:
+        return False
+    parameters = value["parameters"]
+    return isinstance(value["output"], str) and (
+        isinstance(parameters, str) or _all_mango_strings(parameters)
+    )
+
+
+def _all_mango_strings(value: object) -> bool:
+    if not isinstance(value, Mapping):
+        return False
+    return all(
+        isinstance(key, str)
+        and _KEY.fullmatch(key) is not None
+        and key not in _RESERVED
+        and (isinstance(item, str) or _all_mango_strings(item))
+        for key, item in value.items()
+    )
+
+
+def _foreign_fields(value: object) -> tuple[Parameters, str]:
+    """MANGO parameters and output holding the information of a foreign JSON entry.
+
+    A string is an output log; a mapping with MANGO-style keys becomes sections
+    and values (strings as they are, other values as JSON text); anything else
+    is one parameter ``json`` holding the whole value as JSON text.
+    """
+    if isinstance(value, str):
+        return FrozenDict(), value
+    if (
+        isinstance(value, Mapping)
+        and "parameters" in value
+        and set(value) <= {"parameters", "output"}
+    ):
+        output = value.get("output", "")
+        if isinstance(output, str):
+            parameters, _ = _foreign_fields(value.get("parameters", {}))
+            return parameters, output
+    if isinstance(value, Mapping) and _mango_keys(value):
+        return FrozenDict({key: _foreign_value(item) for key, item in value.items()}), ""
+    return FrozenDict({"json": json.dumps(value, ensure_ascii=False)}), ""
+
+
+def _mango_keys(value: Mapping[Any, Any]) -> bool:
+    return all(
+        isinstance(key, str) and _KEY.fullmatch(key) is not None and key not in _RESERVED
+        for key in value
+    )
+
+
+def _foreign_value(value: object) -> ParameterValue:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and value and _mango_keys(value):
+        return FrozenDict({key: _foreign_value(item) for key, item in value.items()})
+    return json.dumps(value, ensure_ascii=False)
 
 
 class History(FrozenDict[str, HistoryEntry]):
@@ -243,33 +332,15 @@ class History(FrozenDict[str, HistoryEntry]):
         items.update(other)
         return History(items)
 
-    def to_json(self) -> dict[str, dict[str, Any]]:
-        """The ``mango`` attribute shape: ``{id: {"parameters": {...}, "output": "..."}}``."""
-        result: dict[str, dict[str, Any]] = {}
-        for key, entry in self.items():
-            parameters: Any = thaw_parameters(entry.parameters)
-            if entry.raw_parameters is not None:
-                parameters = entry.raw_parameters
-            result[key] = {"parameters": parameters, "output": entry.output}
-        return result
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form (the ``mango`` attribute of Zarr): ``{id: entry.to_json()}``."""
+        return {key: entry.to_json() for key, entry in self.items()}
 
     @classmethod
-    def from_json(cls, value: object, *, source: str = "history") -> History:
-        """Parse the ``mango`` attribute shape; a text ``parameters`` is parsed as MANGO text."""
+    def from_json(cls, value: object, *, source: str = "history", parse: bool = True) -> History:
+        """History from its JSON form; entries of any JSON shape are kept (see HistoryEntry)."""
         if not isinstance(value, Mapping):
             raise HistoryTextError(f"{source}: expected a mapping of entries, got {value!r:.80}")
-        entries: dict[str, HistoryEntry] = {}
-        for key, item in value.items():
-            if not isinstance(item, Mapping):
-                raise HistoryTextError(f"{source}: entry {key!r} is not a mapping")
-            parameters = item.get("parameters", {})
-            output = item.get("output", "")
-            if not isinstance(output, str):
-                raise HistoryTextError(f"{source}: output of entry {key!r} is not text")
-            if isinstance(parameters, str):
-                entries[str(key)] = HistoryEntry.from_text(parameters, output)
-            elif isinstance(parameters, Mapping):
-                entries[str(key)] = HistoryEntry(freeze_parameters(parameters), output)
-            else:
-                raise HistoryTextError(f"{source}: parameters of entry {key!r} are not a mapping")
-        return cls(entries)
+        return cls(
+            {str(key): HistoryEntry.from_json(item, parse=parse) for key, item in value.items()}
+        )

@@ -144,6 +144,7 @@ class MangoMetadata:
         source: str,
         datatype: DataType | None = None,
         history: History | None = None,
+        parse_history: bool = True,
     ) -> MangoMetadata:
         """Metadata from MANGO-named attributes (a NetCDF file's globals, a Zarr ``mango`` block).
 
@@ -157,7 +158,9 @@ class MangoMetadata:
             if datatype is None and basename is not None:
                 datatype = DataType.from_basename(str(basename))
             if history is None:
-                history = History.from_json(attributes.get("history", {}), source=source)
+                history = History.from_json(
+                    attributes.get("history", {}), source=source, parse=parse_history
+                )
             fields: dict[str, Any] = {}
             if "voxel_size_xyz" in attributes:
                 fields["voxel_size_xyz"] = _floats(attributes["voxel_size_xyz"])
