@@ -78,3 +78,29 @@ def test_voxel_cannot_convert(unit: VoxelUnit) -> None:
     with pytest.raises(UnitConversionError):
         convert_voxel_size((1.0,), unit, VoxelUnit.VOXEL)
     assert convert_voxel_size((2.0,), VoxelUnit.VOXEL, VoxelUnit.VOXEL) == (2.0,)
+
+
+@pytest.mark.parametrize("spelling", ["a", "A", "au", "AU", "a.u.", "A.U.", "Å", "å", "angstrom"])
+def test_anu_ctlab_io_angstrom_spellings(spelling: str) -> None:
+    assert VoxelUnit.from_str(spelling) is VoxelUnit.ANGSTROM
+
+
+def test_units_and_datatypes_behave_as_their_value_strings() -> None:
+    import json
+
+    from ctlab_core import DataType
+
+    for member in [*VoxelUnit, *DataType]:
+        value = member.value
+        assert member == value and value == member
+        assert str(member) == value and f"{member}" == value and format(member, "") == value
+        assert json.dumps(member) == json.dumps(value)
+        assert {value: 1}[member] == 1 and {member: 1}[value] == 1
+    assert VoxelUnit.MM != "millimeter"  # the value string, not every spelling
+
+
+def test_a_file_whose_unit_is_spelled_au_opens(tmp_path: object) -> None:
+    from ctlab_core.mango import MangoMetadata
+
+    meta = MangoMetadata.from_attributes({"voxel_unit": "a.u."}, source="x")
+    assert meta.voxel_unit is VoxelUnit.ANGSTROM

@@ -42,8 +42,12 @@ _PROPERTIES: dict[str, _Properties] = {
 }
 
 
-class DataType(enum.Enum):
-    """The datatypes MANGO produces; the value is MANGO's basename."""
+class DataType(enum.StrEnum):
+    """The datatypes MANGO produces; each member is also its basename string.
+
+    ``DataType.TOMO == "tomo"``, ``str(DataType.TOMO) == "tomo"``, formatting,
+    ``json.dumps`` and dict lookups by the string behave as with ``"tomo"``.
+    """
 
     PROJU16 = "proju16"
     PROJF32 = "projf32"
@@ -56,9 +60,6 @@ class DataType(enum.Enum):
     DISTANCE_MAP = "distance_map"
     LABELS = "labels"
     RGBA8 = "rgba8"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def basename(self) -> str:

@@ -10,8 +10,13 @@ from ctlab_core.errors import UnitConversionError, UnknownUnitError
 __all__ = ["VoxelUnit", "convert_voxel_size"]
 
 
-class VoxelUnit(enum.Enum):
-    """The unit of a voxel's edge length."""
+class VoxelUnit(enum.StrEnum):
+    """The unit of a voxel's edge length; each member is also its value string.
+
+    ``VoxelUnit.MM == "mm"``, ``str(VoxelUnit.MM) == "mm"``, ``f"{unit}"``,
+    ``json.dumps`` and dict lookups by the string all behave as with ``"mm"``
+    (as in anu_ctlab_io).
+    """
 
     M = "m"
     CM = "cm"
@@ -90,7 +95,18 @@ _ALIASES: dict[VoxelUnit, tuple[str, ...]] = {
         "microns",
     ),
     VoxelUnit.NM: ("nm", "nanometer", "nanometers", "nanometre", "nanometres"),
-    VoxelUnit.ANGSTROM: ("angstrom", "angstroms", "å", "Å", "ångström", "ångströms"),
+    # "a", "au" and "a.u." are read as angstrom, as anu_ctlab_io reads them
+    VoxelUnit.ANGSTROM: (
+        "angstrom",
+        "angstroms",
+        "å",
+        "Å",
+        "ångström",
+        "ångströms",
+        "a",
+        "au",
+        "a.u.",
+    ),
     VoxelUnit.VOXEL: ("voxel", "voxels", "vox", "px", "pixel", "pixels"),
 }
 
