@@ -96,7 +96,8 @@ def test_units_and_datatypes_behave_as_their_value_strings() -> None:
         assert str(member) == value and f"{member}" == value and format(member, "") == value
         assert json.dumps(member) == json.dumps(value)
         assert {value: 1}[member] == 1 and {member: 1}[value] == 1
-    assert VoxelUnit.MM != "millimeter"  # the value string, not every spelling
+    spelling: str = "millimeter"
+    assert spelling != VoxelUnit.MM  # the value string, not every spelling
 
 
 def test_a_file_whose_unit_is_spelled_au_opens(tmp_path: object) -> None:

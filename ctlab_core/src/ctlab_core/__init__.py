@@ -20,6 +20,7 @@ from ctlab_core.errors import (
     UnitConversionError,
     UnknownDataTypeError,
     UnknownUnitError,
+    WriteError,
 )
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import (
@@ -62,6 +63,7 @@ __all__ = [
     "UnknownDataTypeError",
     "UnknownUnitError",
     "VoxelUnit",
+    "WriteError",
     "WriteOptions",
     "WriteTarget",
     "available_codecs",

@@ -19,6 +19,7 @@ __all__ = [
     "UnitConversionError",
     "UnknownDataTypeError",
     "UnknownUnitError",
+    "WriteError",
 ]
 
 
@@ -52,6 +53,10 @@ class CodecNotInstalledError(CTLabError, ImportError):
 
 class DatasetExistsError(CTLabError, FileExistsError):
     """Writing would replace an existing path and ``overwrite=True`` was not given."""
+
+
+class WriteError(CTLabError, OSError):
+    """The system refused a write (read-only, no space, permission); nothing was published."""
 
 
 class CorruptDataError(CTLabError, ValueError):

@@ -51,7 +51,8 @@ def check_target(path: Path, codec: Codec, overwrite: bool) -> None:
         raise CTLabError(f"{str(path)!r} is a directory reference, not a name for a new dataset")
     _refuse_working_directory(path)
     if not path.parent.is_dir():
-        raise CTLabError(f"{path}: the directory {path.parent} does not exist")
+        what = "is not a directory" if os.path.lexists(path.parent) else "does not exist"
+        raise CTLabError(f"{path}: {path.parent} {what}")
     for candidate in (path, *codec.companions(path)):
         if not os.path.lexists(candidate):
             continue

@@ -110,6 +110,8 @@ def codec_for_writing(path: Path, filetype: str = "auto") -> tuple[Codec, Path]:
     codec that writes MANGO names. A name without the codec's suffix gets it
     appended (``tomo_output`` -> ``tomo_output.nc``).
     """
+    if path.name in ("", ".", ".."):
+        raise CTLabError(f"{str(path)!r} is a directory reference, not a name for a new dataset")
     if filetype != "auto":
         codec = get_codec(filetype)
         return codec, _with_suffix(path, codec)

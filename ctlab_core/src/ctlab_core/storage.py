@@ -18,6 +18,7 @@ import attrs
 
 from ctlab_core import registry
 from ctlab_core.codec import Codec, LevelInfo, WriteTarget
+from ctlab_core.errors import CTLabError, WriteError
 from ctlab_core.options import ReadOptions, WriteOptions, build
 from ctlab_core.publish import check_target, discard, publish, staging_path
 
@@ -95,6 +96,33 @@ class WritePlan:
         for staging, _ in self.moves:
             discard(staging)
 
+    def run(self, **scheduling: Any) -> Path:
+        """Run the work (``scheduling``: see :func:`ctlab_core.scheduling.run`); the path.
+
+        Any failure or interrupt stops every task and removes the staged paths
+        first; the system's refusals (read-only, full, no permission) become a
+        :class:`WriteError` naming the target.
+        """
+        from ctlab_core.scheduling import run
+
+        try:
+            run(self.work, **scheduling)
+        except BaseException as error:
+            self.discard()
+            if isinstance(error, OSError) and not isinstance(error, CTLabError):
+                raise WriteError(error.errno, _os_text(error, self.path, self.moves)) from error
+            raise
+        return self.path
+
+
+def _os_text(error: OSError, path: Path, moves: tuple[tuple[Path, Path], ...]) -> str:
+    """What the system refused, with staged names replaced by the targets they stand for."""
+    where = str(error.filename or "")
+    for staging, final in moves:
+        where = where.replace(str(staging), str(final))
+    reason = error.strerror or str(error)
+    return f"cannot write {path}: {reason}" + (f" ({where})" if where else "")
+
 
 def plan_write(
     dataset: Dataset,
@@ -117,9 +145,11 @@ def plan_write(
     )
     try:
         written = codec.write(dataset, WriteTarget(target, staging), built)
-    except BaseException:
+    except BaseException as error:
         for staged, _ in moves:
             discard(staged)
+        if isinstance(error, OSError) and not isinstance(error, CTLabError):
+            raise WriteError(error.errno, _os_text(error, target, tuple(moves))) from error
         raise
     work: Delayed = delayed(_publish_after, pure=False)(written, moves, codec, overwrite)
     return WritePlan(codec, target, tuple(moves), work, built)
@@ -146,15 +176,8 @@ def write_dataset(
     name had none. A failure or an interrupt leaves the target absent or the
     old dataset intact, and no staged files behind.
     """
-    from ctlab_core.scheduling import run
-
     plan = plan_write(dataset, path, filetype=filetype, overwrite=overwrite, **options)
     if not compute:
         work: Delayed = plan.work
         return work
-    try:
-        run(plan.work)
-    except BaseException:
-        plan.discard()
-        raise
-    return plan.path
+    return plan.run()

@@ -175,7 +175,6 @@ def convert(
 
     from ctlab_core import registry
     from ctlab_core.convert import plan_conversion
-    from ctlab_core.scheduling import run
     from ctlab_core.storage import plan_write, read_options
 
     src = Path(args.src)
@@ -197,18 +196,10 @@ def convert(
     config = {} if args.task_size is None else {"ctlab.task-bytes": args.task_size}
     with dask.config.set(config):
         write = plan_write(plan, dst, filetype=codec.name, overwrite=args.overwrite, **options)
-        try:
-            run(
-                write.work,
-                scheduler=args.scheduler,
-                workers=args.workers,
-                address=args.address,
-                progress=progress,
-            )
-        except BaseException:
-            write.discard()
-            raise
-    return key, write.path
+        path = write.run(
+            scheduler=args.scheduler, workers=args.workers, address=args.address, progress=progress
+        )
+    return key, path
 
 
 def run_convert(
@@ -230,7 +221,6 @@ def run_demo(
     from ctlab_core import registry
     from ctlab_core.hints import DEMO_STEPS
     from ctlab_core.phantom import phantom
-    from ctlab_core.scheduling import run
     from ctlab_core.storage import plan_write
 
     out = Path(args.dir)
@@ -242,11 +232,7 @@ def run_demo(
     paths = [out / step.name for step in DEMO_STEPS]
     print(f"1/{count} writing a {side}^3 uint16 phantom as {first.what}: {paths[0]}")
     write = plan_write(phantom((side, side, side)), paths[0], overwrite=True, **first.options)
-    try:
-        run(write.work, progress=progress)
-    except BaseException:
-        write.discard()
-        raise
+    write.run(progress=progress)
     for number, (step, path) in enumerate(zip(rest, paths[1:], strict=True), start=2):
         print(f"{number}/{count} converting it to {step.what}: {path}")
         convert_args = argparse.Namespace(
