@@ -57,6 +57,20 @@ def assert_one_line(done: subprocess.CompletedProcess[str], *fragments: str) -> 
         assert fragment in done.stderr, done.stderr
 
 
+def ctlab_in(
+    cwd: Path, *args: str, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``ctlab`` run from ``cwd`` (after the ``prefix`` command, e.g. setpriv)."""
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "ctlab_core.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
 def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if ".ctlab-tmp-" in p.name)
 
@@ -119,15 +133,7 @@ def test_directory_references_are_refused(source: Path, tmp_path: Path, target: 
     work = tmp_path / "work"
     work.mkdir()
     (work / "a.py").write_text("print('mine')")
-    done = subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", "convert", str(source), target, "--to", "zarr"]
-        + ["--overwrite"],
-        capture_output=True,
-        text=True,
-        cwd=work,
-        timeout=300,
-        check=False,
-    )
+    done = ctlab_in(work, "convert", str(source), target, "--to", "zarr", "--overwrite")
     assert_one_line(done, "is a directory reference")
     assert (work / "a.py").read_text() == "print('mine')"
 
@@ -138,15 +144,7 @@ def test_the_working_directory_and_its_ancestors_are_refused(source: Path, tmp_p
     inside.mkdir(parents=True)
     (store / "zarr.json").write_text("{}")
     for target in (str(store), "..", str(inside)):
-        done = subprocess.run(
-            [sys.executable, "-m", "ctlab_core.cli", "convert", str(source), target]
-            + ["--to", "zarr", "--overwrite"],
-            capture_output=True,
-            text=True,
-            cwd=inside,
-            timeout=300,
-            check=False,
-        )
+        done = ctlab_in(inside, "convert", str(source), target, "--to", "zarr", "--overwrite")
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert (store / "zarr.json").read_text() == "{}" and inside.is_dir()

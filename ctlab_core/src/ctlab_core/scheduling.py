@@ -12,9 +12,11 @@ made here, the cluster is closed (its worker processes end).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -92,9 +94,11 @@ def _active_client(work: Delayed) -> Client | None:
     return owner if isinstance(owner, Client) else None
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes leave SIGINT to the parent, which stops them in order."""
+def _worker_signals() -> None:
+    """Worker processes leave SIGINT to the parent, which stops them in order, and
+    end at once on SIGTERM (whatever handler the parent had)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager
@@ -102,14 +106,55 @@ def _own_pool(kind: str, workers: int | None) -> Iterator[Executor]:
     count = workers or os.cpu_count() or 1
     pool: Executor
     if kind == "processes":
-        pool = ProcessPoolExecutor(count, initializer=_ignore_interrupts)
+        import multiprocessing
+
+        # spawn, as dask does: forking a process that runs I/O threads can deadlock
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(count, mp_context=context, initializer=_worker_signals)
     else:
         pool = ThreadPoolExecutor(count, thread_name_prefix="ctlab")
     try:
         yield pool
+    except BaseException:
+        if isinstance(pool, ProcessPoolExecutor):
+            _end_worker_processes(pool)  # processes, unlike threads, can stop mid-task
+        raise
     finally:
         # cancel what has not started, wait for what has: nothing runs after return
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_worker_processes(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes and wait for them to be gone (their partial
+    output is staged, and removed by the caller)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public API before 3.14
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join()
+
+
+@contextlib.contextmanager
+def _deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while the block runs (e.g. a cluster starting, which
+    cannot be stopped halfway), then act on one that arrived."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    previous = {
+        kind: signal.signal(kind, lambda number, _: received.append(number)) for kind in kinds
+    }
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
+    if received:
+        handler = previous[signal.Signals(received[0])]
+        if callable(handler):
+            handler(received[0], None)
 
 
 @contextlib.contextmanager
@@ -173,16 +218,18 @@ def _run_distributed(
             "the distributed scheduler needs dask.distributed: pip install 'dask[distributed]'"
         ) from error
     with contextlib.ExitStack() as stack:
-        if address is not None:
-            client = stack.enter_context(_connect(address))
-        else:
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=workers or 2,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
+        with _deferred_signals():
+            if address is not None:
+                client = stack.enter_context(_connect(address))
+            else:
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=workers or 2,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,  # cancelled tasks are no news
+                    )
                 )
-            )
-            client = stack.enter_context(Client(cluster))
+                client = stack.enter_context(Client(cluster))
         return _run_on_client(client, work, progress)

@@ -1,0 +1,150 @@
+"""Interrupting a write at any moment: exit 130 (SIGINT) or 143 (SIGTERM), one line on
+stderr, no temporary left, the target absent or the old dataset intact.
+
+Real signals to real processes: a conversion of a 512 MiB volume is started and
+signalled once its staged output exists, i.e. while it writes.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ctlab_core.phantom import phantom
+
+from ctlab_core import Dataset
+
+TARGETS = ["x.ome.zarr", "tomo_x_nc", "tomo_x.nc", "tomo_x.raw"]
+
+
+@pytest.fixture(scope="module")
+def big_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 512 MiB phantom as a raw file: long enough to write that a signal lands midway."""
+    path = tmp_path_factory.mktemp("source") / "tomo_src.raw"
+    phantom((256, 1024, 1024), chunks=(64, 1024, 1024)).to_path(path)
+    return path
+
+
+def staged(directory: Path, name: str) -> list[Path]:
+    return sorted(directory.glob(f".{name}.ctlab-tmp-*"))
+
+
+def interrupt_when_writing(
+    command: list[str], directory: Path, name: str, signum: int
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command``, send ``signum`` as soon as its staged output appears."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not staged(directory, name) and process.poll() is None:
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"{name} was never staged")
+        time.sleep(0.02)
+    time.sleep(0.2)  # well inside the write
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=300)
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def convert_command(source: Path, target: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "ctlab_core.cli", "convert", str(source), str(target), *extra]
+
+
+def assert_stopped(done: subprocess.CompletedProcess[str], signum: int) -> None:
+    code, word = (130, "interrupted") if signum == signal.SIGINT else (143, "terminated")
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines() == [f"ctlab: {word}"], done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "signum"),
+    [(name, signal.SIGINT) for name in TARGETS]
+    + [(name, signal.SIGTERM) for name in ("x.ome.zarr", "tomo_x_nc")],
+)
+def test_interrupted_conversion_leaves_nothing(
+    big_source: Path, tmp_path: Path, name: str, signum: int
+) -> None:
+    done = interrupt_when_writing(
+        convert_command(big_source, tmp_path / name), tmp_path, name, signum
+    )
+    assert_stopped(done, signum)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scheduler", ["processes", "distributed"])
+def test_interrupt_under_process_workers(big_source: Path, tmp_path: Path, scheduler: str) -> None:
+    name = "x.ome.zarr"
+    command = convert_command(big_source, tmp_path / name, "--scheduler", scheduler)
+    done = interrupt_when_writing(command, tmp_path, name, signal.SIGINT)
+    assert_stopped(done, signal.SIGINT)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_interrupted_overwrite_keeps_the_old_dataset(
+    big_source: Path, tmp_path: Path, name: str
+) -> None:
+    old = Dataset(np.arange(24, dtype=np.uint16).reshape(2, 3, 4), voxel_size=(1, 1, 1))
+    old = old.evolve(datatype="tomo", dataset_id="old")
+    old.to_path(tmp_path / name)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    command = convert_command(big_source, tmp_path / name, "--overwrite")
+    done = interrupt_when_writing(command, tmp_path, name, signal.SIGINT)
+    assert_stopped(done, signal.SIGINT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    kept = Dataset.from_path(tmp_path / name)
+    assert kept.dataset_id == "old"
+    np.testing.assert_array_equal(kept.to_numpy(), np.arange(24).reshape(2, 3, 4))
+
+
+_LIBRARY_WRITE = """
+import sys, time
+import dask.array as da
+import numpy as np
+from ctlab_core import Dataset
+
+def slow(block):
+    time.sleep(0.2)
+    return block
+
+data = da.zeros((64, 256, 256), dtype=np.uint16, chunks=(4, 256, 256)).map_blocks(slow)
+try:
+    Dataset(data, voxel_size=(1, 1, 1), datatype="tomo").to_path(sys.argv[1])
+except KeyboardInterrupt:
+    print("KeyboardInterrupt reached the caller")
+    raise SystemExit(3)
+"""
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_keyboard_interrupt_inside_to_path(tmp_path: Path, name: str) -> None:
+    command = [sys.executable, "-c", textwrap.dedent(_LIBRARY_WRITE), str(tmp_path / name)]
+    done = interrupt_when_writing(command, tmp_path, name, signal.SIGINT)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.strip() == "KeyboardInterrupt reached the caller"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_read_stops_quietly(tmp_path: Path) -> None:
+    source = tmp_path / "tomo_src.raw"
+    Dataset(np.zeros((64, 64, 64), np.uint16), voxel_size=(1, 1, 1)).to_path(source)
+    meta = json.loads(source.with_name("tomo_src.raw.json").read_text())
+    with source.open("r+b") as handle:
+        handle.truncate(source.stat().st_size // 2)  # the sidecar still promises 64 slices
+    done = subprocess.run(
+        convert_command(source, tmp_path / "x.ome.zarr"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1 and meta["shape"] == [64, 64, 64]
+    assert done.stderr.count("\n") == 1 and "tomo_src.raw" in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tomo_src.raw", "tomo_src.raw.json"]
