@@ -203,3 +203,20 @@ def test_to_numpy_equals_compute_without_a_final_concatenation(scheduler: str) -
         out = ds.to_numpy()
     assert isinstance(out, np.ndarray) and out.dtype == np.uint16
     np.testing.assert_array_equal(out, values)
+
+
+def test_repr_is_one_short_line() -> None:
+    history = {f"2026010{n}_000000_step": {"a": "x" * 500} for n in range(5)}
+    ds = Dataset(
+        np.zeros((3, 4, 5), np.uint16),
+        voxel_size=(3.0, 2.0, 1.5),
+        voxel_unit="um",
+        datatype="tomo",
+        dataset_id="20260101_000000_x",
+        history=history,
+    )
+    text = repr(ds)
+    assert text == (
+        "Dataset(shape=(3, 4, 5), dtype=uint16, datatype='tomo', voxel_size=(3, 2, 1.5) um, "
+        "dataset_id='20260101_000000_x', history=5 entries)"
+    )

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from ctlab_core.metadata import metadata_to_json
 from ctlab_core.regions import reader_of
 
-from ctlab_core import Dataset, DataType, History, VoxelUnit, load
+from ctlab_core import Dataset, DataType, History, InvalidDatasetError, VoxelUnit, load
 
 VOXEL = 0.03374303877353668
 
@@ -165,3 +166,21 @@ def test_foreign_zarr_history_through_netcdf_keeps_every_value(tmp_path: Path) -
     assert back["20260128_150545_note"].output == "filtered by hand"
     for key, entry in ds.history.items():
         assert (back[key].parameters, back[key].output) == (entry.parameters, entry.output)
+
+
+def test_explicit_filetype_and_mango_names_get_the_codecs_suffix(tmp_path: Path) -> None:
+    ds = Dataset(np.arange(24, dtype=np.uint16).reshape(2, 3, 4), voxel_size=(1, 1, 1))
+    assert ds.to_path(tmp_path / "tomo_output", filetype="NetCDF") == tmp_path / "tomo_output.nc"
+    assert ds.to_path(tmp_path / "plain", filetype="zarr") == tmp_path / "plain.zarr"
+    assert ds.to_path(tmp_path / "tomo_auto") == tmp_path / "tomo_auto.nc"  # a MANGO name
+    assert ds.to_path(tmp_path / "kept_nc", filetype="netcdf") == tmp_path / "kept_nc"
+    for name in ("tomo_output.nc", "plain.zarr", "tomo_auto.nc", "kept_nc"):
+        np.testing.assert_array_equal(Dataset.from_path(tmp_path / name).to_numpy(), ds.to_numpy())
+
+
+def test_to_path_datatype_declares_the_mango_datatype(tmp_path: Path) -> None:
+    ds = Dataset(np.arange(24, dtype=np.uint8).reshape(2, 3, 4), voxel_size=(1, 1, 1))
+    ds.to_path(tmp_path / "labels.nc", datatype="segmented")
+    assert Dataset.from_path(tmp_path / "labels.nc").datatype is DataType.SEGMENTED
+    with pytest.raises(InvalidDatasetError, match="holds uint16 values but the data is uint8"):
+        ds.to_path(tmp_path / "x.nc", datatype="tomo")
