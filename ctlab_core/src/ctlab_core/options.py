@@ -253,9 +253,7 @@ def cli_parser(field: attrs.Attribute[Any], cls: type[Options]) -> Callable[[str
             return convert(text)
 
         return parse
-    if choices and not plain:
-        return str
-    return str  # enums and other converted fields take their text
+    return str  # choices, enums and other converted fields take their text
 
 
 def cli_choices(field: attrs.Attribute[Any], cls: type[Options]) -> list[str] | None:
