@@ -120,3 +120,22 @@ def test_errors_exit_1_with_one_line_and_usage_errors_exit_2(tmp_path: Path) -> 
     assert ctlab("convert", "a", "b", "--levels", "zero", check=False).returncode == 2
     assert ctlab("frobnicate", check=False).returncode == 2
     assert ctlab("convert", "a", "b", "--workers", "0", check=False).returncode == 2
+
+
+def test_convert_on_a_running_scheduler_named_by_its_scheduler_file(
+    raw_source: Path, tmp_path: Path
+) -> None:
+    import json
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True) as cluster:
+        scheduler_file = tmp_path / "scheduler.json"
+        scheduler_file.write_text(json.dumps({"address": cluster.scheduler_address}))
+        dst = raw_source.with_name("tomo_remote.raw")
+        ctlab("convert", str(raw_source), str(dst), "--scheduler-file", str(scheduler_file))
+    np.testing.assert_array_equal(Dataset.from_path(dst).to_numpy(), np.arange(60).reshape(3, 4, 5))
+    bad = ctlab(
+        "convert", str(raw_source), str(tmp_path / "y.raw"), "--scheduler-file", "nope", check=False
+    )
+    assert bad.returncode == 1 and "nope: not a readable dask scheduler file" in bad.stderr

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ctlab_core.errors import CTLabError, InvalidOptionError
@@ -28,7 +29,13 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
     from distributed import Client
 
-__all__ = ["CONNECT_TIMEOUT", "Scheduler", "SchedulerUnreachableError", "run"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "Scheduler",
+    "SchedulerUnreachableError",
+    "address_from_file",
+    "run",
+]
 
 Scheduler = Literal["threads", "processes", "distributed", "sync"]
 
@@ -195,6 +202,20 @@ def _cancel_and_wait(client: Client, future: Any, timeout: float = 60.0) -> None
         if not busy:
             return
         time.sleep(0.1)
+
+
+def address_from_file(path: str) -> str:
+    """The scheduler address in a dask scheduler file (``dask scheduler --scheduler-file``,
+    ``dask-mpi``, dask-jobqueue)."""
+    import json
+
+    try:
+        info = json.loads(Path(path).read_text(encoding="utf-8"))
+        return str(info["address"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SchedulerUnreachableError(
+            f"{path}: not a readable dask scheduler file ({error})"
+        ) from error
 
 
 def _connect(address: str) -> Client:

@@ -131,7 +131,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
         help="dask scheduler (default: threads)",
     )
     run.add_argument("--workers", type=_positive, help="number of workers")
-    run.add_argument("--address", help="HOST:PORT of a running dask scheduler")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--address", help="HOST:PORT of a running dask scheduler")
+    where.add_argument(
+        "--scheduler-file",
+        metavar="PATH",
+        help="a dask scheduler file (written by dask scheduler, dask-mpi, dask-jobqueue)",
+    )
     run.add_argument(
         "--task-size",
         type=_bytes,

@@ -196,8 +196,13 @@ def convert(
     config = {} if args.task_size is None else {"ctlab.task-bytes": args.task_size}
     with dask.config.set(config):
         write = plan_write(plan, dst, filetype=codec.name, overwrite=args.overwrite, **options)
+        address = args.address
+        if getattr(args, "scheduler_file", None):
+            from ctlab_core.scheduling import address_from_file
+
+            address = address_from_file(args.scheduler_file)
         path = write.run(
-            scheduler=args.scheduler, workers=args.workers, address=args.address, progress=progress
+            scheduler=args.scheduler, workers=args.workers, address=address, progress=progress
         )
     return key, path
 
