@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ctlab_core.codec import LevelInfo
     from ctlab_core.dataset import Dataset
 
-__all__ = ["ORIGIN_TOLERANCE", "level_origins", "mango_origin", "split_origin"]
+__all__ = ["ORIGIN_TOLERANCE", "level_origins", "mango_origin", "origin_fields", "split_origin"]
 
 ORIGIN_TOLERANCE = 1e-6
 """Voxel fractions below which a position counts as a whole voxel."""
@@ -89,3 +89,31 @@ def split_origin(
         whole = round(voxels)
         offset = voxels - whole
     return whole, offset
+
+
+def origin_fields(
+    firsts: Sequence[float],
+    voxel_size: Sequence[float],
+    index_xyz: Sequence[int] | None,
+    offset_xyz: Sequence[float] | None,
+) -> dict[str, tuple[Any, ...] | None]:
+    """MANGO's origin fields (x, y, z) for first voxel centres ``firsts`` (dimension order).
+
+    ``index_xyz``/``offset_xyz`` are the fields recorded before (None: absent);
+    a field that was absent stays absent while it is zero, so data that did
+    not move keeps the fields it had.
+    """
+    ndim = len(firsts)
+    if index_xyz is None and offset_xyz is None and not any(firsts):
+        return {}
+    offsets = list(offset_xyz)[::-1] if offset_xyz is not None and len(offset_xyz) == ndim else None
+    split = [
+        split_origin(first, size, None if offsets is None else offsets[i])
+        for i, (first, size) in enumerate(zip(firsts, voxel_size, strict=True))
+    ]
+    wholes = tuple(whole for whole, _ in split)[::-1]
+    parts = tuple(offset for _, offset in split)[::-1]
+    return {
+        "coordinate_origin_xyz": None if index_xyz is None and not any(wholes) else wholes,
+        "offset_to_coordinate_origin_xyz": None if offset_xyz is None and not any(parts) else parts,
+    }

@@ -142,4 +142,3 @@ def _sampled_range(dataset: Dataset) -> tuple[float, float]:
         return 0.0, 1.0
     found = _recorded_range((values.min(), values.max()))
     return found if found is not None else (0.0, 1.0)
-

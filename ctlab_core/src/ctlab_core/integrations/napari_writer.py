@@ -11,13 +11,13 @@ mode. An existing path is never replaced.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidDatasetError
 from ctlab_core.integrations.attributes import metadata
-from ctlab_core.integrations.geometry import split_origin
+from ctlab_core.integrations.geometry import origin_fields
 from ctlab_core.units import VoxelUnit
 
 __all__ = ["write_image", "write_labels"]
@@ -44,8 +44,14 @@ def _write(path: str, data: Any, meta: Mapping[str, Any], *, labels: bool) -> li
     translate = [float(t) for t in meta.get("translate") or (0.0,) * ndim]
     fields.pop("voxel_size", None)
     fields.pop("voxel_unit", None)
-    if any(translate) or fields.get("coordinate_origin_xyz") is not None:
-        fields.update(_origin(translate, voxel_size, fields.get("offset_to_coordinate_origin_xyz")))
+    fields.update(
+        origin_fields(
+            translate,
+            voxel_size,
+            fields.get("coordinate_origin_xyz"),
+            fields.get("offset_to_coordinate_origin_xyz"),
+        )
+    )
     fields["datatype"] = _datatype(fields.get("datatype"), array.dtype, labels)
     dataset = Dataset(
         data=array,
@@ -57,20 +63,6 @@ def _write(path: str, data: Any, meta: Mapping[str, Any], *, labels: bool) -> li
     # napari hands over a path with one of the manifest's extensions: the codec follows it
     written = dataset.to_path(path, levels="auto")
     return [str(written)]
-
-
-def _origin(
-    translate: Sequence[float], voxel_size: Sequence[float], offset_xyz: Sequence[float] | None
-) -> dict[str, tuple[Any, ...]]:
-    offsets = None if offset_xyz is None else list(offset_xyz)[::-1]
-    split = [
-        split_origin(t, v, None if offsets is None else offsets[i])
-        for i, (t, v) in enumerate(zip(translate, voxel_size, strict=True))
-    ]
-    return {
-        "coordinate_origin_xyz": tuple(whole for whole, _ in split)[::-1],
-        "offset_to_coordinate_origin_xyz": tuple(offset for _, offset in split)[::-1],
-    }
 
 
 def _datatype(recorded: DataType | None, dtype: Any, labels: bool) -> DataType | None:

@@ -12,12 +12,12 @@ rest from the attributes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CTLabError, InvalidDatasetError
 from ctlab_core.integrations.attributes import MASK_VALUE, dataset_attributes, metadata
-from ctlab_core.integrations.geometry import mango_origin, split_origin
+from ctlab_core.integrations.geometry import mango_origin, origin_fields
 from ctlab_core.integrations.requires import missing
 from ctlab_core.mango import plain
 from ctlab_core.units import VoxelUnit
@@ -111,7 +111,14 @@ def dataset_from_xarray(obj: xr.DataArray | xr.Dataset) -> Dataset:
         _axis(array, dim, None if hints is None else hints[i], source) for i, dim in enumerate(dims)
     ]
     voxel_size = tuple(step for step, _ in axes)
-    fields.update(_origin_fields(fields, [first for _, first in axes], voxel_size))
+    fields.update(
+        origin_fields(
+            [first for _, first in axes],
+            voxel_size,
+            fields.get("coordinate_origin_xyz"),
+            fields.get("offset_to_coordinate_origin_xyz"),
+        )
+    )
     datatype = fields["datatype"]
     if datatype is not None and array.dtype != datatype.dtype:
         fields["datatype"] = None
@@ -184,26 +191,6 @@ def _unit(array: xr.DataArray, hint: VoxelUnit | None, source: str) -> VoxelUnit
     if found:
         return found.pop()
     return VoxelUnit.VOXEL if hint is None else hint
-
-
-def _origin_fields(
-    fields: Mapping[str, Any], firsts: Sequence[float], voxel_size: Sequence[float]
-) -> dict[str, Any]:
-    """MANGO's origin fields for voxel centres starting at ``firsts`` (dimension order)."""
-    index_xyz = fields.get("coordinate_origin_xyz")
-    offset_xyz = fields.get("offset_to_coordinate_origin_xyz")
-    if index_xyz is None and offset_xyz is None and not any(firsts):
-        return {}
-    ndim = len(firsts)
-    offsets = offset_xyz[::-1] if offset_xyz is not None and len(offset_xyz) == ndim else None
-    split = [
-        split_origin(first, size, None if offsets is None else offsets[i])
-        for i, (first, size) in enumerate(zip(firsts, voxel_size, strict=True))
-    ]
-    return {
-        "coordinate_origin_xyz": tuple(whole for whole, _ in split)[::-1],
-        "offset_to_coordinate_origin_xyz": tuple(offset for _, offset in split)[::-1],
-    }
 
 
 def _lazy(array: xr.DataArray) -> da.Array:
