@@ -14,7 +14,7 @@ from ctlab_core.integrations.napari_reader import contrast_limits, get_reader
 from napari.components import ViewerModel
 from napari.layers import Image, Labels, Layer
 
-from ctlab_core import Dataset, DataType, DatasetExistsError, History, VoxelUnit
+from ctlab_core import Dataset, DatasetExistsError, DataType, History, VoxelUnit
 
 from .conftest import VOXEL, label_field
 

@@ -199,7 +199,7 @@ class Dataset:
 
     @classmethod
     def from_xarray(cls, array: xr.DataArray | xr.Dataset) -> Dataset:
-        """The dataset of a DataArray made by :meth:`to_xarray` (or following its
+        """The dataset of a DataArray made by ``to_xarray`` (or following its
         conventions): voxel size, unit and origin from the coordinates."""
         from ctlab_core.integrations.xarray_convert import dataset_from_xarray
 
