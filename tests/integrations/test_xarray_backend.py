@@ -9,7 +9,7 @@ import dask.array as da
 import numpy as np
 import pytest
 import xarray as xr
-from ctlab_core.integrations.xarray_backend import CTLabBackendEntrypoint
+from ctlab_core.integrations.xarray_backend import CTLabBackendArray, CTLabBackendEntrypoint
 
 from ctlab_core import Dataset, History, InvalidOptionError
 
@@ -140,3 +140,25 @@ def test_the_engine_declares_itself_and_guesses_cheaply(fixtures: Path, tmp_path
         assert not engine.guess_can_open(other)
     with pytest.raises(InvalidOptionError, match="local paths"):
         engine.open_dataset("https://example.org/tomo.nc")
+
+
+def test_lazy_indexing_reads_strided_and_scalar_selections(fixtures: Path) -> None:
+    ds = xr.open_dataset(fixtures / "tomoHiRes_SS_nc", engine="ctlab")
+    expected = Dataset.from_path(fixtures / "tomoHiRes_SS_nc").to_numpy()
+    keys: list[tuple[int | slice, ...]] = [
+        (slice(None, None, 7), 3, slice(1, 250, 3)),
+        (95, slice(None), -1),
+        (slice(17, 40), slice(199, 0, -50), slice(5, 5)),
+    ]
+    for key in keys:
+        np.testing.assert_array_equal(ds["tomo"][key].values, expected[key])
+
+
+def test_arrays_without_a_region_reader_are_read_through_dask() -> None:
+    from xarray.core import indexing
+
+    values = np.arange(4 * 5 * 6).reshape(4, 5, 6)
+    array = CTLabBackendArray(da.from_array(values, chunks=2) + 1)
+    assert array.reader is None
+    variable = xr.Variable(("z", "y", "x"), indexing.LazilyIndexedArray(array))
+    np.testing.assert_array_equal(variable[1:4:2, 2, ::-2].values, values[1:4:2, 2, ::-2] + 1)

@@ -26,7 +26,7 @@ try:
     import xarray as xr
     from xarray.backends import BackendArray, BackendEntrypoint
     from xarray.core import indexing
-except ImportError as error:  # pragma: no cover - exercised only without the extra
+except ImportError as error:
     raise missing("the xarray engine 'ctlab'", "xarray", "xarray") from error
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from ctlab_core.units import VoxelUnit
 
 try:
     import xarray as xr
-except ImportError as error:  # pragma: no cover - exercised only without the extra
+except ImportError as error:
     raise missing("ctlab's xarray integration", "xarray", "xarray") from error
 
 if TYPE_CHECKING:
