@@ -19,7 +19,7 @@ import attrs
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)$")
+_FENCE = re.compile(r"^[ \t]*```(?P<info>[^\n`]*)$")
 _NO_RUN = re.compile(r"^\s*<!--\s*no-run:\s*(?P<reason>\S.*?)\s*-->\s*$")
 
 
@@ -43,7 +43,7 @@ def examples(page: Path) -> list[Example]:
         if opening is None:
             index += 1
             continue
-        indent, language = opening["indent"], opening["info"].strip().split(" ")[0]
+        language = opening["info"].strip().split(" ")[0]
         end = index + 1
         while end < len(lines) and lines[end].strip() != "```":
             end += 1
@@ -52,7 +52,6 @@ def examples(page: Path) -> list[Example]:
             marker = _NO_RUN.match(before)
             body = textwrap.dedent("\n".join(lines[index + 1 : end]))
             found.append(Example(page, index + 2, body, marker["reason"] if marker else None))
-        del indent
         index = end + 1
     return found
 
