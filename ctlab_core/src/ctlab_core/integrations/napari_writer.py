@@ -56,7 +56,7 @@ def _write(path: str, data: Any, meta: Mapping[str, Any], *, labels: bool) -> li
     dataset = Dataset(
         data=array,
         voxel_size=voxel_size,
-        voxel_unit=_unit(meta.get("units"), ndim, source),
+        voxel_unit=_unit(meta.get("units"), source),
         dimension_names=_dimension_names(meta.get("axis_labels"), ndim),
         **fields,
     )
@@ -76,7 +76,7 @@ def _datatype(recorded: DataType | None, dtype: Any, labels: bool) -> DataType |
     return None
 
 
-def _unit(units: Any, ndim: int, source: str) -> VoxelUnit:
+def _unit(units: Any, source: str) -> VoxelUnit:
     """One unit for all axes from napari's units (pint units or names)."""
     names = {str(u) for u in (units or ())}
     if not names:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ctlab_core.errors import CTLabError, InvalidOptionError
-from ctlab_core.integrations.attributes import MASK_VALUE
+from ctlab_core.integrations.attributes import MASK_VALUE, dataset_attributes
 from ctlab_core.integrations.geometry import level_origins, mango_origin
 from ctlab_core.integrations.requires import missing
 
@@ -142,7 +142,7 @@ class CTLabBackendEntrypoint(BackendEntrypoint):
         infos = stored_levels(path, filetype=filetype, **read_options)
         datasets = [_read(path, info.index, filetype, read_options) for info in infos]
         base = mango_origin(datasets[0], infos[0].voxel_size)
-        groups = {"/": xr.Dataset(attrs=_xarray_dataset(datasets[0], None).attrs)}
+        groups = {"/": xr.Dataset(attrs=dataset_attributes(datasets[0]))}
         for info, dataset, origin in zip(infos, datasets, level_origins(base, infos), strict=True):
             groups[f"/{info.index}"] = _drop(_xarray_dataset(dataset, origin), drop_variables)
         return groups
