@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: set up from the lock, then ruff, strict mypy, pytest,
-# and each format package installed alone with ctlab-core.
+# The whole test suite: set up from the lock, then ruff, strict mypy, pytest (the
+# documentation's examples included), the documentation site built with warnings
+# as errors, and each format package installed alone with ctlab-core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,4 +10,5 @@ scripts/setup.sh
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"
+scripts/docs.sh
 scripts/test-alone.sh

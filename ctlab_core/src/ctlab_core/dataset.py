@@ -20,6 +20,7 @@ from ctlab_core.units import VoxelUnit, convert_voxel_size
 if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
+    import xarray as xr
     from dask.delayed import Delayed
 
 __all__ = ["Dataset", "timestamp"]
@@ -188,6 +189,21 @@ class Dataset:
         out = np.empty(self.shape, dtype=self.dtype)
         da.store(self.data, out, lock=False)
         return out
+
+    def to_xarray(self) -> xr.DataArray:
+        """A lazy ``xarray.DataArray`` (same dask array): dims, voxel-centre coordinates
+        with units, MANGO metadata as attributes. Needs ``ctlab-core[xarray]``."""
+        from ctlab_core.integrations.xarray_convert import to_dataarray
+
+        return to_dataarray(self)
+
+    @classmethod
+    def from_xarray(cls, array: xr.DataArray | xr.Dataset) -> Dataset:
+        """The dataset of a DataArray made by ``to_xarray`` (or following its
+        conventions): voxel size, unit and origin from the coordinates."""
+        from ctlab_core.integrations.xarray_convert import dataset_from_xarray
+
+        return dataset_from_xarray(array)
 
     def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
         """Voxel size converted to ``voxel_unit`` (dimension order)."""

@@ -1,0 +1,110 @@
+"""Reference pages generated while the documentation builds (mkdocs-gen-files).
+
+- ``reference/cli.md``: the output of ``ctlab --help`` and ``ctlab <command> --help``;
+- ``reference/options.md``: every codec's read and write options, from the
+  codecs' own declarations (``ctlab_core.options.markdown_table``), and the
+  ``anu_ctlab_io`` option names each codec turns away with advice.
+
+Both come from the installed code, so they cannot go stale. The codecs of the
+three distributions must all be installed: a missing one fails the build.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import mkdocs_gen_files
+from ctlab_core.cli.help import PAGES
+from ctlab_core.options import Options, markdown_table
+
+from ctlab_core import get_codec
+
+CODECS = {"netcdf": "ctlab-netcdf", "zarr": "ctlab-zarr", "raw": "ctlab-core"}
+"""The codecs these docs describe, and the distribution of each."""
+
+
+def _help(*args: str) -> str:
+    environment = {**os.environ, "COLUMNS": "92"}
+    done = subprocess.run(
+        [sys.executable, "-m", "ctlab_core.cli", *args, "--help"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    return done.stdout.rstrip()
+
+
+def cli_page() -> str:
+    parts = [
+        "# Command line",
+        "",
+        "`ctlab` comes with ctlab-core; its flags for reading and writing come from the",
+        "installed codecs' declared options, so this page shows what ctlab-core,",
+        "ctlab-netcdf and ctlab-zarr together offer. Exit codes: 0 success, 1 an error",
+        "(one line on stderr; `--debug` shows the traceback), 2 a usage error,",
+        "130 interrupted.",
+        "",
+        "*Generated from `ctlab --help` when these pages were built.*",
+        "",
+        "```text",
+        _help(),
+        "```",
+    ]
+    for command in PAGES:
+        parts += ["", f"## ctlab {command}", "", "```text", _help(command), "```"]
+    return "\n".join(parts) + "\n"
+
+
+def _legacy(cls: type[Options]) -> list[str]:
+    return [f"| `{name}=` | {advice} |" for name, advice in cls.legacy.items()]
+
+
+def options_page() -> str:
+    parts = [
+        "# Reader and writer options",
+        "",
+        "Keyword arguments of `Dataset.from_path(path, **options)` (reading) and",
+        "`ds.to_path(path, **options)` (writing), per codec. Every codec also takes",
+        "`parse_history` when reading; `overwrite`, `compute`, `dataset_id` and",
+        "`datatype` when writing belong to `to_path` itself. The `ctlab` command line",
+        "offers the same options as flags ([command line](cli.md)).",
+        "",
+        "*Generated from the codecs' declarations when these pages were built.*",
+    ]
+    for name, package in CODECS.items():
+        codec = get_codec(name)
+        parts += [
+            "",
+            f"## {name}",
+            "",
+            f"{codec.description} (`{package}`; suffixes "
+            + ", ".join(f"`{s}`" for s in codec.suffixes)
+            + ")",
+            "",
+            "### Reading",
+            "",
+            markdown_table(codec.read_options),
+            "### Writing",
+            "",
+            markdown_table(codec.write_options),
+        ]
+        legacy = _legacy(codec.read_options) + _legacy(codec.write_options)
+        if legacy:
+            parts += [
+                "### anu_ctlab_io options this codec turns away",
+                "",
+                "| option | what to do instead |",
+                "|---|---|",
+                *legacy,
+                "",
+            ]
+    return "\n".join(parts) + "\n"
+
+
+with mkdocs_gen_files.open("reference/cli.md", "w") as page:
+    page.write(cli_page())
+with mkdocs_gen_files.open("reference/options.md", "w") as page:
+    page.write(options_page())

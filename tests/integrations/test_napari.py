@@ -1,0 +1,150 @@
+"""The napari plugin, headless: ViewerModel opens every format through the ctlab reader."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dask.array as da
+import npe2
+import numpy as np
+import pytest
+from ctlab_core.integrations.napari_reader import contrast_limits, get_reader
+from napari.components import ViewerModel
+from napari.layers import Image, Labels, Layer
+
+from ctlab_core import Dataset, DatasetExistsError, DataType, History, VoxelUnit
+
+from .conftest import VOXEL, label_field
+
+PLUGIN = "ctlab-core"  # npe2: a plugin is named after its distribution; napari shows "ctlab"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def plugins() -> None:
+    """Register the installed npe2 manifests (napari's Qt viewer does this at start-up)."""
+    npe2.PluginManager.instance().discover()
+
+
+def _open(path: Path) -> Layer:
+    layers = ViewerModel().open(path, plugin=PLUGIN)
+    assert len(layers) == 1
+    return layers[0]
+
+
+def test_the_plugin_is_installed_with_reader_and_writers() -> None:
+    manifest = npe2.PluginManager.instance().get_manifest(PLUGIN)
+    assert manifest.display_name == "ctlab"
+    assert [r.command for r in manifest.contributions.readers or []] == ["ctlab-core.get_reader"]
+    assert len(manifest.contributions.writers or []) == 2
+
+
+def test_a_pyramid_is_a_multiscale_image_scaled_by_the_voxel_size(pyramid: Path) -> None:
+    layer = _open(pyramid)
+    assert isinstance(layer, Image) and layer.multiscale
+    assert [level.shape for level in layer.data] == [(100, 200, 300), (50, 100, 150), (25, 50, 75)]
+    assert all(isinstance(level, da.Array) for level in layer.data)
+    np.testing.assert_allclose(layer.scale, Dataset.from_path(pyramid).voxel_size)
+    np.testing.assert_allclose(layer.scale, (VOXEL,) * 3)
+    np.testing.assert_allclose(layer.translate, (0.0, 0.0, 0.0))
+    assert [str(u) for u in layer.units] == ["millimeter"] * 3
+    assert layer.axis_labels == ("z", "y", "x") and layer.name == "tomoHiRes"
+    assert not layer.rgb and layer.contrast_limits == [0.0, 65534.0]  # tomo: 65535 is the mask
+
+
+def test_a_labels_dataset_is_a_labels_layer(labels_pyramid: Path, tmp_path: Path) -> None:
+    layer = _open(labels_pyramid)
+    assert isinstance(layer, Labels) and layer.multiscale and len(layer.data) == 2
+    np.testing.assert_allclose(layer.scale, (0.01, 0.02, 0.02))
+    np.testing.assert_allclose(layer.translate, (10 * 0.01, 0, 5 * 0.02))  # MANGO's origin
+    single = label_field().to_path(tmp_path / "labels_test.nc")
+    layer = _open(single)
+    assert isinstance(layer, Labels) and not layer.multiscale
+    assert layer.data.dtype == np.int32 and layer.metadata["basename"] == "labels"
+
+
+def test_a_split_netcdf_directory_is_one_lazy_layer(split_copy: Path) -> None:
+    layer = _open(split_copy)
+    assert isinstance(layer, Image) and not layer.multiscale
+    assert isinstance(layer.data, da.Array) and layer.data.shape == (100, 200, 300)
+    assert layer.data.chunks[0] == (18, 18, 18, 18, 18, 10)
+    assert layer.name == "tomoHiRes_SS"
+    history = History.from_json(json.loads(layer.metadata["mango_history"]))
+    assert history == Dataset.from_path(split_copy).history
+
+
+def test_every_fixture_opens(fixtures: Path) -> None:
+    for name in ("tomoLoRes_SS.nc", "tomoLoRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"):
+        layer = _open(fixtures / name)
+        assert isinstance(layer, Image), name
+        np.testing.assert_array_equal(np.asarray(layer.data), np.arange(6000).reshape(10, 20, 30))
+    lores = _open(fixtures / "tomoLoRes_SS.nc")
+    assert isinstance(lores, Image) and lores.contrast_limits == [0.0, 5999.0]  # data_min_max
+
+
+def test_a_raw_file_with_sidecar_opens_and_one_without_fails_naming_it(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    raw = Dataset.from_path(fixtures / "tomoLoRes_SS.nc").to_path(tmp_path / "tomo.raw")
+    layer = _open(raw)
+    assert layer.data.shape == (10, 20, 30) and layer.metadata["basename"] == "tomo"
+    bare = tmp_path / "bare.raw"
+    shutil.copy(raw, bare)
+    with pytest.raises(Exception, match=r"bare\.raw"):
+        ViewerModel().open(bare, plugin=PLUGIN)
+
+
+def test_the_reader_declines_what_ctlab_does_not_read(tmp_path: Path, fixtures: Path) -> None:
+    text = tmp_path / "notes.nc"
+    text.write_text("not a volume")
+    assert get_reader(str(text)) is None
+    assert get_reader([str(fixtures / "tomoLoRes_SS.nc")] * 2) is None
+    assert get_reader([str(fixtures / "tomoLoRes_SS.nc")]) is not None
+
+
+def test_contrast_limits_leave_the_mask_value_out() -> None:
+    def dataset(values: np.ndarray, datatype: DataType | None) -> Dataset:
+        return Dataset(data=da.from_array(values), voxel_size=(1, 1, 1), datatype=datatype)
+
+    assert contrast_limits(dataset(np.zeros((2, 2, 2), "uint8"), DataType.SEGMENTED)) == (0, 254)
+    assert contrast_limits(dataset(np.zeros((2, 2, 2), "int32"), None)) == (-(2**31), 2**31 - 1)
+    floats = np.full((3, 2, 2), 1e30, dtype="float32")
+    floats[1] = [[0.5, 2.0], [1e30, np.nan]]
+    assert contrast_limits(dataset(floats, DataType.TOMO_FLOAT)) == (0.5, 2.0)
+    assert contrast_limits(dataset(np.full((1, 1, 1), 1e30, "float32"), DataType.TOMO_FLOAT)) == (
+        0.0,
+        1.0,
+    )
+
+
+def test_layers_save_as_ome_zarr_with_their_metadata(labels_pyramid: Path, tmp_path: Path) -> None:
+    netcdf = Dataset.from_path(labels_pyramid).to_path(tmp_path / "x.nc")
+    layer = _open(netcdf)
+    assert isinstance(layer, Labels)
+    written = layer.save(str(tmp_path / "saved.ome.zarr"), plugin=PLUGIN)
+    assert written == [str(tmp_path / "saved.ome.zarr")]
+    back = Dataset.from_path(written[0])
+    source = label_field()
+    assert back.datatype is DataType.LABELS and back.voxel_unit is VoxelUnit.MM
+    assert back.voxel_size == pytest.approx(source.voxel_size)
+    assert back.coordinate_origin_xyz == source.coordinate_origin_xyz
+    assert back.dataset_id == source.dataset_id
+    np.testing.assert_array_equal(back.to_numpy(), source.to_numpy())
+    with pytest.raises(DatasetExistsError, match=r"saved\.ome\.zarr"):
+        layer.save(str(tmp_path / "saved.ome.zarr"), plugin=PLUGIN)
+
+
+def test_a_plain_image_layer_is_written_as_a_continuous_dataset(tmp_path: Path) -> None:
+    viewer = ViewerModel()
+    layer = viewer.add_image(
+        np.arange(4 * 6 * 8, dtype="float32").reshape(4, 6, 8),
+        scale=(2.0, 1.0, 1.0),
+        units=("micrometer",) * 3,
+        translate=(4.0, 0.0, 0.0),
+    )
+    written = layer.save(str(tmp_path / "plain.zarr"), plugin=PLUGIN)
+    back = Dataset.from_path(written[0])
+    assert back.datatype is None and back.voxel_unit is VoxelUnit.UM
+    assert back.voxel_size == (2.0, 1.0, 1.0) and back.coordinate_origin_xyz == (0, 0, 2)
+    assert back.dimension_names == ("z", "y", "x")
