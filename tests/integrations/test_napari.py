@@ -18,7 +18,7 @@ from ctlab_core import Dataset, DatasetExistsError, DataType, History, VoxelUnit
 
 from .conftest import VOXEL, label_field
 
-PLUGIN = "ctlab-core"  # npe2: a plugin is named after its distribution; napari shows "ctlab"
+PLUGIN = "ctlab"  # npe2 names a plugin after its distribution: the ctlab bundle ships it
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,7 +36,7 @@ def _open(path: Path) -> Layer:
 def test_the_plugin_is_installed_with_reader_and_writers() -> None:
     manifest = npe2.PluginManager.instance().get_manifest(PLUGIN)
     assert manifest.display_name == "ctlab"
-    assert [r.command for r in manifest.contributions.readers or []] == ["ctlab-core.get_reader"]
+    assert [r.command for r in manifest.contributions.readers or []] == ["ctlab.get_reader"]
     assert len(manifest.contributions.writers or []) == 2
 
 

@@ -2,8 +2,9 @@
 
 Nothing here is imported by ``import ctlab_core``. The modules are loaded on
 first use: by xarray through the ``xarray.backends`` entry point (engine
-``"ctlab"``), by napari through the ``napari.manifest`` entry point (the
-manifest ``napari.yaml`` beside this file), and by ``Dataset.to_xarray`` /
+``"ctlab"``), by napari through the ``napari.manifest`` entry point of the
+``ctlab`` distribution (its ``napari.yaml``: napari names a plugin after its
+distribution), and by ``Dataset.to_xarray`` /
 ``Dataset.from_xarray``. Install their dependencies with the extras
 ``ctlab-core[xarray]`` and ``ctlab-core[napari]``.
 

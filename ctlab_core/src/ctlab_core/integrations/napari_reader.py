@@ -1,4 +1,4 @@
-"""The napari reader of the ``ctlab-core`` plugin: every format ctlab reads, lazily.
+"""The napari reader of the ``ctlab`` plugin: every format ctlab reads, lazily.
 
 A dataset becomes one layer: a multiscale layer when the store holds a
 pyramid (``ctlab_core.levels``), its ``scale`` the voxel size and its

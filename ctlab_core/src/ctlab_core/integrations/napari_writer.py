@@ -1,4 +1,4 @@
-"""The napari writers of the ``ctlab-core`` plugin: one image or labels layer as OME-Zarr.
+"""The napari writers of the ``ctlab`` plugin: one image or labels layer as OME-Zarr.
 
 The layer becomes a dataset (voxel size from ``scale``, unit from ``units``,
 origin from ``translate``, and the MANGO metadata the reader put into the
