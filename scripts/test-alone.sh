@@ -10,7 +10,7 @@ UV=.uv/bin/uv
 [ -x "$UV" ] || scripts/setup.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for dist in ctlab-core ctlab-netcdf ctlab-zarr; do
+for dist in ctlab-core ctlab-netcdf ctlab-zarr ctlab; do
     "$UV" build --quiet --package "$dist" --wheel --out-dir "$work/wheels"
 done
 for wheel in "$work"/wheels/*.whl; do
