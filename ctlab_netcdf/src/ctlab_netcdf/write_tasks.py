@@ -1,0 +1,140 @@
+"""What the write tasks run: create a file, write a piece into it, finish it.
+
+Every function takes paths and plain data, never an open handle, so the
+tasks run under any dask scheduler, process workers included. Plain
+(uncompressed) files are preallocated, so pieces are written as bytes at
+their offsets by independent tasks in any order and any process; compressed
+pieces are compressed by independent tasks and stored by a chain per file
+(HDF5 allows one writer). A file's ``md5_checksum`` is computed in the piece
+task when one piece holds the whole file (hashing overlaps the writing),
+otherwise by the file's finishing task reading the file back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ctlab_netcdf.byte_io import pwrite_all, start_writeback
+from ctlab_netcdf.checksums import file_md5, plain_file_md5, store_md5
+from ctlab_netcdf.compression import compressed_chunks, write_chunks
+from ctlab_netcdf.dtypes import stored_values
+from ctlab_netcdf.file_spec import FileSpec, Placement
+from ctlab_netcdf.headers import read_header
+from ctlab_netcdf.pieces import Box
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["FileTarget", "PieceResult", "create_file", "finish_file", "store_piece", "write_piece"]
+
+
+@attrs.frozen
+class FileTarget:
+    """One file being written: where, what, how deep, and its HDF5 chunk depth."""
+
+    path: str
+    spec: FileSpec
+    depth: int
+    chunk_z: int
+
+
+@attrs.frozen
+class PieceResult:
+    """What a piece task hands on: the file's digest when it held the whole file, and
+    (compressed files) the chunks still to store."""
+
+    digest: bytes | None = None
+    chunks: list[tuple[int, bytes]] | None = None
+    start: int = 0  # the piece's first slice in the file
+
+
+def create_file(target: FileTarget) -> Placement | None:
+    """Create the file with its attributes and (plain) its preallocated voxels."""
+    return target.spec.create(target.path, target.depth, target.chunk_z)
+
+
+def _md5_in_background(values: np.ndarray[Any, Any]) -> tuple[threading.Thread, list[bytes]]:
+    """Hash ``values`` in a thread: hashlib releases the GIL, so it overlaps the writing."""
+    import numpy as np
+
+    result: list[bytes] = []
+    view = values.reshape(-1).view(np.uint8).data
+
+    def run() -> None:
+        result.append(hashlib.md5(view, usedforsecurity=False).digest())
+
+    thread = threading.Thread(target=run, name="ctlab-md5")
+    thread.start()
+    return thread, result
+
+
+def write_piece(
+    values: np.ndarray[Any, Any],
+    target: FileTarget,
+    placement: Placement | None,
+    region: Box,
+) -> PieceResult:
+    """Write (plain) or compress (compressed) one piece; ``region`` is file-local."""
+    import numpy as np
+
+    stored = stored_values(values, target.spec.stored_dtype)
+    whole = region[0] == (0, target.depth) and stored.shape[1:] == target.spec.plane
+    hashing = _md5_in_background(stored) if whole and target.spec.checksum else None
+    try:
+        chunks = None
+        if placement is not None:
+            view = stored.reshape(-1).view(np.uint8).data
+            fd = os.open(target.path, os.O_WRONLY)
+            try:
+                for file_offset, offset, count in placement.extents(region):
+                    pwrite_all(fd, view[offset : offset + count], file_offset)
+            finally:
+                os.close(fd)
+        else:
+            chunks = compressed_chunks(stored, target.chunk_z, target.spec.compression_level)
+    finally:
+        if hashing is not None:
+            hashing[0].join()
+    digest = hashing[1][0] if hashing is not None and hashing[1] else None
+    return PieceResult(digest, chunks, region[0][0])
+
+
+def store_piece(_previous: object, result: PieceResult, target: FileTarget) -> None:
+    """One link of a compressed file's chain: store a piece's compressed chunks."""
+    if result.chunks:
+        write_chunks(target.path, target.spec.variable, result.chunks, result.start)
+
+
+def finish_file(
+    _stored: object,
+    results: Sequence[PieceResult],
+    target: FileTarget,
+    placement: Placement | None,
+) -> None:
+    """Store the file's md5_checksum (from the piece that held it all, or read back),
+    then start flushing the file to disk without waiting for it."""
+    if target.spec.checksum:
+        digest = next((r.digest for r in results if r.digest is not None), None)
+        if digest is None:
+            digest = _read_back_md5(target, placement)
+        store_md5(target.path, digest, placement)
+    fd = os.open(target.path, os.O_RDONLY)
+    try:
+        start_writeback(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_back_md5(target: FileTarget, placement: Placement | None) -> bytes:
+    """The MD5 of a finished file's voxels, read back (plain bytes, or through h5py)."""
+    if placement is not None:
+        return plain_file_md5(target.path, placement, target.depth)
+    header = read_header(Path(target.path), variable=target.spec.variable, only=())
+    return file_md5(header)
