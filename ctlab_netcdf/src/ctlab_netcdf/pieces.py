@@ -1,18 +1,19 @@
 """The pieces a NetCDF write is cut into: pure arithmetic, no files.
 
-A piece is what one write task holds: a box of the volume inside one file,
-at most the task size (:func:`ctlab_core.regions.task_bytes`). Pieces follow
-the source where they can, so that computing a piece never assembles a slab
-larger than the task size:
+A piece is what one write task holds: a box of the volume, written into
+every file it overlaps. Pieces are unions of the source's own boxes (its dask
+chunks, or the storage units of an array a codec read), never parts of one:
+a source box is computed (or decoded) whole anyway, and cutting it would
+keep it in memory until every part is written. Within that rule pieces grow
+to about the task size (:func:`ctlab_core.regions.task_bytes`), first across
+the plane, then along z:
 
-- along z they start at the source's chunk boundaries (or storage units) and
-  at the file boundaries, merged up to about the task size, the files cut
-  into about equal pieces;
-- across y and x a piece spans the whole plane when one source chunk of that
-  depth fits the task size, else it follows the source's own y/x chunks (a
-  whole plane of deep source chunks would hold several of them at once);
-- compressed files are written in whole HDF5 chunks: pieces are whole chunks
-  of ``align`` slices (counted from each file's first slice) across the plane.
+- a source box larger than the task size is one piece of its own;
+- file boundaries that fall on a source boundary cut pieces (so a piece
+  holding a whole file can hash it as it writes), and the runs between them
+  are cut into about equal pieces;
+- compressed files are written in whole HDF5 chunks (``align`` slices from
+  each file's first slice, across the plane): there pieces follow the chunks.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
-__all__ = ["Box", "Chunks3", "chunk_depth", "piece_regions", "plan_pieces"]
+__all__ = ["Box", "Chunks3", "Part", "chunk_depth", "piece_parts", "plan_pieces"]
 
 Chunks3 = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 Box = tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
@@ -43,38 +44,33 @@ def _sizes(bounds: Sequence[int]) -> tuple[int, ...]:
     return tuple(b - a for a, b in itertools.pairwise(bounds))
 
 
-def _split_axis(length: int, parts: int) -> tuple[int, ...]:
-    """``length`` in ``parts`` about equal sizes."""
-    parts = max(1, min(parts, length))
-    return _sizes([length * i // parts for i in range(parts + 1)])
-
-
-def _plane(
-    shape: Sequence[int], source: Sequence[Sequence[int]], slice_fits: bool, aligned: bool
-) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """The y and x sizes of the pieces: the whole plane, or the source's own tiles."""
-    whole = len(source[1]) == 1 and len(source[2]) == 1
-    if whole or slice_fits or aligned:
-        return (int(shape[1]),), (int(shape[2]),)
-    return tuple(source[1]), tuple(source[2])
-
-
-def _merge(candidates: Sequence[int], cap: int) -> list[int]:
-    """Boundaries from ``candidates`` (first and last kept) with runs merged up to ``cap``."""
-    kept = [candidates[0]]
-    for previous, current in itertools.pairwise(candidates):
+def _merge(bounds: Sequence[int], cap: int) -> list[int]:
+    """``bounds`` with neighbouring intervals merged while a run stays within ``cap``;
+    an interval longer than ``cap`` stays whole."""
+    kept = [bounds[0]]
+    for previous, current in itertools.pairwise(bounds):
         if current - kept[-1] > cap and previous != kept[-1]:
             kept.append(previous)
-    kept.append(candidates[-1])
+    kept.append(bounds[-1])
     return kept
 
 
-def _split_long(bounds: Sequence[int], limit: int) -> list[int]:
-    """``bounds`` with every interval longer than ``limit`` cut into about equal parts."""
-    result = [bounds[0]]
-    for start, stop in itertools.pairwise(bounds):
-        parts = math.ceil((stop - start) / limit)
-        result.extend(start + (stop - start) * i // parts for i in range(1, parts + 1))
+def _balanced(bounds: Sequence[int], cap: int) -> list[int]:
+    """Like :func:`_merge`, aiming at equal runs (the run count ``_merge`` would need)."""
+    length = bounds[-1] - bounds[0]
+    count = max(1, math.ceil(length / max(1, cap)))
+    return _merge(bounds, min(cap, math.ceil(length / count)))
+
+
+def _merge_z(source: Sequence[int], files: Sequence[tuple[int, int]], cap: int) -> list[int]:
+    """z boundaries: source boundaries merged up to ``cap`` slices, cut at every file
+    boundary that is also a source boundary."""
+    edges = set(source)
+    hard = sorted({0, source[-1]} | {start for start, _ in files if start in edges})
+    result = [0]
+    for low, high in itertools.pairwise(hard):
+        inner = [b for b in source if low <= b <= high]
+        result.extend(_balanced(inner, cap)[1:])
     return result
 
 
@@ -89,39 +85,42 @@ def plan_pieces(
     """The pieces of a write, as dask chunks (z, y, x).
 
     ``files`` are the half-open z ranges of the files (one for a single file),
-    ``source`` the chunks of the source (or its storage units), ``budget`` the
+    ``source`` the sizes of the source's boxes along each axis, ``budget`` the
     task size in bytes, ``align`` the HDF5 chunk depth of compressed files.
     """
     ny, nx = int(shape[1]), int(shape[2])
-    plane_bytes = max(1, ny * nx * itemsize)
-    deepest = max(source[0], default=1)
-    ys, xs = _plane(shape, source, deepest * plane_bytes <= budget, align is not None)
-    if (ys, xs) == ((ny,), (nx,)) and plane_bytes > budget and align is None:
-        ys = _split_axis(ny, math.ceil(plane_bytes / budget))
-    slice_bytes = max(ys) * max(xs) * itemsize
-    limit = max(1, budget // slice_bytes)
-    source_z = set(_bounds(source[0]))
-    z_bounds = [0]
-    for start, stop in files:
-        if align is not None:
-            inner = set(range(start, stop, align))
-        else:
-            inner = {z for z in source_z if start < z < stop}
-        candidates = sorted({start, stop} | inner)
-        count = math.ceil((stop - start) / limit)
-        cap = min(limit, math.ceil((stop - start) / max(1, count)))
-        merged = _merge(candidates, cap) if align is None else candidates
-        z_bounds.extend(_split_long(merged, limit)[1:])
-    return _sizes(z_bounds), ys, xs
+    if align is not None:
+        z = sorted({0} | {b for s, e in files for b in range(s, e, align)} | {int(shape[0])})
+        return _sizes(z), (ny,), (nx,)
+    zb, yb, xb = (_bounds(sizes) for sizes in source)
+    deepest = max(source[0])
+    tall = max(source[1])
+    xb = _merge(xb, budget // max(1, deepest * tall * itemsize))
+    wide = max(_sizes(xb))
+    yb = _merge(yb, budget // max(1, deepest * wide * itemsize))
+    slice_bytes = max(_sizes(yb)) * wide * itemsize
+    zb = _merge_z(zb, files, max(1, budget // max(1, slice_bytes)))
+    return _sizes(zb), _sizes(yb), _sizes(xb)
 
 
-def piece_regions(
+Part = tuple[int, Box, tuple[int, int]]
+"""(file index, box in the file's coordinates, z range of the piece it takes)."""
+
+
+def piece_parts(
     chunks: Chunks3, files: Sequence[tuple[int, int]]
-) -> list[tuple[tuple[int, int, int], int, Box]]:
-    """(chunk index, file index, global box) of every piece of ``chunks``."""
+) -> list[tuple[tuple[int, int, int], list[Part]]]:
+    """Every piece of ``chunks`` (its chunk index) with its parts, one per file it overlaps."""
     starts = [start for start, _ in files]
     zs, ys, xs = (list(enumerate(itertools.pairwise(_bounds(sizes)))) for sizes in chunks)
-    result: list[tuple[tuple[int, int, int], int, Box]] = []
-    for (i, z), (j, y), (k, x) in itertools.product(zs, ys, xs):
-        result.append(((i, j, k), bisect.bisect_right(starts, z[0]) - 1, (z, y, x)))
+    result: list[tuple[tuple[int, int, int], list[Part]]] = []
+    for (i, (z0, z1)), (j, y), (k, x) in itertools.product(zs, ys, xs):
+        parts: list[Part] = []
+        index = bisect.bisect_right(starts, z0) - 1
+        while index < len(files) and files[index][0] < z1:
+            start, stop = files[index]
+            low, high = max(z0, start), min(z1, stop)
+            parts.append((index, ((low - start, high - start), y, x), (low - z0, high - z0)))
+            index += 1
+        result.append(((i, j, k), parts))
     return result

@@ -114,7 +114,12 @@ class NetCDFRegions:
 
     @property
     def unit(self) -> tuple[int, ...]:
-        return (_unit_depth(self.headers[0]), self.headers[0].shape[1], self.headers[0].shape[2])
+        """Compressed storage decodes whole HDF5 chunks (MANGO: one per block); plain
+        storage reads any box exactly (rows are runs of bytes)."""
+        first = self.headers[0]
+        if first.filtered:
+            return (_unit_depth(first), first.shape[1], first.shape[2])
+        return (1, 1, 1)
 
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         import numpy as np

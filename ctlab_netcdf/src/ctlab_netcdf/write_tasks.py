@@ -32,7 +32,15 @@ from ctlab_netcdf.pieces import Box
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["FileTarget", "PieceResult", "create_file", "finish_file", "store_piece", "write_piece"]
+__all__ = [
+    "FileTarget",
+    "PiecePart",
+    "PieceResult",
+    "create_file",
+    "finish_file",
+    "store_piece",
+    "write_piece",
+]
 
 
 @attrs.frozen
@@ -75,25 +83,38 @@ def _md5_in_background(values: np.ndarray[Any, Any]) -> tuple[threading.Thread, 
     return thread, result
 
 
-def write_piece(
-    values: np.ndarray[Any, Any],
-    target: FileTarget,
-    placement: Placement | None,
-    region: Box,
+PiecePart = tuple[FileTarget, "Placement | None", Box, tuple[int, int]]
+"""A piece's part in one file: the file, its placement (plain files), the box in the
+file's coordinates, and the z range of the piece's values that go there."""
+
+
+def write_piece(values: np.ndarray[Any, Any], parts: Sequence[PiecePart]) -> dict[str, PieceResult]:
+    """Write (plain) or compress (compressed) one piece into each file it overlaps.
+
+    Returns a result per file path: the file's digest when this piece held the
+    whole file, and the compressed chunks still to store.
+    """
+    stored = stored_values(values, parts[0][0].spec.stored_dtype)
+    results: dict[str, PieceResult] = {}
+    for target, placement, box, (low, high) in parts:
+        results[target.path] = _write_part(stored[low:high], target, placement, box)
+    return results
+
+
+def _write_part(
+    stored: np.ndarray[Any, Any], target: FileTarget, placement: Placement | None, box: Box
 ) -> PieceResult:
-    """Write (plain) or compress (compressed) one piece; ``region`` is file-local."""
     import numpy as np
 
-    stored = stored_values(values, target.spec.stored_dtype)
-    whole = region[0] == (0, target.depth) and stored.shape[1:] == target.spec.plane
+    whole = box[0] == (0, target.depth) and stored.shape[1:] == target.spec.plane
     hashing = _md5_in_background(stored) if whole and target.spec.checksum else None
+    chunks = None
     try:
-        chunks = None
         if placement is not None:
             view = stored.reshape(-1).view(np.uint8).data
             fd = os.open(target.path, os.O_WRONLY)
             try:
-                for file_offset, offset, count in placement.extents(region):
+                for file_offset, offset, count in placement.extents(box):
                     pwrite_all(fd, view[offset : offset + count], file_offset)
             finally:
                 os.close(fd)
@@ -103,25 +124,27 @@ def write_piece(
         if hashing is not None:
             hashing[0].join()
     digest = hashing[1][0] if hashing is not None and hashing[1] else None
-    return PieceResult(digest, chunks, region[0][0])
+    return PieceResult(digest, chunks, box[0][0])
 
 
-def store_piece(_previous: object, result: PieceResult, target: FileTarget) -> None:
+def store_piece(_previous: object, results: dict[str, PieceResult], target: FileTarget) -> None:
     """One link of a compressed file's chain: store a piece's compressed chunks."""
+    result = results[target.path]
     if result.chunks:
         write_chunks(target.path, target.spec.variable, result.chunks, result.start)
 
 
 def finish_file(
     _stored: object,
-    results: Sequence[PieceResult],
+    results: Sequence[dict[str, PieceResult]],
     target: FileTarget,
     placement: Placement | None,
 ) -> None:
     """Store the file's md5_checksum (from the piece that held it all, or read back),
     then start flushing the file to disk without waiting for it."""
     if target.spec.checksum:
-        digest = next((r.digest for r in results if r.digest is not None), None)
+        mine = [r[target.path] for r in results if target.path in r]
+        digest = next((r.digest for r in mine if r.digest is not None), None)
         if digest is None:
             digest = _read_back_md5(target, placement)
         store_md5(target.path, digest, placement)

@@ -26,7 +26,7 @@ from ctlab_netcdf.codec import NetCDFWriteOptions
 from ctlab_netcdf.dtypes import storage_dtype
 from ctlab_netcdf.file_spec import FileSpec
 from ctlab_netcdf.names import block_name, is_split_name
-from ctlab_netcdf.pieces import chunk_depth, piece_regions, plan_pieces
+from ctlab_netcdf.pieces import chunk_depth, piece_parts, plan_pieces
 from ctlab_netcdf.write_tasks import (
     FileTarget,
     create_file,
@@ -202,16 +202,15 @@ def _graph(
     created = [delayed(create_file, pure=False)(t) for t in targets]
     results: list[list[Any]] = [[] for _ in targets]
     chains: list[Any] = list(created)
-    for index, file_index, box in piece_regions(chunks, files):
-        start = files[file_index][0]
-        local = ((box[0][0] - start, box[0][1] - start), box[1], box[2])
-        target = targets[file_index]
-        result = delayed(write_piece, pure=False)(blocks[index], target, created[file_index], local)
-        results[file_index].append(result)
-        if level:
-            chains[file_index] = delayed(store_piece, pure=False)(
-                chains[file_index], result, target
-            )
+    for index, parts in piece_parts(chunks, files):
+        where = [(targets[f], created[f], box, take) for f, box, take in parts]
+        result = delayed(write_piece, pure=False)(blocks[index], where)
+        for file_index, _, _ in parts:
+            results[file_index].append(result)
+            if level:
+                chains[file_index] = delayed(store_piece, pure=False)(
+                    chains[file_index], result, targets[file_index]
+                )
     finished = [
         delayed(finish_file, pure=False)(chains[i], results[i], targets[i], created[i])
         for i in range(len(targets))
