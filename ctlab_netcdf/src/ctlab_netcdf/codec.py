@@ -134,6 +134,7 @@ class NetCDFWriteOptions(WriteOptions):
     max_file_size_mb: float | None = option(
         None,
         help="MANGO's block rule with a target in MiB per block file (split directories)",
+        metavar="MIB",
         validator=_positive,
     )
     compression_level: int = option(

@@ -16,12 +16,12 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.regions import region_array
 
+from ctlab_netcdf import regions
 from ctlab_netcdf._deprecated import moved
 from ctlab_netcdf.dtypes import true_dtype
 from ctlab_netcdf.headers import Header, read_header
 from ctlab_netcdf.metadata import dataset_fields
 from ctlab_netcdf.names import block_name, parse_block_index
-from ctlab_netcdf.regions import NetCDFRegions, read_chunks
 from ctlab_netcdf.validation import check_headers
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _as_datatype(path: Path, datatype: DataType | str | None) -> DataType | None
 
 def open_regions(
     path: Path, datatype: DataType | str | None = None
-) -> tuple[list[Header], DataType | None, NetCDFRegions]:
+) -> tuple[list[Header], DataType | None, regions.NetCDFRegions]:
     """Headers read and checked, the datatype, and the region reader of ``path``."""
     chosen = _as_datatype(path, datatype)
     headers = read_headers(path, chosen)
@@ -100,18 +100,18 @@ def open_regions(
     first = headers[0]
     resolved = _resolve_datatype(path, first, chosen)
     true = true_dtype(first.path, first.variable, first.stored_dtype, resolved, first.dtype_mark)
-    return headers, resolved, NetCDFRegions.of(headers, true)
+    return headers, resolved, regions.NetCDFRegions.of(headers, true)
 
 
-def _lazy(regions: NetCDFRegions) -> da.Array:
+def _lazy(reader: regions.NetCDFRegions) -> da.Array:
     import numpy as np
 
-    headers = regions.headers
-    depths = read_chunks(headers, np.dtype(headers[0].stored_dtype).itemsize)
+    headers = reader.headers
+    depths = regions.read_chunks(headers, np.dtype(headers[0].stored_dtype).itemsize)
     chunks = (depths, (headers[0].shape[1],), (headers[0].shape[2],))
     stamps = [_stamp(Path(h.path)) for h in headers]
-    token = ([h.path for h in headers], stamps, regions.true_dtype)
-    return region_array(regions, chunks, token=token)
+    token = ([h.path for h in headers], stamps, reader.true_dtype)
+    return region_array(reader, chunks, token=token)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -127,7 +127,7 @@ def open_dataset(
     verify_checksums: bool = False,
 ) -> Dataset:
     """Open ``path`` lazily (headers only, unless ``verify_checksums``)."""
-    headers, resolved, regions = open_regions(path, datatype)
+    headers, resolved, reader = open_regions(path, datatype)
     if verify_checksums:
         from ctlab_netcdf.checksums import verify_blocks
 
@@ -136,7 +136,7 @@ def open_dataset(
         headers[0].attributes, source=str(path), datatype=resolved, parse_history=parse_history
     )
     try:
-        return Dataset(data=_lazy(regions), **fields)
+        return Dataset(data=_lazy(reader), **fields)
     except CTLabError as error:
         raise CorruptDataError(f"{path}: {error}") from error
 
@@ -149,8 +149,8 @@ def load(path: str | Path, *, datatype: DataType | str | None = None) -> np.ndar
     to concatenate: the fastest way to get a volume that fits in memory.
     Validation is the same as :func:`open_dataset`.
     """
-    _, _, regions = open_regions(Path(path), datatype)
-    return regions.read(tuple(slice(0, n) for n in regions.shape))
+    _, _, reader = open_regions(Path(path), datatype)
+    return reader.read(tuple(slice(0, n) for n in reader.shape))
 
 
 __getattr__ = moved(

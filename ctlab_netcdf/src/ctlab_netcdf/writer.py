@@ -116,16 +116,23 @@ def slices_per_block(
     return blocking.slices_per_file(*shape, elements_per_file=elements)
 
 
-def _source_grid(data: da.Array) -> tuple[tuple[int, ...], ...]:
-    """The boxes the source computes at once: its storage units when it is an array a
-    codec read (any region of it can be read on its own), else its dask chunks."""
+def _source_grid(data: da.Array, budget: int) -> tuple[tuple[tuple[int, ...], ...], int]:
+    """The boxes the source computes at once, and how large a piece merging them may be.
+
+    An array a codec read can read any region on its own: its boxes are its
+    storage units and pieces grow to the task size. Any other array is
+    computed in its dask chunks, which dask concatenates to merge (the inputs
+    and the result are in memory together): pieces merging chunks stay within
+    half the task size.
+    """
     reader = reader_of(data)
     if reader is None:
-        return tuple(tuple(int(c) for c in axis) for axis in data.chunks)
-    return tuple(
+        return tuple(tuple(int(c) for c in axis) for axis in data.chunks), budget // 2
+    grid = tuple(
         tuple(min(step, n - start) for start in range(0, n, max(1, step)))
         for n, step in zip(data.shape, reader.unit, strict=True)
     )
+    return grid, budget
 
 
 def _spec(
@@ -197,7 +204,8 @@ def _graph(
     targets = [
         attrs.evolve(t, chunk_z=chunk_depth(t.depth, slice_bytes, chunk_limit)) for t in targets
     ]
-    chunks = plan_pieces(shape, files, _source_grid(data), itemsize, budget, align)
+    grid, merge_budget = _source_grid(data, budget)
+    chunks = plan_pieces(shape, files, grid, itemsize, merge_budget, align)
     blocks = rechunked(data, chunks).to_delayed()
     created = [delayed(create_file, pure=False)(t) for t in targets]
     results: list[list[Any]] = [[] for _ in targets]
