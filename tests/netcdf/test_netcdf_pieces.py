@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 from ctlab_netcdf.blocking import block_ranges
-from ctlab_netcdf.pieces import Chunks3, piece_parts, plan_pieces
+from ctlab_netcdf.pieces import Chunks3, piece_parts, plan_pieces, shared_chunk_depth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +120,45 @@ def test_small_source_chunks_merge_to_the_task_size_within_files() -> None:
     assert chunks[1:] == ((1024,), (1024,))
     assert max(chunks[0]) * 2 * 2**20 <= 2**27
     assert math.fsum(chunks[0]) == 1024
+
+
+@settings(max_examples=100, deadline=None)
+@given(writes(), st.integers(1, 64), st.integers(1, 16))
+def test_a_shared_chunk_depth_divides_every_piece_inside_a_file(
+    write: tuple[tuple[int, int, int], Chunks3, int, int, int], target: int, minimum: int
+) -> None:
+    shape, source, per_file, itemsize, budget = write
+    files = block_ranges(shape[0], per_file)
+    chunks = plan_pieces(shape, files, source, itemsize, budget)
+    depth = shared_chunk_depth(chunks, files, (shape[1], shape[2]), target, minimum)
+    if chunks[1:] != ((shape[1],), (shape[2],)):
+        assert depth is None
+        return
+    if depth is None:
+        return
+    assert 1 <= depth <= target and depth >= min(minimum, target)
+    for _, parts in piece_parts(chunks, files):
+        for _, ((low, _), _, _), _ in parts:
+            assert low % depth == 0  # every part starts a chunk of its file
+
+
+def test_compressed_split_from_chunks_that_straddle_blocks(tmp_path: Path) -> None:
+    import dask.array as da
+    import h5py
+    import numpy as np
+
+    from ctlab_core import Dataset, DataType
+
+    values = (np.arange(45 * 6 * 7, dtype=np.uint32) % 65521).astype(np.uint16).reshape(45, 6, 7)
+    data = da.from_array(values, chunks=((7,) * 6 + (3,), (6,), (7,)))
+    target = tmp_path / "tomo_z_nc"
+    Dataset(data, voxel_size=(1, 1, 1), datatype=DataType.TOMO).to_path(
+        target, slices_per_file=10, compression_level=2
+    )
+    read = Dataset.from_path(target, verify=True)
+    np.testing.assert_array_equal(read.data.compute(), values)
+    with h5py.File(target / "block00000001.nc") as handle:
+        # source boundaries 14, 21, 28 fall 4, 1, 8 slices into blocks: one-slice chunks
+        # would be needed, too small to keep the source's pieces, so pieces follow chunks
+        assert handle["tomo"].chunks[0] == 10
+        assert handle["tomo"].compression == "gzip"

@@ -362,8 +362,9 @@ def test_large_single_file_is_written_in_pieces(tmp_path: Path, level: int) -> N
     with dask.config.set({"ctlab.task-bytes": "64MiB"}):
         make_dataset(data, DataType.TOMO).to_path(target, compression_level=level)
     with h5py.File(target) as handle:
-        # compressed chunks are what one task compresses; a plain file is one chunk
-        assert handle["tomo"].chunks == ((32 if level else 40), 1024, 1024)
+        # a plain file is one chunk; compressed pieces follow the source's 10-slice
+        # chunks, each compressing whole HDF5 chunks: 5 slices divides every piece
+        assert handle["tomo"].chunks == ((5 if level else 40), 1024, 1024)
         assert handle["tomo"].shape == shape
     read = Dataset.from_path(target, verify=True)
     assert read.data.chunks[0] == (40,)  # read slabs are whole HDF5 chunks, about 128 MiB

@@ -12,8 +12,10 @@ the plane, then along z:
 - file boundaries that fall on a source boundary cut pieces (so a piece
   holding a whole file can hash it as it writes), and the runs between them
   are cut into about equal pieces;
-- compressed files are written in whole HDF5 chunks (``align`` slices from
-  each file's first slice, across the plane): there pieces follow the chunks.
+- compressed files are written in whole HDF5 chunks: their depth is chosen
+  to divide every piece boundary inside a file (:func:`shared_chunk_depth`),
+  else pieces follow the chunks (``align`` slices from each file's first slice,
+  across the plane) and cut the source's boxes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ import itertools
 import math
 from collections.abc import Sequence
 
-__all__ = ["Box", "Chunks3", "Part", "chunk_depth", "piece_parts", "plan_pieces"]
+__all__ = [
+    "Box",
+    "Chunks3",
+    "Part",
+    "chunk_depth",
+    "piece_parts",
+    "plan_pieces",
+    "shared_chunk_depth",
+]
 
 Chunks3 = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 Box = tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
@@ -101,6 +111,31 @@ def plan_pieces(
     slice_bytes = max(_sizes(yb)) * wide * itemsize
     zb = _merge_z(zb, files, max(1, budget // max(1, slice_bytes)))
     return _sizes(zb), _sizes(yb), _sizes(xb)
+
+
+def shared_chunk_depth(
+    chunks: Chunks3,
+    files: Sequence[tuple[int, int]],
+    plane: tuple[int, int],
+    target: int,
+    minimum: int,
+) -> int | None:
+    """An HDF5 chunk depth of at most ``target`` slices that divides the offset of every
+    piece boundary inside a file from the file's first slice, so that every piece
+    writes whole chunks; None when the pieces do not span the plane or no depth of
+    at least ``minimum`` slices (or ``target``, if smaller) does."""
+    if chunks[1:] != ((plane[0],), (plane[1],)):
+        return None
+    starts = [start for start, _ in files]
+    common = 0
+    for boundary in itertools.accumulate(chunks[0]):
+        start, stop = files[bisect.bisect_right(starts, boundary) - 1]
+        if start < boundary < stop:
+            common = math.gcd(common, boundary - start)
+    if common == 0:
+        return target
+    depth = max(d for d in range(1, min(common, target) + 1) if common % d == 0)
+    return depth if depth >= min(minimum, target) else None
 
 
 Part = tuple[int, Box, tuple[int, int]]

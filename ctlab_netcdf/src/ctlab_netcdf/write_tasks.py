@@ -4,10 +4,11 @@ Every function takes paths and plain data, never an open handle, so the
 tasks run under any dask scheduler, process workers included. Plain
 (uncompressed) files are preallocated, so pieces are written as bytes at
 their offsets by independent tasks in any order and any process; compressed
-pieces are compressed by independent tasks and stored by a chain per file
-(HDF5 allows one writer). A file's ``md5_checksum`` is computed in the piece
-task when one piece holds the whole file (hashing overlaps the writing),
-otherwise by the file's finishing task reading the file back.
+pieces are compressed and stored by a chain of tasks per file (HDF5 allows one
+writer), each compressing its HDF5 chunks in parallel threads. A file's
+``md5_checksum`` is computed in the piece task when one piece holds the whole
+file (hashing overlaps the writing), otherwise by the file's finishing task
+reading the file back.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ __all__ = [
     "PieceResult",
     "create_file",
     "finish_file",
-    "store_piece",
     "write_piece",
 ]
 
@@ -55,12 +55,10 @@ class FileTarget:
 
 @attrs.frozen
 class PieceResult:
-    """What a piece task hands on: the file's digest when it held the whole file, and
-    (compressed files) the chunks still to store."""
+    """What a piece task hands on to its file's finish: the file's digest when the
+    piece held the whole file."""
 
     digest: bytes | None = None
-    chunks: list[tuple[int, bytes]] | None = None
-    start: int = 0  # the piece's first slice in the file
 
 
 def create_file(target: FileTarget) -> Placement | None:
@@ -88,11 +86,17 @@ PiecePart = tuple[FileTarget, "Placement | None", Box, tuple[int, int]]
 file's coordinates, and the z range of the piece's values that go there."""
 
 
-def write_piece(values: np.ndarray[Any, Any], parts: Sequence[PiecePart]) -> dict[str, PieceResult]:
-    """Write (plain) or compress (compressed) one piece into each file it overlaps.
+def write_piece(
+    values: np.ndarray[Any, Any], parts: Sequence[PiecePart], _previous: object = None
+) -> dict[str, PieceResult]:
+    """Write one piece into each file it overlaps.
 
-    Returns a result per file path: the file's digest when this piece held the
-    whole file, and the compressed chunks still to store.
+    Plain files take the bytes at their offsets (any order, any process).
+    Compressed files take whole HDF5 chunks, compressed here and stored at once:
+    the pieces of a compressed file run as a chain (``_previous``: the piece before
+    this one in each file it writes), since HDF5 allows one writer per file, and nothing
+    compressed waits in memory for its turn. Returns the file's digest (per
+    path) when this piece held the whole file.
     """
     stored = stored_values(values, parts[0][0].spec.stored_dtype)
     results: dict[str, PieceResult] = {}
@@ -104,36 +108,33 @@ def write_piece(values: np.ndarray[Any, Any], parts: Sequence[PiecePart]) -> dic
 def _write_part(
     stored: np.ndarray[Any, Any], target: FileTarget, placement: Placement | None, box: Box
 ) -> PieceResult:
-    import numpy as np
-
     whole = box[0] == (0, target.depth) and stored.shape[1:] == target.spec.plane
     hashing = _md5_in_background(stored) if whole and target.spec.checksum else None
-    chunks = None
     try:
         if placement is not None:
-            view = stored.reshape(-1).view(np.uint8).data
-            fd = os.open(target.path, os.O_WRONLY)
-            try:
-                for file_offset, offset, count in placement.extents(box):
-                    pwrite_all(fd, view[offset : offset + count], file_offset)
-                start_writeback(fd)  # the disk writes while the hash (and others) compute
-            finally:
-                os.close(fd)
+            _write_plain(stored, target.path, placement, box)
         else:
             chunks = compressed_chunks(stored, target.chunk_z, target.spec.compression_level)
+            write_chunks(target.path, target.spec.variable, chunks, box[0][0])
+            _flush_soon(target.path)
     finally:
         if hashing is not None:
             hashing[0].join()
-    digest = hashing[1][0] if hashing is not None and hashing[1] else None
-    return PieceResult(digest, chunks, box[0][0])
+    return PieceResult(hashing[1][0] if hashing is not None and hashing[1] else None)
 
 
-def store_piece(_previous: object, results: dict[str, PieceResult], target: FileTarget) -> None:
-    """One link of a compressed file's chain: store a piece's compressed chunks."""
-    result = results[target.path]
-    if result.chunks:
-        write_chunks(target.path, target.spec.variable, result.chunks, result.start)
-        _flush_soon(target.path)
+def _write_plain(stored: np.ndarray[Any, Any], path: str, placement: Placement, box: Box) -> None:
+    """The bytes of ``box`` at their offsets, then the file's writeback started."""
+    import numpy as np
+
+    view = stored.reshape(-1).view(np.uint8).data
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        for file_offset, offset, count in placement.extents(box):
+            pwrite_all(fd, view[offset : offset + count], file_offset)
+        start_writeback(fd)  # the disk writes while the hash (and others) compute
+    finally:
+        os.close(fd)
 
 
 def _flush_soon(path: str) -> None:
@@ -146,7 +147,6 @@ def _flush_soon(path: str) -> None:
 
 
 def finish_file(
-    _stored: object,
     results: Sequence[dict[str, PieceResult]],
     target: FileTarget,
     placement: Placement | None,
