@@ -79,7 +79,7 @@ def _merge_z(source: Sequence[int], files: Sequence[tuple[int, int]], cap: int) 
     hard = sorted({0, source[-1]} | {start for start, _ in files if start in edges})
     result = [0]
     for low, high in itertools.pairwise(hard):
-        inner = [b for b in source if low <= b <= high]
+        inner = source[bisect.bisect_left(source, low) : bisect.bisect_right(source, high)]
         result.extend(_balanced(inner, cap)[1:])
     return result
 
