@@ -46,23 +46,22 @@ def small_workers() -> Iterator[Client]:
         yield client
 
 
-def _pattern(block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
-    """A value per voxel from its coordinates, made without large temporaries."""
-    assert block_info is not None
-    (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
-    out = np.empty((z1 - z0, y1 - y0, x1 - x0), dtype=np.uint16)
-    rows = (np.arange(y0, y1, dtype=np.uint16) * np.uint16(3))[:, None]
-    columns = np.arange(x0, x1, dtype=np.uint16)[None, :]
-    for z in range(z0, z1):
-        np.add(rows, columns, out=out[z - z0])
-        out[z - z0] += np.uint16(z * 7)
-    return out
+def _pattern(module: Any, zs: tuple[int, int]) -> Any:
+    """A value per voxel from its coordinates (uint16 arithmetic, wrapping), built with
+    ``module`` (numpy, or dask.array with 16-slice chunks). Only numpy and dask
+    functions go to the workers: they cannot import this test module."""
+    options = {"chunks": 16} if module is da else {}
+    z = module.arange(zs[0], zs[1], dtype=np.uint16, **options)[:, None, None]
+    y = module.arange(SHAPE[1], dtype=np.uint16)[None, :, None]
+    x = module.arange(SHAPE[2], dtype=np.uint16)[None, None, :]
+    return z * np.uint16(7) + y * np.uint16(3) + x
 
 
 def test_blocks_larger_than_a_worker_are_written_in_pieces(
     small_workers: Client, tmp_path: Path
 ) -> None:
-    data = da.map_blocks(_pattern, chunks=((16,) * 24, (SHAPE[1],), (SHAPE[2],)), dtype=np.uint16)
+    data = _pattern(da, (0, SHAPE[0]))
+    assert data.chunks == ((16,) * 24, (SHAPE[1],), (SHAPE[2],)) and data.dtype == np.uint16
     target = tmp_path / "tomo_big_nc"
     with dask.config.set({"ctlab.task-bytes": "32MiB"}):
         make_dataset(data, DataType.TOMO).to_path(target, slices_per_file=SLICES_PER_FILE)
@@ -71,5 +70,5 @@ def test_blocks_larger_than_a_worker_are_written_in_pieces(
     read = Dataset.from_path(target)  # compared in this process, slab by slab
     for start in range(0, SHAPE[0], 64):
         stop = start + 64
-        expected = _pattern({None: {"array-location": [(start, stop), (0, 512), (0, 1024)]}})
+        expected = _pattern(np, (start, stop))
         np.testing.assert_array_equal(read.data[start:stop].compute(scheduler="threads"), expected)
