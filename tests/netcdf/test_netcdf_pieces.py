@@ -7,7 +7,13 @@ import math
 from pathlib import Path
 
 from ctlab_netcdf.blocking import block_ranges
-from ctlab_netcdf.pieces import Chunks3, piece_parts, plan_pieces, shared_chunk_depth
+from ctlab_netcdf.pieces import (
+    Chunks3,
+    compressed_pieces,
+    piece_parts,
+    plan_pieces,
+    shared_chunk_depth,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -162,3 +168,29 @@ def test_compressed_split_from_chunks_that_straddle_blocks(tmp_path: Path) -> No
         # would be needed, too small to keep the source's pieces, so pieces follow chunks
         assert handle["tomo"].chunks[0] == 10
         assert handle["tomo"].compression == "gzip"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    nz=st.integers(1, 3000),
+    per_file=st.integers(1, 3000),
+    chunk=st.lists(st.integers(1, 700), min_size=1, max_size=3),
+    plane=st.sampled_from([(1024, 1024), (1000, 1000), (700, 900), (4000, 4000), (100, 100)]),
+    budget=st.sampled_from([2**25, 2**27, 2**29]),
+)
+def test_compressed_pieces_write_whole_chunks_of_at_most_the_task_size(
+    nz: int, per_file: int, chunk: list[int], plane: tuple[int, int], budget: int
+) -> None:
+    shape = (nz, *plane)
+    files = block_ranges(nz, per_file)
+    source = (_split(nz, chunk), (plane[0],), (plane[1],))
+    planned = plan_pieces(shape, files, source, 2, budget // 2)
+    chunks, depth = compressed_pieces(planned, shape, files, source, 2, budget)
+    slice_bytes = plane[0] * plane[1] * 2
+    assert depth * slice_bytes <= max(budget, slice_bytes)  # one chunk fits a task
+    for _, parts in piece_parts(chunks, files):
+        for index, ((low, high), _, _), _ in parts:
+            start, stop = files[index]
+            file_chunk = min(stop - start, depth)
+            assert low % file_chunk == 0  # each part is whole chunks of its file
+            assert high % file_chunk == 0 or high == stop - start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -369,3 +370,38 @@ def test_large_single_file_is_written_in_pieces(tmp_path: Path, level: int) -> N
     read = Dataset.from_path(target, verify=True)
     assert read.data.chunks[0] == (40,)  # read slabs are whole HDF5 chunks, about 128 MiB
     assert same_bits(read.data.compute(), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.data(),
+    nz=st.integers(1, 60),
+    per_file=st.integers(1, 60),
+    level=st.sampled_from([0, 1]),
+    task_bytes=st.sampled_from([200, 1500, 4096, 10**6]),
+)
+def test_any_chunking_any_task_size(
+    data: st.DataObject, nz: int, per_file: int, level: int, task_bytes: int
+) -> None:
+    import dask
+    import dask.array as da
+
+    sizes = data.draw(st.lists(st.integers(1, nz), min_size=1, max_size=6))
+    z_chunks: list[int] = []
+    for size in itertools.cycle(sizes):
+        if sum(z_chunks) >= nz:
+            break
+        z_chunks.append(min(size, nz - sum(z_chunks)))
+    y_chunks = data.draw(st.sampled_from([(8,), (3, 5), (1,) * 8]))
+    values = sample_values(DataType.TOMO, (nz, 8, 9), seed=nz)
+    source = da.from_array(values, chunks=(tuple(z_chunks), y_chunks, (4, 5)))
+    with tempfile.TemporaryDirectory() as tmp, dask.config.set({"ctlab.task-bytes": task_bytes}):
+        runs: list[tuple[str, dict[str, Any]]] = [
+            ("tomo_nc", {"slices_per_file": per_file}),
+            ("tomo.nc", {}),
+        ]
+        for name, options in runs:
+            target = Path(tmp) / name
+            make_dataset(source, DataType.TOMO).to_path(target, compression_level=level, **options)
+            read = Dataset.from_path(target, verify=True)
+            assert same_bits(read.data.compute(), values)

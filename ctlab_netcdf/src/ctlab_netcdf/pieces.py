@@ -26,10 +26,15 @@ import math
 from collections.abc import Sequence
 
 __all__ = [
+    "COMPRESS_THREADS",
+    "MIN_SHARED_CHUNK_BYTES",
+    "PARALLEL_CHUNK_BYTES",
     "Box",
     "Chunks3",
     "Part",
     "chunk_depth",
+    "compressed_chunk_depth",
+    "compressed_pieces",
     "piece_parts",
     "plan_pieces",
     "shared_chunk_depth",
@@ -38,6 +43,14 @@ __all__ = [
 Chunks3 = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 Box = tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
 """A box of voxels: half-open (start, stop) along z, y and x."""
+
+PARALLEL_CHUNK_BYTES = 32 * 2**20
+"""A compressed piece larger than this is cut into a few HDF5 chunks compressed in parallel."""
+
+COMPRESS_THREADS = 4
+
+MIN_SHARED_CHUNK_BYTES = 4 * 2**20
+"""Compressed chunks smaller than this are not worth keeping the source's pieces for."""
 
 
 def chunk_depth(depth: int, slice_bytes: int, limit: int) -> int:
@@ -136,6 +149,38 @@ def shared_chunk_depth(
         return target
     depth = max(d for d in range(1, min(common, target) + 1) if common % d == 0)
     return depth if depth >= min(minimum, target) else None
+
+
+def compressed_chunk_depth(piece: int, slice_bytes: int) -> int:
+    """HDF5 chunk depth for compressed pieces of ``piece`` slices: one chunk per piece
+    (MANGO: one per block), or a few when the piece is large, so that the chunks of
+    one piece compress in parallel."""
+    parts = min(COMPRESS_THREADS, piece) if piece * slice_bytes > PARALLEL_CHUNK_BYTES else 1
+    return max(1, piece // parts)
+
+
+def compressed_pieces(
+    chunks: Chunks3,
+    shape: Sequence[int],
+    files: Sequence[tuple[int, int]],
+    source: Sequence[Sequence[int]],
+    itemsize: int,
+    budget: int,
+) -> tuple[Chunks3, int]:
+    """The pieces and the HDF5 chunk depth of compressed files, from the pieces
+    :func:`plan_pieces` chose: those when one chunk depth fits them all, else pieces
+    of whole chunks from each file's first slice (cutting the source's boxes)."""
+    slice_bytes = int(shape[1]) * int(shape[2]) * itemsize
+    deepest = max(stop - start for start, stop in files)
+    piece = chunk_depth(deepest, slice_bytes, budget)
+    target = compressed_chunk_depth(piece, slice_bytes)
+    minimum = max(1, MIN_SHARED_CHUNK_BYTES // max(1, slice_bytes))
+    plane = (int(shape[1]), int(shape[2]))
+    depth = shared_chunk_depth(chunks, files, plane, target, minimum)
+    if depth is not None:
+        return chunks, depth
+    whole_chunks = piece // target * target
+    return plan_pieces(shape, files, source, itemsize, budget, align=whole_chunks), target
 
 
 Part = tuple[int, Box, tuple[int, int]]

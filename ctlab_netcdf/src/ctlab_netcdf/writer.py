@@ -26,7 +26,7 @@ from ctlab_netcdf.codec import NetCDFWriteOptions
 from ctlab_netcdf.dtypes import storage_dtype
 from ctlab_netcdf.file_spec import FileSpec
 from ctlab_netcdf.names import block_name, is_split_name
-from ctlab_netcdf.pieces import Chunks3, chunk_depth, piece_parts, plan_pieces, shared_chunk_depth
+from ctlab_netcdf.pieces import chunk_depth, compressed_pieces, piece_parts, plan_pieces
 from ctlab_netcdf.write_tasks import (
     FileTarget,
     create_file,
@@ -43,13 +43,6 @@ __all__ = ["MAX_CHUNK_BYTES", "resolve_datatype", "write_dataset"]
 MAX_CHUNK_BYTES = 2**30
 """HDF5 chunks must stay below 4 GiB: a plain file's chunk is capped well below that."""
 
-PARALLEL_CHUNK_BYTES = 32 * 2**20
-"""A compressed piece larger than this is cut into a few HDF5 chunks compressed in parallel."""
-
-COMPRESS_THREADS = 4
-
-MIN_SHARED_CHUNK_BYTES = 4 * 2**20
-"""Compressed chunks smaller than this are not worth keeping the source's pieces for."""
 
 _DEFAULT_DATATYPES: dict[str, DataType] = {
     "uint16": DataType.TOMO,
@@ -209,7 +202,7 @@ def _graph(
     slice_bytes = shape[1] * shape[2] * itemsize
     depths = [chunk_depth(t.depth, slice_bytes, MAX_CHUNK_BYTES) for t in targets]
     if level:
-        chunks, chunk_z = _compressed_layout(chunks, shape, files, grid, itemsize, budget)
+        chunks, chunk_z = compressed_pieces(chunks, shape, files, grid, itemsize, budget)
         depths = [min(t.depth, chunk_z) for t in targets]
     targets = [attrs.evolve(t, chunk_z=d) for t, d in zip(targets, depths, strict=True)]
     blocks = rechunked(data, chunks).to_delayed()
@@ -229,35 +222,6 @@ def _graph(
     ]
     done: Delayed = delayed(_all_done, pure=False)(finished)
     return done
-
-
-def compressed_chunk_depth(piece: int, slice_bytes: int) -> int:
-    """HDF5 chunk depth for compressed pieces of ``piece`` slices: one chunk per piece
-    (MANGO: one per block), or a few when the piece is large, so that the chunks of
-    one piece compress in parallel."""
-    parts = min(COMPRESS_THREADS, piece) if piece * slice_bytes > PARALLEL_CHUNK_BYTES else 1
-    return max(1, piece // parts)
-
-
-def _compressed_layout(
-    chunks: Chunks3,
-    shape: tuple[int, int, int],
-    files: list[tuple[int, int]],
-    grid: tuple[tuple[int, ...], ...],
-    itemsize: int,
-    budget: int,
-) -> tuple[Chunks3, int]:
-    """Pieces and HDF5 chunk depth of compressed files: the source-aligned pieces when a
-    chunk depth fits them all, else pieces of whole chunks (cutting the source)."""
-    slice_bytes = shape[1] * shape[2] * itemsize
-    deepest = max(stop - start for start, stop in files)
-    piece = chunk_depth(deepest, slice_bytes, budget)
-    target = compressed_chunk_depth(piece, slice_bytes)
-    minimum = max(1, MIN_SHARED_CHUNK_BYTES // max(1, slice_bytes))
-    depth = shared_chunk_depth(chunks, files, (shape[1], shape[2]), target, minimum)
-    if depth is not None:
-        return chunks, depth
-    return plan_pieces(shape, files, grid, itemsize, budget, align=piece), target
 
 
 def _all_done(_finished: object) -> None:
