@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -259,7 +260,7 @@ def test_split_rewrite_recomputes_only_blocking(tmp_path: Path) -> None:
     with netCDF4.Dataset(tmp_path / "lores_nc" / "block00000002.nc") as handle:
         assert int(handle.getncattr("number_of_files")) == 3
         assert handle.getncattr("zdim_range").tolist() == [8, 9]
-        assert handle.getncattr("data_min_max").tolist() == [0.0, 5999.0]
+        assert handle.getncattr("data_description") == source.attributes["data_description"]
     read = Dataset.from_path(tmp_path / "lores_nc")
     assert dict(read.attributes) == dict(source.attributes)
     assert read.history == source.history
@@ -351,17 +352,56 @@ def _pattern(block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
 
 
 @pytest.mark.parametrize("level", [0, 1])
-def test_large_single_file_is_written_in_slabs(tmp_path: Path, level: int) -> None:
+def test_large_single_file_is_written_in_pieces(tmp_path: Path, level: int) -> None:
+    import dask
     import dask.array as da
 
-    shape = (40, 1024, 1024)  # 80 MiB: two 64 MiB slabs (32 + 8 slices)
+    shape = (40, 1024, 1024)  # 80 MiB, written in tasks of at most 64 MiB (32 slices)
     data = da.map_blocks(_pattern, chunks=((10,) * 4, (1024,), (1024,)), dtype=np.uint16)
     expected = _pattern({None: {"array-location": [(0, 40), (0, 1024), (0, 1024)]}})
     target = tmp_path / "tomo_big.nc"
-    make_dataset(data, DataType.TOMO).to_path(target, compression_level=level)
+    with dask.config.set({"ctlab.task-bytes": "64MiB"}):
+        make_dataset(data, DataType.TOMO).to_path(target, compression_level=level)
     with h5py.File(target) as handle:
-        assert handle["tomo"].chunks == (32, 1024, 1024)
+        # a plain file is one chunk; compressed pieces follow the source's 10-slice
+        # chunks, each compressing whole HDF5 chunks: 5 slices divides every piece
+        assert handle["tomo"].chunks == ((5 if level else 40), 1024, 1024)
         assert handle["tomo"].shape == shape
     read = Dataset.from_path(target, verify=True)
     assert read.data.chunks[0] == (40,)  # read slabs are whole HDF5 chunks, about 128 MiB
     assert same_bits(read.data.compute(), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.data(),
+    nz=st.integers(1, 60),
+    per_file=st.integers(1, 60),
+    level=st.sampled_from([0, 1]),
+    task_bytes=st.sampled_from([200, 1500, 4096, 10**6]),
+)
+def test_any_chunking_any_task_size(
+    data: st.DataObject, nz: int, per_file: int, level: int, task_bytes: int
+) -> None:
+    import dask
+    import dask.array as da
+
+    sizes = data.draw(st.lists(st.integers(1, nz), min_size=1, max_size=6))
+    z_chunks: list[int] = []
+    for size in itertools.cycle(sizes):
+        if sum(z_chunks) >= nz:
+            break
+        z_chunks.append(min(size, nz - sum(z_chunks)))
+    y_chunks = data.draw(st.sampled_from([(8,), (3, 5), (1,) * 8]))
+    values = sample_values(DataType.TOMO, (nz, 8, 9), seed=nz)
+    source = da.from_array(values, chunks=(tuple(z_chunks), y_chunks, (4, 5)))
+    with tempfile.TemporaryDirectory() as tmp, dask.config.set({"ctlab.task-bytes": task_bytes}):
+        runs: list[tuple[str, dict[str, Any]]] = [
+            ("tomo_nc", {"slices_per_file": per_file}),
+            ("tomo.nc", {}),
+        ]
+        for name, options in runs:
+            target = Path(tmp) / name
+            make_dataset(source, DataType.TOMO).to_path(target, compression_level=level, **options)
+            read = Dataset.from_path(target, verify=True)
+            assert same_bits(read.data.compute(), values)

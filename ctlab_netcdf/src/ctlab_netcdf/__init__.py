@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_netcdf.codec import (
     DEFAULT_COMPRESSION_LEVEL,
+    DEFAULT_ELEMENTS_PER_FILE,
     NETCDF_CODEC,
     NetCDFCodec,
     NetCDFReadOptions,
@@ -18,27 +19,31 @@ from ctlab_netcdf.codec import (
 )
 
 if TYPE_CHECKING:
-    from ctlab_netcdf.checksums import verify
-    from ctlab_netcdf.layout import slices_per_file
-    from ctlab_netcdf.reader import load
+    from ctlab_netcdf.api import load, read, verify, write
+    from ctlab_netcdf.blocking import slices_per_file
 
 __version__ = "0.2.0"
 
 __all__ = [
     "DEFAULT_COMPRESSION_LEVEL",
+    "DEFAULT_ELEMENTS_PER_FILE",
     "NETCDF_CODEC",
     "NetCDFCodec",
     "NetCDFReadOptions",
     "NetCDFWriteOptions",
     "load",
+    "read",
     "slices_per_file",
     "verify",
+    "write",
 ]
 
 _LAZY = {
-    "verify": "ctlab_netcdf.checksums",
-    "slices_per_file": "ctlab_netcdf.layout",
-    "load": "ctlab_netcdf.reader",
+    "read": "ctlab_netcdf.api",
+    "write": "ctlab_netcdf.api",
+    "load": "ctlab_netcdf.api",
+    "verify": "ctlab_netcdf.api",
+    "slices_per_file": "ctlab_netcdf.blocking",
 }
 
 

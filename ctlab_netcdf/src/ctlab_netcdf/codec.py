@@ -6,20 +6,30 @@ declared options only; readers and writers are imported when used.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
 from ctlab_core.options import ReadOptions, WriteOptions, option
 
+from ctlab_netcdf.blocking import DEFAULT_ELEMENTS_PER_FILE
+
 if TYPE_CHECKING:
     import numpy as np
     from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
-__all__ = ["NETCDF_CODEC", "NetCDFCodec", "NetCDFReadOptions", "NetCDFWriteOptions"]
+__all__ = [
+    "DEFAULT_COMPRESSION_LEVEL",
+    "DEFAULT_ELEMENTS_PER_FILE",
+    "NETCDF_CODEC",
+    "NetCDFCodec",
+    "NetCDFReadOptions",
+    "NetCDFWriteOptions",
+]
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _NETCDF3_SIGNATURES = (b"CDF\x01", b"CDF\x02", b"CDF\x05")
@@ -51,8 +61,44 @@ def _level(_instance: Any, _attribute: Any, value: Any) -> None:
 
 
 def _positive(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and not value > 0:
+        raise ValueError(f"{attribute.name}={value}: must be positive")
     if isinstance(value, int) and not isinstance(value, bool) and value < 1:
         raise ValueError(f"{attribute.name}={value}: must be at least 1")
+
+
+_READ_CHUNKS = (
+    "read chunks follow the block files by themselves (uncompressed blocks in slabs of "
+    "~128 MiB, compressed blocks whole, never across blocks)"
+)
+_TASK_SIZE = (
+    "the size of a write task follows the dask config key ctlab.task-bytes "
+    "(dask.config.set({'ctlab.task-bytes': '64MiB'})); block files are sized with "
+    "slices_per_file, elements_per_file or max_file_size_mb"
+)
+
+LEGACY_READ: dict[str, str] = {
+    "ignore_block_chunks": f"nothing to set: {_READ_CHUNKS}",
+    "chunk_size_mb": f"nothing to set: {_READ_CHUNKS}; to rechunk, use ds.data.rechunk(...)",
+}
+"""anu_ctlab_io read options with no meaning here -> what ctlab does instead."""
+
+LEGACY_WRITE: dict[str, str] = {
+    "chunk_size_mb": _TASK_SIZE,
+    "input_aligned_chunks": (
+        "nothing to set: write tasks always follow the input's chunks and the block files"
+    ),
+    "ignore_block_chunks": f"it is a reading option, and {_READ_CHUNKS}",
+    "max_shard_size_mb": "NetCDF has no shards (a Zarr option); " + _TASK_SIZE,
+    "dimension_separator_threshold": "NetCDF has no chunk keys (a Zarr option)",
+    "compute_histogram": (
+        "ctlab computes no histogram; MANGO's data_histogram is copied when an unchanged "
+        "single NetCDF file is written to one"
+    ),
+    "histogram_bins": "ctlab computes no histogram (see compute_histogram)",
+    "history": "put the entries on the dataset: ds.with_history({...}).to_path(...)",
+}
+"""anu_ctlab_io write options with no meaning here -> what ctlab does instead."""
 
 
 @attrs.frozen(kw_only=True)
@@ -68,6 +114,8 @@ class NetCDFReadOptions(ReadOptions):
         converter=_datatype,
     )
 
+    legacy: ClassVar[Mapping[str, str]] = LEGACY_READ
+
 
 @attrs.frozen(kw_only=True)
 class NetCDFWriteOptions(WriteOptions):
@@ -78,12 +126,25 @@ class NetCDFWriteOptions(WriteOptions):
         help="z slices per block file of a split directory (default: MANGO's rule)",
         validator=_positive,
     )
+    elements_per_file: int = option(
+        DEFAULT_ELEMENTS_PER_FILE,
+        help="the element target of MANGO's block rule for split directories",
+        validator=_positive,
+    )
+    max_file_size_mb: float | None = option(
+        None,
+        help="MANGO's block rule with a target in MiB per block file (split directories)",
+        metavar="MIB",
+        validator=_positive,
+    )
     compression_level: int = option(
         DEFAULT_COMPRESSION_LEVEL,
         help="zlib level 0-9; 0 writes uncompressed (MANGO writes 2)",
         validator=_level,
     )
     checksum: bool = option(True, help="write each block's md5_checksum as MANGO does", cli=False)
+
+    legacy: ClassVar[Mapping[str, str]] = LEGACY_WRITE
 
 
 class NetCDFCodec(Codec):
@@ -110,7 +171,7 @@ class NetCDFCodec(Codec):
 
     def replaceable(self, path: Path) -> str | None:
         """A NetCDF file, or a directory holding nothing but ``block*.nc`` files."""
-        from ctlab_netcdf.layout import parse_block_index
+        from ctlab_netcdf.names import parse_block_index
 
         if path.is_symlink():
             return "a symbolic link"
@@ -160,9 +221,12 @@ class NetCDFCodec(Codec):
 
     def verify(self, path: Path, options: ReadOptions) -> list[str]:
         """Check every block's md5_checksum against its data (reads and decodes every value)."""
-        from ctlab_netcdf.checksums import verify
+        from ctlab_netcdf.checksums import verify_blocks
+        from ctlab_netcdf.reader import open_regions
 
-        verify(path)
+        assert isinstance(options, NetCDFReadOptions)  # the core builds the declared class
+        headers, _, _ = open_regions(path, options.datatype)
+        verify_blocks(path, headers)
         return []
 
     def describe(self, path: Path) -> dict[str, str]:

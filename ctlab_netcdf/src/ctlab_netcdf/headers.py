@@ -16,8 +16,9 @@ import attrs
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError
 
-from ctlab_netcdf import layout
+from ctlab_netcdf.attributes import attribute_value, normalised
 from ctlab_netcdf.codec import file_format
+from ctlab_netcdf.names import FLOAT16_MARK
 
 __all__ = ["NETCDF3_LOCK", "Header", "file_format", "read_header"]
 
@@ -37,6 +38,7 @@ class Header:
     chunk_z: int | None  # HDF5 chunk depth along z; None when contiguous
     attributes: Mapping[str, Any]
     filtered: bool = False  # compressed (or otherwise filtered) HDF5 storage
+    dtype_mark: str | None = None  # the variable's ctlab_true_dtype attribute (float16)
 
 
 def read_header(
@@ -97,8 +99,9 @@ def _hdf5_header(
             stored_dtype=variable.dtype.newbyteorder("=").str,
             shape=_shape3(variable.shape),
             chunk_z=None if chunks is None else int(chunks[0]),
-            attributes=_normalise(attributes),
+            attributes=normalised(attributes),
             filtered=variable.id.get_create_plist().get_nfilters() > 0,
+            dtype_mark=_attribute_text(variable.attrs.get(FLOAT16_MARK)),
         )
 
 
@@ -116,8 +119,11 @@ def _classic_header(path: Path, datatype: DataType | None, only: tuple[str, ...]
             stored_dtype=variable.dtype.newbyteorder("=").str,
             shape=_shape3(variable.shape),
             chunk_z=None,
-            attributes=_normalise(
+            attributes=normalised(
                 {k: handle.getncattr(k) for k in handle.ncattrs() if only is None or k in only}
+            ),
+            dtype_mark=_attribute_text(
+                variable.getncattr(FLOAT16_MARK) if FLOAT16_MARK in variable.ncattrs() else None
             ),
         )
 
@@ -146,17 +152,5 @@ def _shape3(shape: tuple[int, ...]) -> tuple[int, int, int]:
 def _attribute_text(value: Any) -> str | None:
     if value is None:
         return None
-    normal = layout.attribute_value(value)
+    normal = attribute_value(value)
     return normal if isinstance(normal, str) else None
-
-
-def _normalise(raw: Mapping[str, Any]) -> dict[str, Any]:
-    import h5py
-
-    result: dict[str, Any] = {}
-    for name, value in raw.items():
-        if isinstance(value, h5py.Empty):
-            result[name] = ""
-        else:
-            result[name] = layout.attribute_value(value)
-    return result

@@ -1,66 +1,48 @@
 """Streaming writers of MANGO NetCDF: split ``<name>_nc/`` directories and single files.
 
-Split: the volume is rechunked along z to the block size and every dask task
-writes one whole block file (data, ``md5_checksum``, global attributes), so
-blocks are written in parallel by process workers. Single file: it is created
-first; uncompressed slabs are then written as plain bytes at their chunk
-offsets by independent tasks, compressed slabs are compressed by independent
-tasks and stored by a chain (HDF5 allows one writer); a last task computes
-the file's ``md5_checksum`` by reading the data back. Everything goes into a
-temporary sibling that is renamed into place when complete.
+The work is a dask graph of small tasks (:mod:`ctlab_netcdf.write_tasks`):
+one creates each file, one per *piece* (:mod:`ctlab_netcdf.pieces`: a box
+of the volume inside one file, at most the task size) computes its part of
+the source and writes it, and one per file finishes it (``md5_checksum``).
+No task holds more than one piece, so memory does not grow with the depth,
+the cross-section or the block size. Everything goes into ``target.staging``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import numpy as np
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
-from ctlab_core.errors import (
-    CorruptDataError,
-    CTLabError,
-    InvalidDatasetError,
-    InvalidOptionError,
-)
+from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
+from ctlab_core.regions import reader_of, rechunked, task_bytes
 
-from ctlab_netcdf import layout
-from ctlab_netcdf.codec import DEFAULT_COMPRESSION_LEVEL, NetCDFWriteOptions
-from ctlab_netcdf.direct import pread_into, pwrite_all
-from ctlab_netcdf.files import (
-    FileSpec,
-    Placement,
-    byte_view,
-    compressed_chunks,
-    digest_array,
-    stored_values,
-    write_chunks,
-    write_file,
-    write_md5,
-    write_plain,
+from ctlab_netcdf import blocking, metadata, statistics
+from ctlab_netcdf._deprecated import moved
+from ctlab_netcdf.codec import NetCDFWriteOptions
+from ctlab_netcdf.dtypes import storage_dtype
+from ctlab_netcdf.file_spec import FileSpec
+from ctlab_netcdf.names import block_name, is_split_name
+from ctlab_netcdf.pieces import chunk_depth, compressed_pieces, piece_parts, plan_pieces
+from ctlab_netcdf.write_tasks import (
+    FileTarget,
+    create_file,
+    finish_file,
+    write_piece,
 )
 
 if TYPE_CHECKING:
     import dask.array as da
     from dask.delayed import Delayed
 
-__all__ = [
-    "DEFAULT_COMPRESSION_LEVEL",
-    "SINGLE_SLAB_BYTES",
-    "is_split_target",
-    "write_dataset",
-]
-
-SINGLE_SLAB_BYTES = 64 * 2**20
-"""A single file larger than this is written (and chunked) in slabs of about this size."""
+__all__ = ["MAX_CHUNK_BYTES", "resolve_datatype", "write_dataset"]
 
 MAX_CHUNK_BYTES = 2**30
-"""HDF5 chunks must stay below 4 GiB; block chunks are capped well below that."""
+"""HDF5 chunks must stay below 4 GiB: a plain file's chunk is capped well below that."""
+
 
 _DEFAULT_DATATYPES: dict[str, DataType] = {
     "uint16": DataType.TOMO,
@@ -70,187 +52,6 @@ _DEFAULT_DATATYPES: dict[str, DataType] = {
     "float64": DataType.FLOAT64,
     "float16": DataType.FLOAT16,
 }
-
-
-def is_split_target(path: Path) -> bool:
-    """True when ``path`` names a split directory (``<name>_nc``)."""
-    return path.name.lower().endswith("_nc")
-
-
-# --- split directories ---------------------------------------------------------------
-
-
-@attrs.frozen
-class _BlockWriter:
-    """Writes one block file per dask chunk; holds the directory path, never a handle."""
-
-    directory: str
-    first: FileSpec  # block 0 carries dataset_id and history (as MANGO writes)
-    rest: FileSpec
-    shape: tuple[int, int, int]
-    ranges: tuple[tuple[int, int], ...]
-    chunk_z: int
-
-    def write(self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None) -> Any:
-        import numpy as np
-
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        index = int(block_info[0]["chunk-location"][0])
-        z_range = self.ranges[index]
-        spec = self.first if index == 0 else self.rest
-        blocking = layout.blocking_attributes(self.shape, z_range, len(self.ranges))
-        spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking})
-        path = str(Path(self.directory) / layout.block_name(index))
-        write_file(path, spec, stored_values(block, spec.stored_dtype), self.chunk_z)
-        return np.zeros((1, 1, 1), dtype=bool)
-
-
-def _write_split(
-    data: da.Array, path: Path, first: FileSpec, rest: FileSpec, per_file: int
-) -> Delayed:
-    import dask.array as da
-    from dask.delayed import delayed
-
-    shape = _shape3(data.shape)
-    ranges = tuple(layout.block_ranges(shape[0], per_file))
-    itemsize = max(1, np.dtype(first.stored_dtype).itemsize)
-    chunk_z = max(1, min(per_file, MAX_CHUNK_BYTES // max(1, shape[1] * shape[2] * itemsize)))
-    blocks: da.Array = data.rechunk((tuple(b - a for a, b in ranges), (shape[1],), (shape[2],)))
-    path.mkdir()
-    writer = _BlockWriter(str(path), first, rest, shape, ranges, chunk_z)
-    written: da.Array = da.map_blocks(writer.write, blocks, dtype=bool, chunks=(1, 1, 1))
-    done: Delayed = delayed(_all_done, pure=False)(written)
-    return done
-
-
-def _all_done(_written: object) -> None:
-    """The end of a write: every block task ran."""
-
-
-# --- single files --------------------------------------------------------------------
-
-
-def single_slab_depth(shape: tuple[int, int, int], itemsize: int) -> int:
-    """Slices per slab (and per HDF5 chunk) of a single file: all of them when small."""
-    nz, ny, nx = shape
-    plane_bytes = max(1, ny * nx * itemsize)
-    if nz * plane_bytes <= SINGLE_SLAB_BYTES:
-        return max(1, nz)
-    return max(1, min(nz, SINGLE_SLAB_BYTES // plane_bytes))
-
-
-@attrs.frozen
-class _SlabWriter:
-    """Writes slabs of a preallocated single file as bytes; any task, any process, any order."""
-
-    path: str
-    placement: Placement
-    stored_dtype: str
-
-    def write(self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None) -> Any:
-        import numpy as np
-
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        start, stop = block_info[0]["array-location"][0]
-        values = stored_values(block, self.stored_dtype)
-        write_plain(self.path, values, self.placement.extents(start, stop))
-        return np.zeros((1, 1, 1), dtype=bool)
-
-
-def _finish_plain(_written: object, path: str, placement: Placement, nz: int) -> None:
-    """Compute the md5_checksum of a plain single file from its bytes, chunk by chunk."""
-    import numpy as np
-
-    if placement.md5_offset is None:
-        return
-    digest = hashlib.md5(usedforsecurity=False)
-    buffer = np.empty(placement.chunk_depth * placement.plane_bytes, dtype=np.uint8)
-    fd = os.open(path, os.O_RDWR)
-    try:
-        for start in range(0, nz, placement.chunk_depth):
-            stop = min(nz, start + placement.chunk_depth)
-            extents = placement.extents(start, stop)
-            count = sum(extent[2] for extent in extents)
-            view = buffer.data[:count]
-            if not pread_into(fd, view, extents):
-                raise CorruptDataError(f"{path}: the file ended while checksumming it")
-            digest.update(view)
-        pwrite_all(fd, digest_array(digest.digest()).data, placement.md5_offset)
-    finally:
-        os.close(fd)
-
-
-def _compress_slab(
-    block: np.ndarray[Any, Any], dtype: str, depth: int, level: int
-) -> list[tuple[int, bytes]]:
-    """A slab's compressed chunks: runs in parallel, ahead of the single writer."""
-    return compressed_chunks(stored_values(block, dtype), depth, level)
-
-
-def _write_slab(
-    _previous: object, chunks: list[tuple[int, bytes]], path: str, variable: str, start: int
-) -> int:
-    """One link of the writer chain: store a slab's compressed chunks."""
-    write_chunks(path, variable, chunks, start)
-    return start
-
-
-def _finish_single(_previous: object, path: str, variable: str, depth: int, checksum: bool) -> None:
-    """Compute the file's md5_checksum from its data, slab by slab, and store it."""
-    import h5py
-
-    if not checksum:
-        return
-    digest = hashlib.md5(usedforsecurity=False)
-    with h5py.File(path, "r+") as handle:
-        data = handle[variable]
-        nz = int(data.shape[0])
-        for start in range(0, nz, depth):
-            stop = min(nz, start + depth)
-            out = np.empty((stop - start, *data.shape[1:]), dtype=data.dtype.newbyteorder("<"))
-            if out.size:
-                data.read_direct(out, np.s_[start:stop])
-            digest.update(byte_view(out))
-        write_md5(handle, digest.digest())
-
-
-def _write_single(data: da.Array, path: Path, spec: FileSpec) -> Delayed:
-    """Plain: slab tasks write bytes in parallel; compressed: parallel zlib, chained stores."""
-    import dask.array as da
-    from dask.delayed import delayed
-
-    shape = _shape3(data.shape)
-    depth = single_slab_depth(shape, np.dtype(spec.stored_dtype).itemsize)
-    blocking = layout.blocking_attributes(shape, (0, shape[0]), 1)
-    spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking})
-    slabs: da.Array = data.rechunk((depth, shape[1], shape[2]))
-    placement = spec.create(str(path), shape[0], depth)
-    done: Delayed
-    if placement is not None:
-        writer = _SlabWriter(str(path), placement, spec.stored_dtype)
-        written = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1, 1, 1))
-        done = delayed(_finish_plain, pure=False)(written, str(path), placement, shape[0])
-    else:
-        step: object = None
-        for index, block in enumerate(slabs.to_delayed().ravel()):
-            chunks = delayed(_compress_slab, pure=False)(
-                block, spec.stored_dtype, depth, spec.compression_level
-            )
-            step = delayed(_write_slab, pure=False)(
-                step, chunks, str(path), spec.variable, index * depth
-            )
-        done = delayed(_finish_single, pure=False)(
-            step, str(path), spec.variable, depth, spec.checksum
-        )
-    return done
-
-
-# --- entry point ---------------------------------------------------------------------
-
-
-def _shape3(shape: tuple[Any, ...]) -> tuple[int, int, int]:
-    nz, ny, nx = (int(n) for n in shape)
-    return (nz, ny, nx)
 
 
 def resolve_datatype(dataset: Dataset, path: Path) -> DataType:
@@ -273,67 +74,164 @@ def resolve_datatype(dataset: Dataset, path: Path) -> DataType:
     return guessed
 
 
-def write_dataset(dataset: Dataset, target: WriteTarget, options: NetCDFWriteOptions) -> Delayed:
-    """The work that writes ``dataset`` as MANGO NetCDF at ``target.staging``: a split
-    directory when ``target.path`` ends in ``_nc``, else one file."""
-    path = target.path
-    split = is_split_target(path)
-    if options.slices_per_file is not None and not split:
-        raise InvalidOptionError(
-            f"{path}: slices_per_file applies to split datasets only (a name ending in _nc)"
-        )
-    compression_level = options.compression_level
-    checksum = options.checksum
-    slices_per_file = options.slices_per_file
+def _shape3(dataset: Dataset, path: Path) -> tuple[int, int, int]:
     if dataset.data.ndim != 3:
         raise InvalidDatasetError(
             f"{path}: MANGO NetCDF holds 3-D volumes; the data has {dataset.data.ndim} dimensions"
         )
-    shape = _shape3(dataset.data.shape)
-    if min(shape) < 1:
-        raise InvalidDatasetError(f"{path}: cannot write an empty volume of shape {shape}")
-    datatype = resolve_datatype(dataset, path)
-    data = dataset.data
-    if data.dtype != datatype.dtype:
-        raise InvalidDatasetError(
-            f"{path}: data dtype {data.dtype} does not match datatype {datatype.value!r}"
+    nz, ny, nx = (int(n) for n in dataset.data.shape)
+    if min(nz, ny, nx) < 1:
+        raise InvalidDatasetError(f"{path}: cannot write an empty volume of shape {(nz, ny, nx)}")
+    return (nz, ny, nx)
+
+
+def slices_per_block(
+    path: Path, shape: tuple[int, int, int], itemsize: int, options: NetCDFWriteOptions
+) -> int | None:
+    """Slices per block file of a split target (None for a single file), from the options."""
+    given = [
+        name
+        for name in ("slices_per_file", "max_file_size_mb")
+        if getattr(options, name) is not None
+    ]
+    if options.elements_per_file != blocking.DEFAULT_ELEMENTS_PER_FILE:
+        given.append("elements_per_file")
+    if not is_split_name(path.name):
+        if given:
+            raise InvalidOptionError(
+                f"{path}: {given[0]} applies to split datasets only; name the target "
+                f"{path.name.removesuffix('.nc')}_nc to write a directory of block files"
+            )
+        return None
+    if len(given) > 1:
+        raise InvalidOptionError(
+            f"{path}: give one of slices_per_file, elements_per_file, max_file_size_mb "
+            f"(got {', '.join(given)})"
         )
-    base = FileSpec(
+    if options.slices_per_file is not None:
+        return min(options.slices_per_file, shape[0])
+    elements = options.elements_per_file
+    if options.max_file_size_mb is not None:
+        elements = blocking.elements_for_file_size(options.max_file_size_mb, itemsize)
+    return blocking.slices_per_file(*shape, elements_per_file=elements)
+
+
+def _source_grid(data: da.Array, budget: int) -> tuple[tuple[tuple[int, ...], ...], int]:
+    """The boxes the source computes at once, and how large a piece merging them may be.
+
+    An array a codec read can read any region on its own: its boxes are its
+    storage units and pieces grow to the task size. Any other array is
+    computed in its dask chunks, which dask concatenates to merge (the inputs
+    and the result are in memory together): pieces merging chunks stay within
+    half the task size.
+    """
+    reader = reader_of(data)
+    if reader is None:
+        return tuple(tuple(int(c) for c in axis) for axis in data.chunks), budget // 2
+    grid = tuple(
+        tuple(min(step, n - start) for start in range(0, n, max(1, step)))
+        for n, step in zip(data.shape, reader.unit, strict=True)
+    )
+    return grid, budget
+
+
+def _spec(
+    dataset: Dataset,
+    datatype: DataType,
+    options: NetCDFWriteOptions,
+    first: bool,
+    shape: tuple[int, int, int],
+    statistics_: statistics.Statistics | None,
+) -> FileSpec:
+    placeholder = blocking.blocking_attributes(shape, (0, shape[0]), 1)
+    return FileSpec(
         variable=datatype.basename,
-        stored_dtype=layout.storage_dtype(datatype).str,
+        stored_dtype=storage_dtype(datatype).str,
         plane=(shape[1], shape[2]),
-        compression_level=compression_level,
+        compression_level=options.compression_level,
         float16=datatype is DataType.FLOAT16,
-        attributes={},
-        checksum=checksum,
+        attributes=metadata.global_attributes(dataset, placeholder, first=first),
+        checksum=options.checksum,
+        statistics=statistics_ if first else None,
     )
-    fields = layout.field_attributes(
-        voxel_size_xyz=dataset.voxel_size_xyz,
-        voxel_unit=dataset.voxel_unit.value,
-        coord_transform=dataset.coord_transform,
-        intensity_f2i_offset_scale=dataset.intensity_f2i_offset_scale,
-        offset_to_coordinate_origin_xyz=dataset.offset_to_coordinate_origin_xyz,
-        coordinate_origin_xyz=dataset.coordinate_origin_xyz,
-    )
-    extra = {
-        name: stored
-        for name, value in dataset.attributes.items()
-        if name not in layout.BLOCKING_ATTRIBUTES
-        and (stored := layout.netcdf_value(value)) is not None
-    }
-    placeholder = layout.blocking_attributes(shape, (0, shape[0]), 1)
 
-    def spec(with_history: bool) -> FileSpec:
-        attributes = layout.ordered_global_attributes(
-            blocking=placeholder,
-            fields=fields,
-            dataset_id=dataset.dataset_id if with_history else None,
-            history=dataset.history if with_history else None,
-            extra=extra,
+
+def write_dataset(dataset: Dataset, target: WriteTarget, options: NetCDFWriteOptions) -> Delayed:
+    """The work that writes ``dataset`` as MANGO NetCDF at ``target.staging``: a split
+    directory when ``target.path`` ends in ``_nc``, else one file."""
+    path = target.path
+    shape = _shape3(dataset, path)
+    datatype = resolve_datatype(dataset, path)
+    if dataset.dtype != datatype.dtype:
+        raise InvalidDatasetError(
+            f"{path}: data dtype {dataset.dtype} does not match datatype {datatype.value!r}"
         )
-        return attrs.evolve(base, attributes=attributes)
-
+    itemsize = storage_dtype(datatype).itemsize
+    per_file = slices_per_block(path, shape, itemsize, options)
+    split = per_file is not None
+    files = blocking.block_ranges(shape[0], per_file or shape[0])
+    kept = None if split else statistics.of_source(dataset.data)
+    first = _spec(dataset, datatype, options, True, shape, kept)
+    rest = _spec(dataset, datatype, options, False, shape, None) if split else first
     if split:
-        per_file = slices_per_file or layout.slices_per_file(*shape)
-        return _write_split(data, target.staging, spec(True), spec(False), per_file)
-    return _write_single(data, target.staging, spec(True))
+        target.staging.mkdir()
+    targets = []
+    for index, (start, stop) in enumerate(files):
+        spec = first if index == 0 else rest
+        blocking_now = blocking.blocking_attributes(shape, (start, stop), len(files))
+        spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking_now})
+        name = str(target.staging / block_name(index)) if split else str(target.staging)
+        targets.append(FileTarget(name, spec, stop - start, 0))
+    return _graph(dataset.data, shape, files, targets, itemsize, options.compression_level)
+
+
+def _graph(
+    data: da.Array,
+    shape: tuple[int, int, int],
+    files: list[tuple[int, int]],
+    targets: list[FileTarget],
+    itemsize: int,
+    level: int,
+) -> Delayed:
+    """create -> pieces (a chain per compressed file) -> finish, for every file."""
+    from dask.delayed import delayed
+
+    budget = task_bytes()
+    grid, merge_budget = _source_grid(data, budget)
+    chunks = plan_pieces(shape, files, grid, itemsize, merge_budget)
+    slice_bytes = shape[1] * shape[2] * itemsize
+    depths = [chunk_depth(t.depth, slice_bytes, MAX_CHUNK_BYTES) for t in targets]
+    if level:
+        chunks, chunk_z = compressed_pieces(chunks, shape, files, grid, itemsize, budget)
+        depths = [min(t.depth, chunk_z) for t in targets]
+    targets = [attrs.evolve(t, chunk_z=d) for t, d in zip(targets, depths, strict=True)]
+    blocks = rechunked(data, chunks).to_delayed()
+    created = [delayed(create_file, pure=False)(t) for t in targets]
+    results: list[list[Any]] = [[] for _ in targets]
+    previous: list[Any] = [None] * len(targets)  # the chain of a compressed file's pieces
+    for index, parts in piece_parts(chunks, files):
+        where = [(targets[f], created[f], box, take) for f, box, take in parts]
+        chain = [previous[f] for f, _, _ in parts] if level else None
+        result = delayed(write_piece, pure=False)(blocks[index], where, chain)
+        for file_index, _, _ in parts:
+            results[file_index].append(result)
+            previous[file_index] = result
+    finished = [
+        delayed(finish_file, pure=False)(results[i], targets[i], created[i])
+        for i in range(len(targets))
+    ]
+    done: Delayed = delayed(_all_done, pure=False)(finished)
+    return done
+
+
+def _all_done(_finished: object) -> None:
+    """The end of a write: every file is finished."""
+
+
+__getattr__ = moved(
+    __name__,
+    {
+        "DEFAULT_COMPRESSION_LEVEL": "ctlab_netcdf.codec:DEFAULT_COMPRESSION_LEVEL",
+        "is_split_target": "ctlab_netcdf.names:is_split_name",
+    },
+)

@@ -1,0 +1,188 @@
+"""Global attributes <-> dataset metadata, through the core's :class:`MangoMetadata`.
+
+The mapping of MANGO's attribute names (and the x, y, z reversal) is the
+core's; this module adds only how NetCDF stores them:
+
+- ``history_<id>`` holds an entry's parameters as MANGO text and
+  ``history_<id>_output`` its log (the Zarr form is one JSON ``history``);
+- ``coord_transform`` ends in a newline that MANGO's Zarr attribute lacks;
+- numbers are typed as MANGO types them (float32 voxel sizes when exact,
+  int32 origins), text is NC_CHAR;
+- the blocking attributes, the data statistics (:mod:`ctlab_netcdf.statistics`)
+  and netCDF-C's own ``_NCProperties`` are not metadata of the dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ctlab_core.datatype import DataType
+from ctlab_core.frozen import FrozenDict
+from ctlab_core.history import History, HistoryEntry
+from ctlab_core.mango import MangoMetadata
+
+from ctlab_netcdf import statistics
+from ctlab_netcdf.attributes import compact_floats, int_array, netcdf_value
+from ctlab_netcdf.blocking import BLOCKING_ATTRIBUTES
+
+if TYPE_CHECKING:
+    from ctlab_core.dataset import Dataset
+
+__all__ = [
+    "coord_transform_from_netcdf",
+    "coord_transform_to_netcdf",
+    "dataset_fields",
+    "global_attributes",
+    "history_attributes",
+    "history_from_attributes",
+]
+
+_HISTORY_PREFIX = "history_"
+_OUTPUT_SUFFIX = "_output"
+_ZARR_BOOKKEEPING = ("metadata_version_major", "metadata_version_minor", "basename", "history")
+"""Names the core reads as Zarr bookkeeping; in a NetCDF file they are plain attributes."""
+
+
+# --- history ----------------------------------------------------------------------------
+
+
+def history_from_attributes(attributes: Mapping[str, Any], *, parse: bool = True) -> History:
+    """History from ``history_<id>`` (parameter text) and ``history_<id>_output`` attributes.
+
+    A name ending in ``_output`` is an output when ``history_<stem>`` exists,
+    otherwise it is an entry id of its own. Order follows the attributes.
+    """
+    entries: dict[str, HistoryEntry] = {}
+    for name, value in attributes.items():
+        if not name.startswith(_HISTORY_PREFIX):
+            continue
+        if name.endswith(_OUTPUT_SUFFIX) and name[: -len(_OUTPUT_SUFFIX)] in attributes:
+            continue
+        output = attributes.get(name + _OUTPUT_SUFFIX, "")
+        entries[name[len(_HISTORY_PREFIX) :]] = HistoryEntry.from_text(
+            str(value), str(output), parse=parse
+        )
+    return History(entries)
+
+
+def history_attributes(history: History) -> dict[str, str]:
+    """The ``history_<id>`` and ``history_<id>_output`` attributes MANGO writes."""
+    result: dict[str, str] = {}
+    for key, entry in history.items():
+        result[f"{_HISTORY_PREFIX}{key}"] = entry.parameters_text()
+        result[f"{_HISTORY_PREFIX}{key}{_OUTPUT_SUFFIX}"] = entry.output
+    return result
+
+
+# --- coord_transform ------------------------------------------------------------------------
+
+
+def coord_transform_from_netcdf(text: str) -> str:
+    """MANGO's NetCDF ``coord_transform`` ends in a newline that its Zarr attribute lacks.
+
+    MANGO wrote ``"\n"`` into ``tomoLoRes_SS.nc`` and ``""`` into the Zarr it
+    made from it: the dataset holds the Zarr form, so both formats agree.
+    """
+    return text.removesuffix("\n")
+
+
+def coord_transform_to_netcdf(text: str) -> str:
+    """The NetCDF form of ``coord_transform``: the text with MANGO's final newline."""
+    return text if text.endswith("\n") else text + "\n"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _is_metadata(name: str) -> bool:
+    return not (
+        name in BLOCKING_ATTRIBUTES
+        or name.startswith(_HISTORY_PREFIX)
+        or name.startswith("_")
+        or statistics.is_statistic(name)
+    )
+
+
+def dataset_fields(
+    attributes: Mapping[str, Any],
+    *,
+    source: str = "NetCDF global attributes",
+    datatype: DataType | None = None,
+    parse_history: bool = True,
+) -> dict[str, Any]:
+    """Dataset keyword arguments (all but ``data``) from a file's normalised global attributes.
+
+    Raises CorruptDataError naming ``source`` for values of the wrong kind.
+    """
+    kept = {name: value for name, value in attributes.items() if _is_metadata(name)}
+    aside = {name: kept.pop(name) for name in _ZARR_BOOKKEEPING if name in kept}
+    if "coord_transform" in kept:
+        kept["coord_transform"] = coord_transform_from_netcdf(str(kept["coord_transform"]))
+    metadata = MangoMetadata.from_attributes(
+        kept,
+        source=source,
+        datatype=datatype,
+        history=history_from_attributes(attributes, parse=parse_history),
+    )
+    fields = metadata.dataset_fields()
+    fields.setdefault("voxel_size", (1.0, 1.0, 1.0))
+    if aside:
+        fields["attributes"] = FrozenDict({**metadata.extra, **aside})
+    return fields
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _typed_fields(metadata: MangoMetadata) -> dict[str, Any]:
+    """The field attributes with NetCDF's types and MANGO's text forms."""
+    plain = metadata.field_attributes(3)
+    return {
+        "voxel_size_xyz": compact_floats(plain["voxel_size_xyz"]),
+        "voxel_unit": str(plain["voxel_unit"]),
+        "coord_transform": coord_transform_to_netcdf(str(plain["coord_transform"])),
+        "intensity_f2i_offset_scale": compact_floats(plain["intensity_f2i_offset_scale"]),
+        "offset_to_coordinate_origin_xyz": compact_floats(plain["offset_to_coordinate_origin_xyz"]),
+        "coordinate_origin_xyz": int_array(plain["coordinate_origin_xyz"]),
+    }
+
+
+def global_attributes(
+    dataset: Dataset, blocking: Mapping[str, Any], *, first: bool
+) -> dict[str, Any]:
+    """A file's global attributes in the order MANGO writes them.
+
+    ``first`` files (a single file, block 0 of a split dataset) carry
+    ``dataset_id`` and the history, as MANGO writes them. ``data_description``
+    goes where MANGO puts it, after the blocking attributes; other kept
+    attributes follow the history. Data statistics are never taken from the
+    dataset (see :mod:`ctlab_netcdf.statistics`).
+    """
+    metadata = MangoMetadata.from_dataset(dataset)
+    fields = _typed_fields(metadata)
+    extra = {
+        name: stored
+        for name, value in metadata.extra.items()
+        if _is_metadata(name) and (stored := netcdf_value(value)) is not None
+    }
+    result: dict[str, Any] = {name: blocking[name] for name in BLOCKING_ATTRIBUTES[:3]}
+    if "data_description" in extra:
+        result["data_description"] = extra["data_description"]
+    for name in (
+        "voxel_size_xyz",
+        "voxel_unit",
+        "coord_transform",
+        "intensity_f2i_offset_scale",
+        "offset_to_coordinate_origin_xyz",
+    ):
+        result[name] = fields[name]
+    result["total_grid_size_xyz"] = blocking["total_grid_size_xyz"]
+    result["coordinate_origin_xyz"] = fields["coordinate_origin_xyz"]
+    if first:
+        if metadata.dataset_id is not None:
+            result["dataset_id"] = metadata.dataset_id
+        result.update(history_attributes(metadata.history))
+    for name, value in extra.items():
+        result.setdefault(name, value)
+    return result
