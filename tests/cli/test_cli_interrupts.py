@@ -54,7 +54,12 @@ def interrupt_when_writing(
 
 
 def convert_command(source: Path, target: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "ctlab_core.cli", "convert", str(source), str(target), *extra]
+    """A conversion on one worker in 32 MiB tasks: seconds of work, so a signal sent
+    once the output is staged lands inside the write."""
+    return [
+        sys.executable, "-m", "ctlab_core.cli", "convert", str(source), str(target),
+        "--workers", "1", "--task-size", "32MiB", *extra,
+    ]  # fmt: skip
 
 
 def assert_stopped(done: subprocess.CompletedProcess[str], signum: int) -> None:
@@ -114,7 +119,8 @@ def slow(block):
     time.sleep(0.2)
     return block
 
-data = da.zeros((64, 256, 256), dtype=np.uint16, chunks=(4, 256, 256)).map_blocks(slow)
+data = da.zeros((64, 256, 256), dtype=np.uint16, chunks=(2, 256, 256)).map_blocks(slow)
+print("writing", flush=True)  # 32 blocks of 0.2 s on the local threads: seconds of work
 try:
     Dataset(data, voxel_size=(1, 1, 1), datatype="tomo").to_path(sys.argv[1])
 except KeyboardInterrupt:
@@ -126,7 +132,13 @@ except KeyboardInterrupt:
 @pytest.mark.parametrize("name", TARGETS)
 def test_keyboard_interrupt_inside_to_path(tmp_path: Path, name: str) -> None:
     command = [sys.executable, "-c", textwrap.dedent(_LIBRARY_WRITE), str(tmp_path / name)]
-    done = interrupt_when_writing(command, tmp_path, name, signal.SIGINT)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "writing"
+    time.sleep(1.0)  # inside the write (it takes seconds)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    done = subprocess.CompletedProcess(command, process.returncode, out, err)
     assert done.returncode == 3, done.stderr
     assert done.stdout.strip() == "KeyboardInterrupt reached the caller"
     assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ from ctlab_netcdf.headers import NETCDF3_LOCK
 from ctlab_core import Dataset
 from ctlab_netcdf import verify
 
-from .helpers import LORES, lores_values
+from .helpers import HIRES, LORES, lores_values
 
 STATISTICS = ("data_min_max", "data_histogram_binsize", "data_histogram_offset")
 
@@ -116,3 +116,11 @@ def test_classic_source_keeps_its_histogram(tmp_path: Path) -> None:
     assert set(kept) == {*STATISTICS, "variable"}
     np.testing.assert_array_equal(kept["variable"][2], np.ones(120))
     np.testing.assert_array_equal(kept["data_min_max"], [0.0, 119.0])
+
+
+def test_the_recorded_value_range_is_offered_from_metadata() -> None:
+    from ctlab_core import get_codec
+
+    codec = get_codec("netcdf")
+    assert codec.value_range(LORES, codec.read_options()) == (0.0, 5999.0)
+    assert codec.value_range(HIRES, codec.read_options()) is None  # split: MANGO records none

@@ -18,7 +18,7 @@ The optional capabilities have working defaults, so a codec overrides only
 what it can do better: ``replaceable`` (which existing paths ``overwrite=True``
 may replace: none by default), ``companions`` (files that belong to a dataset,
 such as a sidecar), ``load`` (eager whole read), ``verify``, ``describe``,
-``levels`` (pyramids) and ``dataset_name``.
+``value_range`` (recorded min/max), ``levels`` (pyramids) and ``dataset_name``.
 """
 
 from __future__ import annotations
@@ -122,6 +122,11 @@ class Codec(abc.ABC):
     def describe(self, path: Path) -> Mapping[str, str]:
         """Format facts for ``ctlab info`` (blocks, storage layout, levels)."""
         return {}
+
+    def value_range(self, path: Path, options: ReadOptions) -> tuple[float, float] | None:
+        """The (min, max) of the values as the stored dataset records them (MANGO's
+        ``data_min_max``), from metadata only; None when it records none."""
+        return None
 
     def levels(self, path: Path, options: ReadOptions) -> list[LevelInfo]:
         """The resolution levels of the dataset; one unless the format has pyramids."""

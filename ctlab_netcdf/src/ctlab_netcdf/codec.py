@@ -229,6 +229,19 @@ class NetCDFCodec(Codec):
         verify_blocks(path, headers)
         return []
 
+    def value_range(self, path: Path, options: ReadOptions) -> tuple[float, float] | None:
+        """MANGO's ``data_min_max`` of a single file (split directories record none)."""
+        from ctlab_netcdf.headers import read_header
+
+        if path.is_dir():
+            return None
+        recorded: Any = read_header(path, only=("data_min_max",)).attributes.get("data_min_max")
+        try:
+            low, high = (float(v) for v in recorded)
+        except (TypeError, ValueError):
+            return None
+        return low, high
+
     def describe(self, path: Path) -> dict[str, str]:
         """Facts for ``ctlab info``: file kind, blocks, storage."""
         import numpy as np

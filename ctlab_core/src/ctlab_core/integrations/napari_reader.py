@@ -75,7 +75,9 @@ def read_layers(path: PathOrPaths) -> list[LayerData]:
     if base.datatype is not None and base.datatype.is_discrete:
         return [(data, kwargs, "labels")]
     kwargs["rgb"] = False  # a volume 3 or 4 voxels wide is not a colour image
-    kwargs["contrast_limits"] = contrast_limits(base, datasets[-1])
+    codec = codec_for_reading(single)
+    recorded = codec.value_range(single, codec.read_options())
+    kwargs["contrast_limits"] = contrast_limits(base, datasets[-1], recorded)
     return [(data, kwargs, "image")]
 
 
@@ -93,8 +95,13 @@ def napari_unit(unit: VoxelUnit) -> str:
     return "pixel" if unit is VoxelUnit.VOXEL else unit.to_full_name()
 
 
-def contrast_limits(dataset: Dataset, smallest: Dataset | None = None) -> tuple[float, float]:
-    """MANGO's ``data_min_max``, else the dtype's range without the mask value.
+def contrast_limits(
+    dataset: Dataset,
+    smallest: Dataset | None = None,
+    recorded: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    """The ``recorded`` range (MANGO's ``data_min_max``, from the codec), else the
+    dtype's range without the mask value.
 
     Floating-point data has no useful dtype range: its limits come from the
     middle z slice of ``smallest`` (the coarsest pyramid level), mask and
@@ -102,9 +109,9 @@ def contrast_limits(dataset: Dataset, smallest: Dataset | None = None) -> tuple[
     """
     import numpy as np
 
-    recorded = _recorded_range(dataset.attributes.get("data_min_max"))
-    if recorded is not None:
-        return recorded
+    usable = _recorded_range(recorded)
+    if usable is not None:
+        return usable
     dtype = np.dtype(dataset.dtype)
     mask = dataset.mask_value
     if dtype.kind in "iu":
