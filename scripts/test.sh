@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: set up from the lock, then ruff, strict mypy, pytest,
-# and each format package installed alone with ctlab-core.
+# The whole test suite: set up from the lock, then ruff, strict mypy, pytest (the
+# zarr-related tests a second time on the fallback engine), and each format
+# package installed alone with ctlab-core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,4 +10,7 @@ scripts/setup.sh
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"
+# the zarr-related tests again on the fallback engine (zarr-python's own pipeline)
+CTLAB_ZARR_ENGINE=zarr-python .venv/bin/python -m pytest -q \
+    tests/zarr tests/integration tests/cli/test_cli_formats.py
 scripts/test-alone.sh
