@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -128,20 +129,33 @@ class ArrayLocation:
                 f"{type(error).__name__}: {error}"
             ) from error
 
-    def write(self, region: tuple[slice, ...], values: np.ndarray[Any, Any]) -> None:
+    def write(
+        self,
+        region: tuple[slice, ...],
+        values: np.ndarray[Any, Any],
+        unit: tuple[int, ...] | None = None,
+    ) -> None:
         """Store ``values`` at ``region``, every chunk included (also chunks of fill values).
 
-        The array's metadata must exist: a task that starts after its store was
-        removed fails on opening and creates nothing.
+        With ``unit`` (the shard, aligned with ``region``) the shards are
+        written one after the other, so that only one shard's encoded bytes
+        are held at a time. The array's metadata must exist: a task that starts
+        after its store was removed fails on opening and creates nothing.
         """
         if not (self.path / _METADATA[self.zarr_format]).is_file():
             raise CorruptDataError(f"{self.path}: the array to write is gone (no metadata)")
+        parts = _parts(region, unit)
         if self.engine == "tensorstore":
             store = self._tensorstore(write=True)
-            store[region].write(values, can_reference_source_data_indefinitely=True).result()
+            for part, local in parts:
+                future = store[part].write(
+                    values[local], can_reference_source_data_indefinitely=True
+                )
+                future.result()
             return
         array = self._zarr(mode="r+")
-        array[region] = values
+        for part, local in parts:
+            array[part] = values[local]
 
     # --- opening ------------------------------------------------------------------
 
@@ -201,6 +215,26 @@ def _pipeline(engine: str) -> Iterator[None]:
 
     with _PIPELINE_LOCK, zarr.config.set({"codec_pipeline.path": _PIPELINES[engine]}):
         yield
+
+
+def _parts(
+    region: tuple[slice, ...], unit: tuple[int, ...] | None
+) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
+    """``region`` cut into storage units: (part of the array, part of the block) pairs."""
+    if unit is None:
+        return [(region, tuple(slice(None) for _ in region))]
+    axes = [
+        [(start, min(start + u, r.stop)) for start in range(r.start, r.stop, u)]
+        for r, u in zip(region, unit, strict=True)
+    ]
+    result = []
+    for corner in itertools.product(*axes):
+        part = tuple(slice(a, b) for a, b in corner)
+        local = tuple(
+            slice(a - r.start, b - r.start) for (a, b), r in zip(corner, region, strict=True)
+        )
+        result.append((part, local))
+    return result
 
 
 def _region_text(region: tuple[slice, ...] | None) -> str:

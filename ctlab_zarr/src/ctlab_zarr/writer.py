@@ -45,6 +45,7 @@ class ZarrBlockWriter:
     """Writes one block of whole shards, then returns it halved for the next level (if any)."""
 
     location: ArrayLocation
+    unit: tuple[int, ...] | None = None  # the shard: written one at a time
     halve: tuple[bool, ...] | None = None
     method: str = "mean"
     mask_value: Any = None
@@ -54,7 +55,7 @@ class ZarrBlockWriter:
     ) -> np.ndarray[Any, Any]:
         import numpy as np
 
-        self.location.write(block_region(block_info, 0), block)
+        self.location.write(block_region(block_info, 0), block, self.unit)
         if self.halve is None:
             return np.ones((1,) * block.ndim, dtype=bool)
         return downsample_block(block, self.halve, self.method, self.mask_value)
@@ -189,7 +190,7 @@ def _write_levels(
     for number, (plan, location) in enumerate(zip(plans, locations, strict=True)):
         normal = da.core.normalize_chunks(plan.block, plan.shape, dtype=data.dtype)
         blocks = rechunked(data, normal) if number == 0 else data.rechunk(normal)
-        writer = ZarrBlockWriter(location, plan.halve, method, mask)
+        writer = ZarrBlockWriter(location, plan.layout.unit, plan.halve, method, mask)
         if plan.halve is None:
             chunks: Any = (1,) * data.ndim
             dtype: Any = bool
