@@ -32,6 +32,7 @@ FOREIGN_NOTE = (
     "store read as the fill value, so a lost one cannot be told from fill values"
 )
 _TOLERANCE = 1e-9
+_RATIO = 1e-6
 
 
 def _storage(meta: Mapping[str, Any]) -> str:
@@ -151,15 +152,20 @@ def _check_step(path: Path, before: LevelInfo, level: LevelInfo) -> None:
         zip(before.shape, level.shape, before.voxel_size, level.voxel_size, strict=True)
     ):
         factor = w / v if v else math.nan
-        whole = round(factor) if math.isfinite(factor) else 0
-        if whole < 1 or not math.isclose(factor, whole, rel_tol=1e-6):
-            raise CorruptDataError(
-                f"{path}: level {level.index} ({level.path!r}) scales axis {axis} by "
-                f"{factor:g} from level {before.index}, not by a whole factor"
-            )
-        if m not in (n // whole, -(-n // whole)):
+        if not _follows(n, m, factor):
             raise CorruptDataError(
                 f"{path}: level {level.index} ({level.path!r}) has shape {level.shape}, "
                 f"which does not follow from level {before.index} {before.shape} "
-                f"and its scale (axis {axis}: {n} voxels scaled by {whole} make {m})"
+                f"and its scale (axis {axis}: {n} voxels scaled by {factor:g} make {m})"
             )
+
+
+def _follows(n: int, m: int, factor: float) -> bool:
+    """``m`` voxels of ``factor`` times the size cover ``n``: a whole factor with the size
+    rounded either way, or (ome-zarr-py's way) the scale set from the exact size ratio."""
+    if not math.isfinite(factor) or factor < 1 - _RATIO or m < 1:
+        return False
+    whole = round(factor)
+    if math.isclose(factor, whole, rel_tol=_RATIO) and m in (n // whole, -(-n // whole)):
+        return True
+    return math.isclose(factor, n / m, rel_tol=_RATIO)

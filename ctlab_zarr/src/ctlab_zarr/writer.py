@@ -27,26 +27,39 @@ from ctlab_zarr.engine import ArrayLocation, resolve_engine
 from ctlab_zarr.integrity import writer_record
 from ctlab_zarr.labels import image_label
 from ctlab_zarr.multiscales import build_multiscales
-from ctlab_zarr.pyramid import LevelPlan, level_count, plan_levels
+from ctlab_zarr.pyramid import LevelPlan, halved, level_count, plan_levels
 
 if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["COMPRESSORS", "ZarrBlockWriter", "write_store"]
+__all__ = ["COMPRESSORS", "LevelWrite", "ZarrBlockWriter", "write_store"]
 
 COMPRESSORS = ("zstd", "blosc", None)
 DEFAULT_COMPRESSION_LEVEL = 3
 
 
 @attrs.frozen
-class ZarrBlockWriter:
-    """Writes one block of whole shards, then returns it halved for the next level (if any)."""
+class LevelWrite:
+    """One level a write task stores: where, in which shards, and how it halves onward."""
 
     location: ArrayLocation
     unit: tuple[int, ...] | None = None  # the shard: written one at a time
-    halve: tuple[bool, ...] | None = None
+    halve: tuple[bool, ...] | None = None  # axes halved into the next level; None: last level
+
+
+@attrs.frozen
+class ZarrBlockWriter:
+    """Writes a block of whole shards, halves it and writes the result, level after level.
+
+    A task goes on down the pyramid while each halved block is whole shards of
+    the next level; it returns the last halved block (a piece of the next
+    level, joined with its neighbours by a later task) or, after the last
+    level, a token. Holds paths, never a handle.
+    """
+
+    levels: tuple[LevelWrite, ...]
     method: str = "mean"
     mask_value: Any = None
 
@@ -55,10 +68,17 @@ class ZarrBlockWriter:
     ) -> np.ndarray[Any, Any]:
         import numpy as np
 
-        self.location.write(block_region(block_info, 0), block, self.unit)
-        if self.halve is None:
-            return np.ones((1,) * block.ndim, dtype=bool)
-        return downsample_block(block, self.halve, self.method, self.mask_value)
+        region = block_region(block_info, 0)
+        for level in self.levels:
+            level.location.write(region, block, level.unit)
+            if level.halve is None:
+                return np.ones((1,) * block.ndim, dtype=bool)
+            block = downsample_block(block, level.halve, self.method, self.mask_value)
+            region = tuple(
+                slice(r.start // 2, -(-r.stop // 2)) if h else r
+                for r, h in zip(region, level.halve, strict=True)
+            )
+        return block
 
 
 def _compressors(name: str | None, level: int | None, itemsize: int, checksum: bool) -> Any:
@@ -178,6 +198,21 @@ def _create(
     return [ArrayLocation(store_path, str(number), 3, engine) for number in range(len(plans))]
 
 
+def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
+    """Levels grouped by the task that writes them: a level joins the stage before it when
+    its write block is exactly the piece the level above hands down."""
+    stages: list[list[int]] = [[0]]
+    for number in range(1, len(plans)):
+        above = plans[number - 1]
+        assert above.halve is not None  # every level but the last halves onward
+        piece = tuple(halved(b, h) for b, h in zip(above.block, above.halve, strict=True))
+        if plans[number].block == piece:
+            stages[-1].append(number)
+        else:
+            stages.append([number])
+    return stages
+
+
 def _write_levels(
     dataset: Dataset, plans: Sequence[LevelPlan], locations: Sequence[ArrayLocation], method: str
 ) -> da.Array:
@@ -187,19 +222,25 @@ def _write_levels(
 
     data = dataset.data
     mask = dataset.mask_value if method == "mean" else None
-    for number, (plan, location) in enumerate(zip(plans, locations, strict=True)):
-        normal = da.core.normalize_chunks(plan.block, plan.shape, dtype=data.dtype)
-        blocks = rechunked(data, normal) if number == 0 else data.rechunk(normal)
-        writer = ZarrBlockWriter(location, plan.layout.unit, plan.halve, method, mask)
-        if plan.halve is None:
+    for stage in _stages(plans):
+        first, last = plans[stage[0]], plans[stage[-1]]
+        normal = da.core.normalize_chunks(first.block, first.shape, dtype=data.dtype)
+        blocks = rechunked(data, normal) if stage[0] == 0 else data.rechunk(normal)
+        levels = tuple(
+            LevelWrite(locations[n], plans[n].layout.unit, plans[n].halve) for n in stage
+        )
+        writer = ZarrBlockWriter(levels, method, mask)
+        if last.halve is None:
             chunks: Any = (1,) * data.ndim
             dtype: Any = bool
         else:
-            halve = plan.halve
-            chunks = tuple(
-                tuple(-(-c // 2) if h else c for c in axis)
-                for axis, h in zip(blocks.chunks, halve, strict=True)
-            )
+            chunks = blocks.chunks
+            for number in stage:
+                halve = plans[number].halve
+                assert halve is not None  # not the last level
+                chunks = tuple(
+                    tuple(halved(c, h) for c in axis) for axis, h in zip(chunks, halve, strict=True)
+                )
             dtype = data.dtype
         data = da.map_blocks(
             writer,
@@ -207,12 +248,12 @@ def _write_levels(
             chunks=chunks,
             dtype=dtype,
             meta=np.empty((0,) * data.ndim, dtype=dtype),
-            name=f"ctlab-zarr-write-{number}-" + _token(blocks, location),
+            name=f"ctlab-zarr-write-{stage[0]}-" + _token(blocks, writer),
         )
     return data
 
 
-def _token(blocks: da.Array, location: ArrayLocation) -> str:
+def _token(blocks: da.Array, writer: ZarrBlockWriter) -> str:
     from dask.base import tokenize
 
-    return str(tokenize(blocks.name, location))
+    return str(tokenize(blocks.name, writer))
