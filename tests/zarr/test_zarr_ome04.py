@@ -42,7 +42,7 @@ def image(tmp_path: Path) -> Path:
 
 
 def _stored(path: Path, level: str) -> np.ndarray:
-    values: np.ndarray = zarr.open_array(path / level, mode="r", zarr_format=2)[...]
+    values = np.asarray(zarr.open_array(path / level, mode="r", zarr_format=2)[...])
     return values
 
 
