@@ -102,10 +102,13 @@ def plan_levels(
     chunks: Sequence[int] | int | str | None = "auto",
     shards: Sequence[int] | int | str | None = "auto",
     source_depth: int | None = None,
+    source_block: Sequence[int] | None = None,
 ) -> list[LevelPlan]:
     """The layout and write block of each of ``count`` levels.
 
-    Level 0's block is whole shards grown towards ``task_bytes``; a deeper
+    Level 0's block is ``source_block`` (the blocks the data arrives in, when
+    they are whole shards: splitting a computed block saves no memory), else
+    whole shards grown towards ``task_bytes``; a deeper
     level's block is the piece the level above hands down (its block halved),
     joined with its neighbours only where a shard of this level needs more.
     ``chunks``/``shards`` are the write options, applied (trimmed) to every
@@ -122,7 +125,9 @@ def plan_levels(
         last = number == count - 1
         halve = None if last else tuple(n > 1 for n in level_shape)
         if piece is None:
-            block = write_block_shape(level_shape, layout, itemsize, task_bytes)
+            block = _aligned(level_shape, source_block, layout.unit) or write_block_shape(
+                level_shape, layout, itemsize, task_bytes
+            )
         else:
             block = _joined(level_shape, piece, layout.unit)
         if halve is not None:
@@ -132,6 +137,17 @@ def plan_levels(
             piece = tuple(halved(b, h) for b, h in zip(block, halve, strict=True))
             depth = piece[0]
     return plans
+
+
+def _aligned(
+    shape: Sequence[int], block: Sequence[int] | None, unit: Sequence[int]
+) -> tuple[int, ...] | None:
+    """``block`` (trimmed) when each edge is whole storage units or the whole axis, else None."""
+    if block is None:
+        return None
+    trimmed = tuple(min(int(b), int(n)) for b, n in zip(block, shape, strict=True))
+    whole = all(b % u == 0 or b == n for b, u, n in zip(trimmed, unit, shape, strict=True))
+    return trimmed if whole else None
 
 
 def _joined(shape: Sequence[int], piece: Sequence[int], unit: Sequence[int]) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.mango import MangoMetadata
-from ctlab_core.regions import block_region, rechunked, task_bytes
+from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
 from ctlab_zarr.codec import ZarrWriteOptions
 from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
@@ -131,13 +131,22 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     source_depth = int(dataset.data.chunks[0][0]) if dataset.data.ndim > 1 else None
     plans = plan_levels(
         shape, count, dataset.dtype.itemsize, task_bytes(),
-        options.chunks, options.shards, source_depth,
+        options.chunks, options.shards, source_depth, _computed_block(dataset.data),
     )  # fmt: skip
     locations = _create(dataset, str(target.staging), options.ome_zarr, plans, compressors,
                         method, engine, options.checksum)  # fmt: skip
     last = _write_levels(dataset, plans, locations, method)
     done: Delayed = delayed(_all_done, pure=False)(last)
     return done
+
+
+def _computed_block(data: da.Array) -> tuple[int, ...] | None:
+    """The regular block of an array that dask computes block by block (not one a codec
+    reads, whose regions are read directly): a write task should hold one of them whole."""
+    if reader_of(data) is not None:
+        return None
+    regular = all(len(set(axis[:-1])) <= 1 and axis[-1] <= axis[0] for axis in data.chunks)
+    return tuple(int(axis[0]) for axis in data.chunks) if regular else None
 
 
 def _all_done(_written: object) -> None:
