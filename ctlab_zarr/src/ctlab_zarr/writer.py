@@ -12,6 +12,7 @@ The core fsyncs and renames the finished store into place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -70,10 +71,16 @@ class ZarrBlockWriter:
 
         region = block_region(block_info, 0)
         for level in self.levels:
-            level.location.write(region, block, level.unit)
             if level.halve is None:
+                level.location.write(region, block, level.unit)
                 return np.ones((1,) * block.ndim, dtype=bool)
-            block = downsample_block(block, level.halve, self.method, self.mask_value)
+            # the engine encodes and writes (on its own threads, GIL released) while numpy
+            # halves the same block here; both are done before the task ends
+            with ThreadPoolExecutor(1, thread_name_prefix="ctlab-zarr-write") as pool:
+                written = pool.submit(level.location.write, region, block, level.unit)
+                smaller = downsample_block(block, level.halve, self.method, self.mask_value)
+                written.result()
+            block = smaller
             region = tuple(
                 slice(r.start // 2, -(-r.stop // 2)) if h else r
                 for r, h in zip(region, level.halve, strict=True)
