@@ -137,15 +137,16 @@ def _group_sizes(shape: Sequence[int], halve: Sequence[bool]) -> np.ndarray[Any,
     return sizes
 
 
-def _accumulator(dtype: np.dtype[Any]) -> Any:
-    """A dtype summing 8 values of ``dtype`` exactly (small ints) or in double precision."""
+def _accumulator(dtype: np.dtype[Any]) -> tuple[Any, Any]:
+    """Dtypes to sum 8 values of ``dtype`` and to hold their mean: exact for small ints
+    (8 x 65535 < 2**24, and dividing by 2**k is exact in float32), else double precision."""
     import numpy as np
 
     if dtype.kind in "iu" and dtype.itemsize <= 2:
-        return np.float32  # 8 x 65535 < 2**24: exact, and the divisions by 2**k are exact
+        return (np.int32 if dtype.kind == "i" else np.uint32), np.float32
     if dtype.kind == "c":
-        return np.complex128
-    return np.float64
+        return np.complex128, np.complex128
+    return np.float64, np.float64
 
 
 def _mean(
@@ -154,13 +155,20 @@ def _mean(
     mask_value: Any,
     out: np.ndarray[Any, Any],
 ) -> None:
+    import numpy as np
 
     if mask_value is not None and _contains(slab, mask_value):
         _masked_mean(slab, halve, mask_value, out)
         return
-    total = _pair_sums(slab, halve, _accumulator(slab.dtype))
-    total /= _group_sizes(slab.shape, halve)
-    _store(total, out)
+    sums, means = _accumulator(slab.dtype)
+    total = _pair_sums(slab, halve, sums)
+    if all(n % 2 == 0 for n, h in zip(slab.shape, halve, strict=True) if h):
+        mean = np.multiply(total, 1.0 / 2 ** sum(halve), dtype=means)  # every group is full
+    else:
+        mean = np.divide(total, _group_sizes(slab.shape, halve), dtype=means)
+    if out.dtype.kind in "iu":  # a mean of values lies in their range: only rounding is left
+        np.rint(mean, out=mean)
+    out[...] = mean
 
 
 def _masked_mean(
@@ -169,10 +177,11 @@ def _masked_mean(
     import numpy as np
 
     valid = slab != mask_value
-    total = _pair_sums(np.where(valid, slab, 0), halve, _accumulator(slab.dtype))
+    sums, means = _accumulator(slab.dtype)
+    total = _pair_sums(np.where(valid, slab, 0), halve, sums)
     count = _pair_sums(valid, halve, np.float32)
-    total /= np.maximum(count, 1.0)
-    _store(total, out)
+    mean = np.divide(total, np.maximum(count, 1.0), dtype=means)
+    _store(mean, out)
     out[count == 0] = mask_value
 
 

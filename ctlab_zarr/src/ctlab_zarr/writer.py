@@ -70,22 +70,24 @@ class ZarrBlockWriter:
         import numpy as np
 
         region = block_region(block_info, 0)
-        for level in self.levels:
-            if level.halve is None:
-                level.location.write(region, block, level.unit)
-                return np.ones((1,) * block.ndim, dtype=bool)
-            # the engine encodes and writes (on its own threads, GIL released) while numpy
-            # halves the same block here; both are done before the task ends
-            with ThreadPoolExecutor(1, thread_name_prefix="ctlab-zarr-write") as pool:
-                written = pool.submit(level.location.write, region, block, level.unit)
-                smaller = downsample_block(block, level.halve, self.method, self.mask_value)
-                written.result()
-            block = smaller
-            region = tuple(
-                slice(r.start // 2, -(-r.stop // 2)) if h else r
-                for r, h in zip(region, level.halve, strict=True)
-            )
-        return block
+        result = np.ones((1,) * block.ndim, dtype=bool)
+        # the engine encodes and writes each level (on its own threads, GIL released) while
+        # numpy halves the same block for the next; every write is done before the task ends
+        with ThreadPoolExecutor(len(self.levels), thread_name_prefix="ctlab-zarr") as pool:
+            written = []
+            for level in self.levels:
+                written.append(pool.submit(level.location.write, region, block, level.unit))
+                if level.halve is None:
+                    break
+                block = downsample_block(block, level.halve, self.method, self.mask_value)
+                region = tuple(
+                    slice(r.start // 2, -(-r.stop // 2)) if h else r
+                    for r, h in zip(region, level.halve, strict=True)
+                )
+                result = block
+            for future in written:
+                future.result()
+        return result
 
 
 def _compressors(name: str | None, level: int | None, itemsize: int, checksum: bool) -> Any:
