@@ -60,72 +60,77 @@ def volume(shape: tuple[int, int, int]) -> np.ndarray[Any, Any]:
     return values
 
 
-def best_of(repeat: int, action: Callable[[], object], reset: Callable[[], object]) -> float:
-    """The fastest of ``repeat`` timed runs of ``action``, each after ``reset``."""
-    times = []
-    for _ in range(repeat):
-        reset()
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(action: Callable[[], object], reset: Callable[[], object] = lambda: None) -> float:
+    """Seconds one run of ``action`` takes, after ``reset``."""
+    reset()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 def remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def time_tensorstore(
-    values: np.ndarray[Any, Any], reference: Path, scratch: Path, repeat: int
-) -> dict[str, float]:
-    """tensorstore writing and reading the layout ctlab wrote at ``reference`` (its level 0)."""
+def ctlab_dataset(values: np.ndarray[Any, Any]) -> Dataset:
+    return Dataset(
+        da.from_array(values, chunks=(64, *values.shape[1:])),
+        voxel_size=(1.0, 1.0, 1.0),
+        voxel_unit="um",
+        datatype="tomo",
+    )
+
+
+def ctlab_round(ds: Dataset, target: Path, engine: str, times: dict[str, list[float]]) -> None:
+    """One timing of each ctlab figure on ``engine``."""
+    layout: dict[str, Any] = {"chunks": CHUNKS, "shards": SHARDS, "compression_level": LEVEL}
+
+    def write(levels: int | str) -> None:
+        ds.to_path(target, levels=levels, engine=engine, **layout)
+
+    times["pyramid"].append(timed(lambda: write("auto"), lambda: remove(target)))
+    times["write"].append(timed(lambda: write(1), lambda: remove(target)))
+    times["to_numpy"].append(timed(lambda: Dataset.from_path(target, engine=engine).to_numpy()))
+    times["compute"].append(timed(lambda: Dataset.from_path(target, engine=engine).data.compute()))
+
+
+def tensorstore_round(
+    values: np.ndarray[Any, Any], reference: Path, target: Path, times: dict[str, list[float]]
+) -> None:
+    """One timing of tensorstore writing and reading the layout ctlab wrote at ``reference``."""
     metadata = json.loads((reference / "0" / "zarr.json").read_text())
     metadata.pop("attributes", None)
-    target = scratch / "tensorstore.zarr"
     spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": str(target) + "/"}}
 
     def write() -> None:
         store = ts.open({**spec, "metadata": metadata}, create=True).result()
         store.write(values).result()
 
-    def read() -> None:
-        ts.open(spec, open=True).result().read().result()
-
-    results = {"write": best_of(repeat, write, lambda: remove(target))}
-    results["read"] = best_of(repeat, read, lambda: None)
-    remove(target)
-    return results
+    times["write"].append(timed(write, lambda: remove(target)))
+    times["read"].append(timed(lambda: ts.open(spec, open=True).result().read().result()))
 
 
-def time_ctlab(
-    values: np.ndarray[Any, Any], scratch: Path, engine: str, repeat: int
-) -> dict[str, float]:
-    """ctlab writing level 0 alone and the default pyramid, and reading, on ``engine``."""
-    target = scratch / f"ctlab-{engine}.ome.zarr"
-    ds = Dataset(
-        da.from_array(values, chunks=(64, *values.shape[1:])),
-        voxel_size=(1.0, 1.0, 1.0),
-        voxel_unit="um",
-        datatype="tomo",
-    )
-    layout: dict[str, Any] = {"chunks": CHUNKS, "shards": SHARDS, "compression_level": LEVEL}
-
-    def write(levels: int | str) -> Callable[[], None]:
-        return lambda: ds.to_path(target, levels=levels, engine=engine, **layout)
-
-    results: dict[str, float] = {}
+def measure(
+    values: np.ndarray[Any, Any], scratch: Path, engines: list[str], repeat: int
+) -> tuple[dict[str, float], dict[str, dict[str, float]], Path]:
+    """Best times of tensorstore and of ctlab on each engine, measured in interleaved rounds
+    (so that the load of a shared machine falls alike on every figure)."""
+    ds = ctlab_dataset(values)
+    stores = {engine: scratch / f"ctlab-{engine}.ome.zarr" for engine in engines}
+    tensorstore: dict[str, list[float]] = {"write": [], "read": []}
+    names = ("write", "pyramid", "to_numpy", "compute")
+    ctlab: dict[str, dict[str, list[float]]] = {e: {k: [] for k in names} for e in engines}
     with dask.config.set(scheduler="threads"):
-        results["pyramid"] = best_of(repeat, write("auto"), lambda: remove(target))
-        results["write"] = best_of(repeat, write(1), lambda: remove(target))
-        results["to_numpy"] = best_of(
-            repeat, lambda: Dataset.from_path(target, engine=engine).to_numpy(), lambda: None
-        )
-        results["compute"] = best_of(
-            repeat, lambda: Dataset.from_path(target, engine=engine).data.compute(), lambda: None
-        )
-    check = Dataset.from_path(target, engine=engine).to_numpy()
-    assert np.array_equal(check, values), f"ctlab ({engine}) read back different values"
-    return results
+        for _ in range(repeat):
+            for engine, target in stores.items():
+                ctlab_round(ds, target, engine, ctlab[engine])
+            tensorstore_round(values, stores[engines[0]], scratch / "ts.zarr", tensorstore)
+    for engine, target in stores.items():
+        check = Dataset.from_path(target, engine=engine).to_numpy()
+        assert np.array_equal(check, values), f"ctlab ({engine}) read back different values"
+    best = {name: min(times) for name, times in tensorstore.items()}
+    mins = {e: {k: min(v) for k, v in t.items()} for e, t in ctlab.items()}
+    return best, mins, stores[engines[0]]
 
 
 def time_anu(
@@ -204,17 +209,15 @@ def main() -> None:
         engines.append("zarrs")
     scratch = Path(tempfile.mkdtemp(dir=args.dir, prefix="ctlab-zarr-bench-"))
     try:
-        ctlab = {engine: time_ctlab(values, scratch, engine, args.repeat) for engine in engines}
-        reference = scratch / f"ctlab-{engines[0]}.ome.zarr"
-        tensorstore = time_tensorstore(values, reference, scratch, args.repeat)
+        tensorstore, ctlab, reference = measure(values, scratch, engines, args.repeat)
         stored = sum(f.stat().st_size for f in reference.rglob("*") if f.is_file())
         anu = time_anu(values, scratch, args.anu_python, args.repeat)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(
         f"volume {shape} uint16, {mib:.0f} MiB; shards {SHARDS}, chunks {CHUNKS}, zstd {LEVEL} "
-        f"+ crc32c; best of {args.repeat}; {os.cpu_count()} cores; pyramid store "
-        f"{stored / 2**20:.0f} MiB"
+        f"+ crc32c; best of {args.repeat} interleaved rounds; {os.cpu_count()} cores; "
+        f"level 0 store {stored / 2**20:.0f} MiB"
     )
     report(mib, tensorstore, ctlab, anu)
 
