@@ -164,7 +164,9 @@ def test_irregular_input_chunks_never_share_a_shard(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=2, processes=False) as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
         Client(cluster),
     ):
         ds.to_path(tmp_path / "y.zarr", ome_zarr=False, chunks=(4, 4, 4), shards=(16, 16, 16))

@@ -21,11 +21,13 @@ if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
+    from ctlab_zarr.engine import Engine
+
 __all__ = ["ZARR_CODEC", "ZarrCodec", "ZarrReadOptions", "ZarrWriteOptions"]
 
 _METADATA_FILES = frozenset({"zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata"})
 _ROOT_FILES = ("zarr.json", ".zgroup", ".zarray")
-Engine = Literal["auto", "tensorstore", "zarr-python", "zarrs"]
+EngineChoice = Literal["auto", "tensorstore", "zarr-python", "zarrs"]
 _ENGINE_HELP = (
     "what reads and writes the chunks: tensorstore (auto, the fastest), zarr-python, or "
     "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows "
@@ -72,7 +74,7 @@ class ZarrReadOptions(ReadOptions):
         help="the MANGO datatype, for stores without mango attributes",
         converter=_datatype,
     )
-    engine: Engine = option("auto", help=_ENGINE_HELP)
+    engine: EngineChoice = option("auto", help=_ENGINE_HELP)
     codec_pipeline: Literal["default", "zarrs"] | None = option(
         None, help=_PIPELINE_HELP, cli=False
     )
@@ -110,7 +112,7 @@ class ZarrWriteOptions(WriteOptions):
     checksum: bool = option(
         True, help="a crc32c checksum on every chunk, so verify sees changed bytes"
     )
-    engine: Engine = option("auto", help=_ENGINE_HELP)
+    engine: EngineChoice = option("auto", help=_ENGINE_HELP)
     codec_pipeline: Literal["default", "zarrs"] | None = option(
         None, help=_PIPELINE_HELP, cli=False
     )
@@ -195,7 +197,7 @@ def _read(options: ReadOptions) -> ZarrReadOptions:
     return options
 
 
-def _engine(options: ZarrReadOptions) -> Any:
+def _engine(options: ZarrReadOptions) -> Engine:
     from ctlab_zarr.engine import resolve_engine
 
     _warn_pipeline(options.codec_pipeline)

@@ -24,7 +24,7 @@ from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
 from ctlab_zarr.codec import ZarrWriteOptions
 from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
-from ctlab_zarr.engine import ArrayLocation, resolve_engine
+from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
 from ctlab_zarr.integrity import writer_record
 from ctlab_zarr.labels import image_label
 from ctlab_zarr.multiscales import build_multiscales
@@ -169,7 +169,7 @@ def _create(
     plans: Sequence[LevelPlan],
     compressors: Any,
     method: str,
-    engine: Any,
+    engine: Engine,
     checksum: bool,
 ) -> list[ArrayLocation]:
     """The store's metadata (group and arrays, create-only) and where each level's array is."""
