@@ -27,6 +27,7 @@ from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
 from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
 from ctlab_zarr.integrity import writer_record
 from ctlab_zarr.labels import image_label
+from ctlab_zarr.memory import release_freed_memory
 from ctlab_zarr.multiscales import build_multiscales
 from ctlab_zarr.pyramid import LevelPlan, halved, level_count, plan_levels
 
@@ -87,6 +88,7 @@ class ZarrBlockWriter:
                 result = block
             for future in written:
                 future.result()
+        release_freed_memory()  # the engine's buffers and numpy's temporaries, before the next task
         return result
 
 
