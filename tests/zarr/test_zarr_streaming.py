@@ -79,3 +79,12 @@ def test_a_write_graph_holds_no_rechunk_of_an_aligned_source() -> None:
     (first,) = [name for name in layers if str(name).startswith("ctlab-zarr-write-0-")]
     assert layers[first] == {ds.data.name}  # level 0 written straight from the source blocks
     assert tokens.dask.layers[first].__len__() == 4  # one task per source block
+
+
+def test_freed_memory_goes_back_to_the_os_on_linux() -> None:
+    import sys
+
+    from ctlab_zarr.memory import _malloc_trim, release_freed_memory
+
+    release_freed_memory()  # never fails, whatever the platform
+    assert (_malloc_trim() is not None) == sys.platform.startswith("linux")
