@@ -15,7 +15,9 @@ Writes and reads a 512x512x512 uint16 CT-like volume (256 MiB) in one run:
   ``.uv/bin/uv venv --python 3.12 .bench/anu && .uv/bin/uv pip install
   --python .bench/anu/bin/python 'anu-ctlab-io[zarr]==1.2.2'``.
 
-Every figure is printed as a ratio against tensorstore and anu-ctlab-io
+Every figure is the best of interleaved rounds (each round times every candidate once,
+so the load of a shared machine falls alike on all) and is printed as a ratio against
+tensorstore and anu-ctlab-io
 measured in the same run, with the targets of issue 10 (within 1.25x of
 tensorstore for writes and ``to_numpy``, 1.5x for ``.data.compute()``, at
 least as fast as anu-ctlab-io; the pyramid at most 1.3x level 0 alone).
@@ -111,11 +113,19 @@ def tensorstore_round(
 
 
 def measure(
-    values: np.ndarray[Any, Any], scratch: Path, engines: list[str], repeat: int
-) -> tuple[dict[str, float], dict[str, dict[str, float]], Path]:
-    """Best times of tensorstore and of ctlab on each engine, measured in interleaved rounds
-    (so that the load of a shared machine falls alike on every figure)."""
+    values: np.ndarray[Any, Any],
+    scratch: Path,
+    engines: list[str],
+    repeat: int,
+    anu_python: Path | None,
+) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, Any] | None, Path]:
+    """Best times of tensorstore, of ctlab on each engine and of anu-ctlab-io, measured in
+    interleaved rounds (so that the load of a shared machine falls alike on every figure)."""
     ds = ctlab_dataset(values)
+    anu: list[dict[str, Any]] = []
+    volume_file = scratch / "volume.npy"
+    if anu_python is not None:
+        np.save(volume_file, values)
     stores = {engine: scratch / f"ctlab-{engine}.ome.zarr" for engine in engines}
     tensorstore: dict[str, list[float]] = {"write": [], "read": []}
     names = ("write", "pyramid", "to_numpy", "compute")
@@ -125,31 +135,29 @@ def measure(
             for engine, target in stores.items():
                 ctlab_round(ds, target, engine, ctlab[engine])
             tensorstore_round(values, stores[engines[0]], scratch / "ts.zarr", tensorstore)
+            if anu_python is not None:
+                anu.append(anu_round(volume_file, scratch, anu_python))
     for engine, target in stores.items():
         check = Dataset.from_path(target, engine=engine).to_numpy()
         assert np.array_equal(check, values), f"ctlab ({engine}) read back different values"
     best = {name: min(times) for name, times in tensorstore.items()}
     mins = {e: {k: min(v) for k, v in t.items()} for e, t in ctlab.items()}
-    return best, mins, stores[engines[0]]
+    anu_best = None
+    if anu:
+        anu_best = {**anu[0], "write": min(a["write"] for a in anu)}
+        anu_best["read"] = min(a["read"] for a in anu)
+    return best, mins, anu_best, stores[engines[0]]
 
 
-def time_anu(
-    values: np.ndarray[Any, Any], scratch: Path, python: Path, repeat: int
-) -> dict[str, Any] | None:
-    """anu-ctlab-io in its own environment, or None (with the reason printed)."""
-    if not python.is_file():
-        print(f"anu-ctlab-io: no environment at {python} (see the module docstring); skipped")
-        return None
-    stored = scratch / "volume.npy"
-    np.save(stored, values)
+def anu_round(volume_file: Path, scratch: Path, python: Path) -> dict[str, Any]:
+    """One timing of anu-ctlab-io writing and reading, in its own environment."""
     child = Path(__file__).with_name("anu_ctlab_io_child.py")
     done = subprocess.run(
-        [str(python), str(child), str(stored), str(scratch), str(repeat)],
+        [str(python), str(child), str(volume_file), str(scratch), "1"],
         check=True,
         capture_output=True,
         text=True,
     )
-    stored.unlink()
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -209,9 +217,12 @@ def main() -> None:
         engines.append("zarrs")
     scratch = Path(tempfile.mkdtemp(dir=args.dir, prefix="ctlab-zarr-bench-"))
     try:
-        tensorstore, ctlab, reference = measure(values, scratch, engines, args.repeat)
+        python: Path | None = args.anu_python
+        if python is not None and not python.is_file():
+            print(f"anu-ctlab-io: no environment at {python} (see the module docstring); skipped")
+            python = None
+        tensorstore, ctlab, anu, reference = measure(values, scratch, engines, args.repeat, python)
         stored = sum(f.stat().st_size for f in reference.rglob("*") if f.is_file())
-        anu = time_anu(values, scratch, args.anu_python, args.repeat)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(
