@@ -156,3 +156,18 @@ def test_ctlab_verify_reports_notes_and_lost_shards(store: Path, mango_dir: Path
     assert failed.returncode == 1
     assert "missing, but ctlab stored every chunk" in failed.stderr
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
+
+
+def test_a_chunk_dropped_from_a_shard_index(store: Path) -> None:
+    """An index rewritten with a valid checksum but one chunk marked absent."""
+    import google_crc32c
+
+    shard = _shards(store / "0")[0]
+    data = bytearray(shard.read_bytes())
+    entries = 2 * 2 * 2  # shards (8, 8, 16) of chunks (4, 4, 8)
+    index = bytearray(data[-(16 * entries + 4) : -4])
+    index[16:32] = b"\xff" * 16  # chunk (0, 0, 1): absent
+    crc = google_crc32c.value(bytes(index)).to_bytes(4, "little")
+    shard.write_bytes(bytes(data[: -(16 * entries + 4)]) + bytes(index) + crc)
+    with pytest.raises(CorruptDataError, match=r"chunk \(0, 0, 1\) of the shard is missing"):
+        verify(store)

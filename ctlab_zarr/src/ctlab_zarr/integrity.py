@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -133,29 +132,31 @@ def _check_shard(
     if checksum:
         _check_crc(key, raw[:-_CRC_BYTES], raw[-_CRC_BYTES:])
         raw = raw[:-_CRC_BYTES]
-    pairs = struct.unpack(f"<{2 * entries}Q", raw)
-    for number, position in enumerate(_positions(counts)):
-        offset, length = pairs[2 * number], pairs[2 * number + 1]
-        if offset == _EMPTY:
-            inside = all(
-                o + p * c < n for o, p, c, n in zip(origin, position, inner, shape, strict=True)
-            )
-            if complete and inside:
-                raise CorruptDataError(
-                    f"{key}: chunk {tuple(position)} of the shard is missing, but ctlab "
-                    "stored every chunk"
-                )
-            continue
-        if offset + length > size:
+    import numpy as np
+
+    pairs = np.frombuffer(raw, dtype="<u8").reshape(*counts, 2)
+    offsets, lengths = pairs[..., 0], pairs[..., 1]
+    present = offsets != _EMPTY
+    ends = np.where(present, offsets + lengths, 0)
+    if (ends > size).any():
+        position = tuple(int(i) for i in np.argwhere(ends > size)[0])
+        raise CorruptDataError(
+            f"{key}: truncated shard (chunk {position} needs bytes up to "
+            f"{int(ends[position])}, the file has {size})"
+        )
+    if complete and not present.all():
+        # chunks wholly outside the array are never stored; every other one must be
+        inside = np.ones(counts, dtype=bool)
+        for axis, (o, c, n) in enumerate(zip(origin, inner, shape, strict=True)):
+            view = [1] * len(counts)
+            view[axis] = counts[axis]
+            inside &= (o + np.arange(counts[axis]) * c < n).reshape(view)
+        lost = inside & ~present
+        if lost.any():
+            position = tuple(int(i) for i in np.argwhere(lost)[0])
             raise CorruptDataError(
-                f"{key}: truncated shard (chunk {tuple(position)} needs bytes up to "
-                f"{offset + length}, the file has {size})"
+                f"{key}: chunk {position} of the shard is missing, but ctlab stored every chunk"
             )
-
-
-def _positions(counts: Sequence[int]) -> Iterator[tuple[int, ...]]:
-    """Chunk positions inside a shard in the order of its index (C order)."""
-    return itertools.product(*(range(n) for n in counts))
 
 
 def _check_crc(key: Path, data: bytes, stored: bytes) -> None:
