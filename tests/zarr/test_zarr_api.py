@@ -84,7 +84,14 @@ def test_deprecated_names_warn_and_point_to_the_new_ones(tmp_path: Path) -> None
         assert ctlab_zarr.read_zarr(path).shape == ds.shape
     with pytest.deprecated_call(match=r"ctlab_core\.LevelInfo"):
         assert ctlab_zarr.LevelInfo is LevelInfo
-    from ctlab_zarr import layout
+    from ctlab_zarr import layout, reader, writer
+
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.load\(path"):
+        np.testing.assert_array_equal(reader.load_zarr(path), ds.data.compute())
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.read\(path"):
+        assert reader.read_zarr(path).shape == ds.shape
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.write\(dataset"):
+        assert writer.write_zarr is ctlab_zarr.write
 
     with pytest.deprecated_call(match=r"import it from ctlab_zarr\.chunking"):
         assert layout.default_layout((10, 10)).chunks == (10, 10)

@@ -286,3 +286,24 @@ def load_level(
     dataset, location = open_level(path, level, datatype, engine)
     reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape)
     return reader.read(tuple(slice(0, n) for n in dataset.shape))
+
+
+_MOVED = {  # deprecated names of 0.1, removed in 0.3
+    "read_zarr": "ctlab_zarr.read(path, **options)",
+    "load_zarr": "ctlab_zarr.load(path, **options)",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import warnings
+
+        import ctlab_zarr
+
+        warnings.warn(
+            f"ctlab_zarr.reader.{name} is deprecated; use {_MOVED[name]}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(ctlab_zarr, name.removesuffix("_zarr"))
+    raise AttributeError(f"module 'ctlab_zarr.reader' has no attribute {name!r}")

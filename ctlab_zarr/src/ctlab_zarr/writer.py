@@ -277,3 +277,19 @@ def _token(blocks: da.Array, writer: ZarrBlockWriter) -> str:
     from dask.base import tokenize
 
     return str(tokenize(blocks.name, writer))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "write_zarr":  # deprecated name of 0.1, removed in 0.3
+        import warnings
+
+        import ctlab_zarr
+
+        warnings.warn(
+            "ctlab_zarr.writer.write_zarr is deprecated; use "
+            "ctlab_zarr.write(dataset, path, **options)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ctlab_zarr.write
+    raise AttributeError(f"module 'ctlab_zarr.writer' has no attribute {name!r}")
