@@ -214,14 +214,51 @@ def _contains(slab: np.ndarray[Any, Any], value: Any) -> bool:
 
 def _mode(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any, Any]:
     """The most frequent value of each group; ties go to the smallest value."""
+    if all(n % 2 == 0 for n, h in zip(block.shape, halve, strict=True) if h):
+        return _mode_of_full_groups(block, halve)
+    return _mode_of_any_groups(block, halve)
+
+
+def _members(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> list[np.ndarray[Any, Any]]:
+    """The strided views of ``block`` holding the first, second, ... member of every group."""
+    return [
+        block[
+            tuple(
+                slice(o, None, 2) if h else slice(None) for o, h in zip(offsets, halve, strict=True)
+            )
+        ]
+        for offsets in itertools.product(*[(0, 1) if h else (0,) for h in halve])
+    ]
+
+
+def _mode_of_full_groups(
+    block: np.ndarray[Any, Any], halve: Sequence[bool]
+) -> np.ndarray[Any, Any]:
+    """The mode where every group is whole: each pair of group members compared once."""
+    import numpy as np
+
+    values = [np.ascontiguousarray(member) for member in _members(block, halve)]
+    counts = [np.ones(values[0].shape, dtype=np.uint8) for _ in values]
+    for i, j in itertools.combinations(range(len(values)), 2):
+        same = values[i] == values[j]
+        counts[i] += same
+        counts[j] += same
+    best, best_count = values[0].copy(), counts[0]  # a copy: values[0] may view the block
+    for candidate, count in zip(values[1:], counts[1:], strict=True):
+        better = (count > best_count) | ((count == best_count) & (candidate < best))
+        np.copyto(best, candidate, where=better)
+        np.copyto(best_count, count, where=better)
+    return best
+
+
+def _mode_of_any_groups(block: np.ndarray[Any, Any], halve: Sequence[bool]) -> np.ndarray[Any, Any]:
+    """The mode where groups at the odd ends are partial (padding marks absent members)."""
     import numpy as np
 
     out_shape = tuple(halved(n, h) for n, h in zip(block.shape, halve, strict=True))
     values: list[np.ndarray[Any, Any]] = []
     valid: list[np.ndarray[Any, Any]] = []
-    for offsets in itertools.product(*[(0, 1) if h else (0,) for h in halve]):
-        picks = zip(offsets, halve, strict=True)
-        part = block[tuple(slice(o, None, 2) if h else slice(None) for o, h in picks)]
+    for part in _members(block, halve):
         pad = [(0, want - have) for want, have in zip(out_shape, part.shape, strict=True)]
         values.append(np.pad(part, pad))
         valid.append(np.pad(np.ones(part.shape, dtype=bool), pad))
