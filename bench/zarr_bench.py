@@ -1,19 +1,26 @@
-"""Benchmark: ctlab's zarr codec against zarr-python itself and against raw numpy I/O.
+"""Benchmark: ctlab's zarr codec against tensorstore itself and against anu-ctlab-io 1.2.2.
 
-Writes and reads a 1024x512x512 uint16 volume (512 MiB) as sharded zstd
-OME-Zarr (shards 512^3, inner chunks 32^3, zstd level 3) in four ways, in the
-same run:
+Writes and reads a 512x512x512 uint16 CT-like volume (256 MiB) in one run:
 
-- numpy: the same bytes written with ``tofile`` + fsync and read with
-  ``fromfile`` (the physical limit of this disk and page cache);
-- zarr-python: ``zarr.create_array`` with the same layout and codecs,
-  ``array[...] = values`` and ``array[...]``;
-- ctlab: ``Dataset.to_path(...)`` (which also fsyncs and renames), and
-  ``Dataset.from_path(...).data.compute()`` (which ends with dask concatenating
-  the blocks into a new array) or ``Dataset.to_numpy()`` (each block stored
-  straight into one new array);
-- with ``zarrs`` importable, zarr-python and ctlab again with the zarrs
-  codec pipeline.
+- tensorstore: the same store layout ctlab writes (32^3 chunks in 512^3
+  shards, zstd 3, crc32c), written and read by tensorstore directly, with its
+  default fsync on write (the durability ctlab's write has);
+- ctlab, on each engine (tensorstore, zarr-python, zarrs when installed):
+  ``to_path`` of level 0 alone (``levels=1``) and of the default pyramid
+  (``levels="auto"``), ``Dataset.from_path(...).to_numpy()`` and
+  ``Dataset.from_path(...).data.compute()``;
+- anu-ctlab-io 1.2.2 on its own layout (20x512x512 chunks), in its own
+  environment (it needs Python >= 3.12): ``--anu-python PATH``, by default
+  ``.bench/anu/bin/python`` made by
+  ``.uv/bin/uv venv --python 3.12 .bench/anu && .uv/bin/uv pip install
+  --python .bench/anu/bin/python 'anu-ctlab-io[zarr]==1.2.2'``.
+
+Every figure is the best of interleaved rounds (each round times every candidate once,
+so the load of a shared machine falls alike on all) and is printed as a ratio against
+tensorstore and anu-ctlab-io
+measured in the same run, with the targets of issue 10 (within 1.25x of
+tensorstore for writes and ``to_numpy``, 1.5x for ``.data.compute()``, at
+least as fast as anu-ctlab-io; the pyramid at most 1.3x level 0 alone).
 
 Run: ``.venv/bin/python bench/zarr_bench.py [--shape Z Y X] [--repeat N]``.
 """
@@ -22,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,15 +42,16 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
-import zarr
+import tensorstore as ts
 from ctlab_core.phantom import phantom_array
-from zarr.codecs import ZstdCodec
 
 from ctlab_core import Dataset
 
 CHUNKS = (32, 32, 32)
 SHARDS = (512, 512, 512)
 LEVEL = 3
+ROOT = Path(__file__).resolve().parents[1]
+ANU_PYTHON = ROOT / ".bench" / "anu" / "bin" / "python"
 
 
 def volume(shape: tuple[int, int, int]) -> np.ndarray[Any, Any]:
@@ -52,152 +62,175 @@ def volume(shape: tuple[int, int, int]) -> np.ndarray[Any, Any]:
     return values
 
 
-def best_of(repeat: int, action: Callable[[], object], reset: Callable[[], object]) -> float:
-    """The fastest of ``repeat`` timed runs of ``action``, each after ``reset``."""
-    times = []
-    for _ in range(repeat):
-        reset()
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(action: Callable[[], object], reset: Callable[[], object] = lambda: None) -> float:
+    """Seconds one run of ``action`` takes, after ``reset``."""
+    reset()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
-def fsync_dir_tree(path: Path) -> None:
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            fd = os.open(Path(root) / name, os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
 
-def run_codecs(
-    values: np.ndarray[Any, Any],
-    scratch: Path,
-    pipeline: str | None,
-    repeat: int,
-    results: dict[str, float],
-    clear: Callable[[], None],
-) -> None:
-    """Time zarr-python and ctlab writing and reading ``values`` with one codec pipeline."""
-    suffix = "" if pipeline is None else f" [{pipeline}]"
-    config: dict[str, str] = {}
-    if pipeline is not None:
-        config = {"codec_pipeline.path": "zarrs.ZarrsCodecPipeline"}
-    direct = scratch / "direct.zarr"
-
-    def zarr_write() -> None:
-        with zarr.config.set(config):
-            array = zarr.create_array(
-                store=str(direct),
-                shape=values.shape,
-                dtype=values.dtype,
-                chunks=CHUNKS,
-                shards=SHARDS,
-                compressors=(ZstdCodec(level=LEVEL),),
-                fill_value=0,
-                dimension_names=("z", "y", "x"),
-            )
-            array[...] = values
-        fsync_dir_tree(direct)
-
-    def zarr_read() -> None:
-        with zarr.config.set(config):
-            zarr.open_array(str(direct), mode="r")[...]
-
-    results["zarr-python write" + suffix] = best_of(repeat, zarr_write, clear)
-    results["zarr-python read" + suffix] = best_of(repeat, zarr_read, lambda: None)
-    clear()
-    target = scratch / "ctlab.ome.zarr"
-    ds = Dataset(
-        da.from_array(values, chunks=(64, 512, 512)),
+def ctlab_dataset(values: np.ndarray[Any, Any]) -> Dataset:
+    return Dataset(
+        da.from_array(values, chunks=(64, *values.shape[1:])),
         voxel_size=(1.0, 1.0, 1.0),
         voxel_unit="um",
         datatype="tomo",
     )
 
-    def ctlab_write() -> None:
-        ds.to_path(
-            target,
-            chunks=CHUNKS,
-            shards=SHARDS,
-            compression_level=LEVEL,
-            codec_pipeline=pipeline,
-        )
 
-    def ctlab_read() -> None:
-        Dataset.from_path(target, codec_pipeline=pipeline).data.compute()
+def ctlab_round(ds: Dataset, target: Path, engine: str, times: dict[str, list[float]]) -> None:
+    """One timing of each ctlab figure on ``engine``."""
+    layout: dict[str, Any] = {"chunks": CHUNKS, "shards": SHARDS, "compression_level": LEVEL}
 
-    def ctlab_to_numpy() -> None:
-        # each block is stored straight into one new array: no final concatenation
-        Dataset.from_path(target, codec_pipeline=pipeline).to_numpy()
+    def write(levels: int | str) -> None:
+        ds.to_path(target, levels=levels, engine=engine, **layout)
 
+    times["pyramid"].append(timed(lambda: write("auto"), lambda: remove(target)))
+    times["write"].append(timed(lambda: write(1), lambda: remove(target)))
+    times["to_numpy"].append(timed(lambda: Dataset.from_path(target, engine=engine).to_numpy()))
+    times["compute"].append(timed(lambda: Dataset.from_path(target, engine=engine).data.compute()))
+
+
+def tensorstore_round(
+    values: np.ndarray[Any, Any], reference: Path, target: Path, times: dict[str, list[float]]
+) -> None:
+    """One timing of tensorstore writing and reading the layout ctlab wrote at ``reference``."""
+    metadata = json.loads((reference / "0" / "zarr.json").read_text())
+    metadata.pop("attributes", None)
+    spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": str(target) + "/"}}
+
+    def write() -> None:
+        store = ts.open({**spec, "metadata": metadata}, create=True).result()
+        store.write(values).result()
+
+    times["write"].append(timed(write, lambda: remove(target)))
+    times["read"].append(timed(lambda: ts.open(spec, open=True).result().read().result()))
+
+
+def measure(
+    values: np.ndarray[Any, Any],
+    scratch: Path,
+    engines: list[str],
+    repeat: int,
+    anu_python: Path | None,
+) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, Any] | None, Path]:
+    """Best times of tensorstore, of ctlab on each engine and of anu-ctlab-io, measured in
+    interleaved rounds (so that the load of a shared machine falls alike on every figure)."""
+    ds = ctlab_dataset(values)
+    anu: list[dict[str, Any]] = []
+    volume_file = scratch / "volume.npy"
+    if anu_python is not None:
+        np.save(volume_file, values)
+    stores = {engine: scratch / f"ctlab-{engine}.ome.zarr" for engine in engines}
+    tensorstore: dict[str, list[float]] = {"write": [], "read": []}
+    names = ("write", "pyramid", "to_numpy", "compute")
+    ctlab: dict[str, dict[str, list[float]]] = {e: {k: [] for k in names} for e in engines}
     with dask.config.set(scheduler="threads"):
-        results["ctlab write" + suffix] = best_of(repeat, ctlab_write, clear)
-        results["ctlab read" + suffix] = best_of(repeat, ctlab_read, lambda: None)
-        results["ctlab read, to_numpy" + suffix] = best_of(repeat, ctlab_to_numpy, lambda: None)
-    check = Dataset.from_path(target).data.compute()
-    assert np.array_equal(check, values), "ctlab read back different values"
-    stored = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
-    print(f"stored {stored / 2**20:.0f} MiB (compression ratio {values.nbytes / stored:.2f})")
-    clear()
+        for _ in range(repeat):
+            for engine, target in stores.items():
+                ctlab_round(ds, target, engine, ctlab[engine])
+            tensorstore_round(values, stores[engines[0]], scratch / "ts.zarr", tensorstore)
+            if anu_python is not None:
+                anu.append(anu_round(volume_file, scratch, anu_python))
+    for engine, target in stores.items():
+        check = Dataset.from_path(target, engine=engine).to_numpy()
+        assert np.array_equal(check, values), f"ctlab ({engine}) read back different values"
+    best = {name: min(times) for name, times in tensorstore.items()}
+    mins = {e: {k: min(v) for k, v in t.items()} for e, t in ctlab.items()}
+    anu_best = None
+    if anu:
+        anu_best = {**anu[0], "write": min(a["write"] for a in anu)}
+        anu_best["read"] = min(a["read"] for a in anu)
+    return best, mins, anu_best, stores[engines[0]]
+
+
+def anu_round(volume_file: Path, scratch: Path, python: Path) -> dict[str, Any]:
+    """One timing of anu-ctlab-io writing and reading, in its own environment."""
+    child = Path(__file__).with_name("anu_ctlab_io_child.py")
+    done = subprocess.run(
+        [str(python), str(child), str(volume_file), str(scratch), "1"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def report(
+    mib: float,
+    tensorstore: dict[str, float],
+    ctlab: dict[str, dict[str, float]],
+    anu: dict[str, Any] | None,
+) -> None:
+    for name in ("write", "read"):
+        seconds = tensorstore[name]
+        print(f"{'tensorstore ' + name:34s} {seconds:6.2f} s {mib / seconds:6.0f} MiB/s")
+    if anu is not None:
+        print(f"{'anu-ctlab-io write (+fsync)':34s} {anu['write']:6.2f} s   chunks {anu['chunks']}")
+        print(f"{'anu-ctlab-io read (.compute())':34s} {anu['read']:6.2f} s")
+    # (ctlab figure, tensorstore figure it is held against, bound, anu-ctlab-io figure)
+    targets = {
+        "write": ("write", 1.25, "write"),
+        "to_numpy": ("read", 1.25, "read"),
+        "compute": ("read", 1.5, "read"),
+    }
+    for engine, figures in ctlab.items():
+        for name, (ts_name, bound, anu_name) in targets.items():
+            seconds = figures[name]
+            ratio = seconds / tensorstore[ts_name]
+            line = (
+                f"ctlab [{engine}] {name:9s} {seconds:6.2f} s  {ratio:4.2f}x tensorstore "
+                f"(target {bound}x: {'ok' if ratio <= bound else 'OVER'})"
+            )
+            if anu is not None:
+                versus = seconds / anu[anu_name]
+                line += f", {versus:4.2f}x anu-ctlab-io ({'ok' if versus <= 1 else 'SLOWER'})"
+            print(line)
+        cost = figures["pyramid"] / figures["write"]
+        print(
+            f"ctlab [{engine}] pyramid   {figures['pyramid']:6.2f} s  {cost:4.2f}x level 0 alone "
+            f"(target 1.3x: {'ok' if cost <= 1.3 else 'OVER'})"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shape", type=int, nargs=3, default=(1024, 512, 512))
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--shape", type=int, nargs=3, default=(512, 512, 512))
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, default=None, help="scratch directory")
+    parser.add_argument("--anu-python", type=Path, default=ANU_PYTHON)
+    parser.add_argument(
+        "--engines", nargs="*", default=None, help="ctlab engines (default: all installed)"
+    )
     args = parser.parse_args()
-    shape = tuple(args.shape)
-    values = volume((shape[0], shape[1], shape[2]))
+    shape = (args.shape[0], args.shape[1], args.shape[2])
+    values = volume(shape)
     mib = values.nbytes / 2**20
-    scratch = Path(tempfile.mkdtemp(dir=args.dir))
-    results: dict[str, float] = {}
-
-    def clear() -> None:
-        for child in scratch.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-
+    engines = args.engines or ["tensorstore", "zarr-python"]
+    if args.engines is None and importlib.util.find_spec("zarrs") is not None:
+        engines.append("zarrs")
+    scratch = Path(tempfile.mkdtemp(dir=args.dir, prefix="ctlab-zarr-bench-"))
     try:
-        raw = scratch / "raw.bin"
-
-        def numpy_write() -> None:
-            values.tofile(raw)
-            fd = os.open(raw, os.O_RDONLY)
-            os.fsync(fd)
-            os.close(fd)
-
-        results["numpy write"] = best_of(args.repeat, numpy_write, clear)
-        results["numpy read"] = best_of(
-            args.repeat, lambda: np.fromfile(raw, dtype=np.uint16), lambda: None
-        )
-        pipelines: list[str | None] = [None]
-        if importlib.util.find_spec("zarrs") is not None:
-            pipelines.append("zarrs")
-        for pipeline in pipelines:
-            run_codecs(values, scratch, pipeline, args.repeat, results, clear)
+        python: Path | None = args.anu_python
+        if python is not None and not python.is_file():
+            print(f"anu-ctlab-io: no environment at {python} (see the module docstring); skipped")
+            python = None
+        tensorstore, ctlab, anu, reference = measure(values, scratch, engines, args.repeat, python)
+        stored = sum(f.stat().st_size for f in reference.rglob("*") if f.is_file())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-    print(f"volume {shape} uint16, {mib:.0f} MiB; shards {SHARDS}, chunks {CHUNKS}, zstd {LEVEL}")
-    for name, seconds in results.items():
-        print(f"{name:32s} {seconds:7.2f} s  {mib / seconds:8.0f} MiB/s")
-    for op in ("write", "read"):
-        base = results[f"zarr-python {op}"]
-        limit = results[f"numpy {op}"]
-        for name, seconds in results.items():
-            if not name.startswith(("ctlab " + op, "zarr-python " + op)):
-                continue
-            suffix = name[name.index(" [") :] if " [" in name else ""
-            same = results[f"zarr-python {op}{suffix}"]
-            print(
-                f"{name:32s} {seconds / same:5.2f}x zarr-python{suffix or ''} (same pipeline), "
-                f"{seconds / base:5.2f}x zarr-python default, {seconds / limit:6.1f}x numpy"
-            )
+    print(
+        f"volume {shape} uint16, {mib:.0f} MiB; shards {SHARDS}, chunks {CHUNKS}, zstd {LEVEL} "
+        f"+ crc32c; best of {args.repeat} interleaved rounds; {os.cpu_count()} cores; "
+        f"level 0 store {stored / 2**20:.0f} MiB"
+    )
+    report(mib, tensorstore, ctlab, anu)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set up from the lock, then ruff, strict mypy, pytest (the
-# documentation's examples included), the documentation site built with warnings
-# as errors, and each format package installed alone with ctlab-core.
+# documentation's examples included; the zarr-related tests a second time on the
+# fallback engine), the documentation site built with warnings as errors, and each
+# format package installed alone with ctlab-core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,5 +11,8 @@ scripts/setup.sh
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"
+# the zarr-related tests again on the fallback engine (zarr-python's own pipeline)
+CTLAB_ZARR_ENGINE=zarr-python .venv/bin/python -m pytest -q \
+    tests/zarr tests/integration tests/cli/test_cli_formats.py
 scripts/docs.sh
 scripts/test-alone.sh

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from ctlab_core.errors import CorruptDataError
 
-from ctlab_core import Dataset, available_codecs, get_codec
-from ctlab_zarr import ZARR_CODEC, LevelInfo, list_levels
+from ctlab_core import Dataset, LevelInfo, available_codecs, get_codec
+from ctlab_zarr import ZARR_CODEC, list_levels
 
 
 def test_registered_and_reexported() -> None:
@@ -42,7 +42,7 @@ def test_write_by_suffix(tmp_path: Path) -> None:
     assert array["fill_value"] == float(np.float32(1e30))  # the datatype mask value, as MANGO
     assert array["codecs"][0]["name"] == "sharding_indexed"
     inner = array["codecs"][0]["configuration"]["codecs"]
-    assert [c["name"] for c in inner] == ["bytes", "zstd"]
+    assert [c["name"] for c in inner] == ["bytes", "zstd", "crc32c"]  # verify sees changed bytes
     assert array["dimension_names"] == ["z", "y", "x"]
     for name in ("a.ome.zarr", "b.zarr"):
         read = Dataset.from_path(tmp_path / name)
@@ -53,14 +53,15 @@ def test_write_by_suffix(tmp_path: Path) -> None:
 def test_list_levels_reads_metadata_only(tmp_path: Path, mango_dir: Path) -> None:
     ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
     ds.to_path(tmp_path / "p.ome.zarr", levels=3)
-    assert list_levels(tmp_path / "p.ome.zarr") == [
-        LevelInfo("0", (9, 8, 70), (1.0, 2.0, 3.0)),
-        LevelInfo("1", (5, 4, 35), (2.0, 4.0, 6.0)),
-        LevelInfo("2", (3, 2, 18), (4.0, 8.0, 12.0)),
-    ]
+    for path in (tmp_path / "p.ome.zarr", str(tmp_path / "p.ome.zarr")):  # str or PathLike
+        assert list_levels(path) == [
+            LevelInfo(0, "0", (9, 8, 70), (1.0, 2.0, 3.0), (0.0, 0.0, 0.0)),
+            LevelInfo(1, "1", (5, 4, 35), (2.0, 4.0, 6.0), (0.5, 1.0, 1.5)),
+            LevelInfo(2, "2", (3, 2, 18), (4.0, 8.0, 12.0), (1.5, 3.0, 4.5)),
+        ]
     voxel = 0.03374303877353668
     assert list_levels(mango_dir / "tomoLoRes.zarr") == [
-        LevelInfo("", (10, 20, 30), (voxel, voxel, voxel))
+        LevelInfo(0, "", (10, 20, 30), (voxel, voxel, voxel), (0.0, 0.0, 0.0))
     ]
 
 
@@ -70,7 +71,8 @@ def test_describe_for_ctlab_info(tmp_path: Path, mango_dir: Path) -> None:
     assert ZARR_CODEC.describe(tmp_path / "p.ome.zarr") == {
         "zarr": "OME-Zarr 0.5 image with mango attributes",
         "levels": "0: 9x8x70, 1: 5x4x35",
-        "storage": "shards 8x8x8 of chunks 4x4x4, zstd",
+        "downsampling": "mean",
+        "storage": "shards 8x8x8 of chunks 4x4x4, zstd, crc32c",
     }
     assert ZARR_CODEC.describe(mango_dir / "tomoLoRes.zarr") == {
         "zarr": "Zarr v3 array with mango attributes",

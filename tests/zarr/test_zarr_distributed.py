@@ -18,7 +18,9 @@ from ctlab_core import Dataset
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
         Client(cluster) as connected,
     ):
         yield connected
@@ -59,3 +61,37 @@ def test_write_and_read_with_process_workers(client: Client, tmp_path: Path) -> 
     assert delayed is not None
     client.compute(delayed).result()
     np.testing.assert_array_equal(Dataset.from_path(tmp_path / "later.zarr").data.compute(), values)
+
+
+def test_a_pyramid_streams_through_workers_with_little_memory(tmp_path: Path) -> None:
+    """Two process workers of 600 MiB each write a 512 MiB volume and its pyramid.
+
+    A task holds one 64 MiB source block (plus the phantom's temporaries) and the
+    levels made from it; a worker above its limit would be restarted by its nanny (a new
+    worker address) or the write would fail with KilledWorker.
+    """
+    from ctlab_core.phantom import phantom
+
+    ds = phantom((256, 1024, 1024), chunks=(32, 1024, 1024))
+    path = tmp_path / "big.ome.zarr"
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="600MiB",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as connected,
+    ):
+        before = set(connected.scheduler_info()["workers"])
+        ds.to_path(path)
+        after = set(connected.scheduler_info()["workers"])
+    assert len(before) == 2 and after == before  # no worker was restarted
+    levels = Dataset.from_path(path)
+    assert levels.shape == (256, 1024, 1024)
+    np.testing.assert_array_equal(
+        Dataset.from_path(path, level=2).data[:4].compute(),
+        Dataset.from_path(path, level=2).to_numpy()[:4],
+    )
+    np.testing.assert_array_equal(levels.data[100:104].compute(), ds.data[100:104].compute())

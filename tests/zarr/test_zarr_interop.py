@@ -70,3 +70,18 @@ def test_zarr_python_and_tensorstore_read_the_same_values(tmp_path: Path) -> Non
     np.testing.assert_array_equal(
         zarr.open_array(tmp_path / "s.ome.zarr" / "1", mode="r")[...], level1
     )
+
+
+def test_ome_zarr_py_reads_every_level(tmp_path: Path) -> None:
+    from ome_zarr.io import parse_url
+    from ome_zarr.reader import Reader
+
+    path = tmp_path / "p.ome.zarr"
+    _volume().to_path(path, levels=3, chunks=(8, 8, 8), shards=(16, 32, 32))
+    location = parse_url(str(path))
+    assert location is not None
+    node = next(iter(Reader(location)()))
+    assert len(node.data) == 3
+    for level, data in enumerate(node.data):
+        expected = Dataset.from_path(path, level=level).data.compute()
+        np.testing.assert_array_equal(np.asarray(data), expected)

@@ -14,7 +14,7 @@ import attrs
 import dask.array as da
 import numpy as np
 from ctlab_core.history import HistoryEntry
-from ctlab_zarr.layout import resolve_layout
+from ctlab_zarr.chunking import resolve_layout
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -122,8 +122,11 @@ def test_round_trip(data: st.DataObject) -> None:
         read = Dataset.from_path(path)
         assert_same(read, ds)
         meta = json.loads(((path / "0") if ome else path).joinpath("zarr.json").read_text())
-        layout = resolve_layout(
-            ds.shape, options.get("chunks", "auto"), options.get("shards", "auto")
+        layout = resolve_layout(  # default shards follow the depth of the input blocks
+            ds.shape,
+            options.get("chunks", "auto"),
+            options.get("shards", "auto"),
+            ds.data.chunks[0][0],
         )
         if layout.shards is None:
             assert meta["chunk_grid"]["configuration"]["chunk_shape"] == list(layout.chunks)
@@ -161,7 +164,9 @@ def test_irregular_input_chunks_never_share_a_shard(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=2, processes=False) as cluster,
+        LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
         Client(cluster),
     ):
         ds.to_path(tmp_path / "y.zarr", ome_zarr=False, chunks=(4, 4, 4), shards=(16, 16, 16))

@@ -236,3 +236,71 @@ def test_overwriting_the_store_being_read(fixture_copy: Path) -> None:
     assert again.history == ds.history
     assert Dataset.from_path(path, level=1).shape == (5, 10, 15)
     assert not [p for p in fixture_copy.iterdir() if ".ctlab-" in p.name]
+
+
+def test_overwrite_refuses_a_directory_that_is_not_a_store(tmp_path: Path) -> None:
+    precious = tmp_path / "precious.zarr"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("my notes")
+    with pytest.raises(DatasetExistsError, match=r"without zarr\.json holding notes\.txt"):
+        _small().to_path(precious, overwrite=True)
+    assert [p.name for p in precious.iterdir()] == ["notes.txt"]
+    assert (precious / "notes.txt").read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.zarr"]
+
+
+def test_overwrite_refuses_a_store_holding_a_foreign_file(tmp_path: Path) -> None:
+    store = tmp_path / "s.ome.zarr"
+    _small(1).to_path(store)
+    (store / "0" / "analysis.py").write_text("print('mine')")
+    before = sorted(p.relative_to(store) for p in store.rglob("*"))
+    with pytest.raises(DatasetExistsError, match=r"holding 0/analysis\.py"):
+        _small(2).to_path(store, overwrite=True)
+    assert sorted(p.relative_to(store) for p in store.rglob("*")) == before
+    assert (Dataset.from_path(store).data.compute() == 1).all()
+
+
+def test_overwrite_replaces_a_real_store(fixture_copy: Path) -> None:
+    for name in ("tomoLoRes_SS_AM.zarr", "tomoLoRes.zarr", "generic.ome.zarr"):
+        path = fixture_copy / name
+        _small(9).to_path(path, overwrite=True)
+        np.testing.assert_array_equal(Dataset.from_path(path).data.compute(), _small(9).data)
+    assert not [p for p in fixture_copy.iterdir() if ".ctlab-" in p.name]
+
+
+def test_a_task_after_the_staging_was_discarded_creates_nothing(tmp_path: Path) -> None:
+    from ctlab_zarr.engine import ArrayLocation, Engine
+
+    store = tmp_path / ".x.zarr.ctlab-tmp-0"
+    _small(1).to_path(tmp_path / "x.zarr", ome_zarr=False)
+    shutil.copytree(tmp_path / "x.zarr", store)
+    region = (slice(0, 6), slice(0, 7), slice(0, 8))
+    engines: list[Engine] = ["tensorstore", "zarr-python"]
+    for engine in engines:
+        location = ArrayLocation(str(store), "", 3, engine)
+        location.write(region, np.full((6, 7, 8), 4, np.uint16))
+        shutil.rmtree(store)  # what the core does after a failure
+        with pytest.raises(CorruptDataError, match="the array to write is gone"):
+            location.write(region, np.full((6, 7, 8), 5, np.uint16))
+        assert not store.exists()
+        shutil.copytree(tmp_path / "x.zarr", store)
+
+
+def test_a_failing_task_leaves_no_staging_behind(tmp_path: Path) -> None:
+    import dask
+    import dask.array as da
+
+    def fail_one(block: np.ndarray, block_info: dict[Any, Any] | None = None) -> np.ndarray:
+        assert block_info is not None
+        if block_info[None]["chunk-location"][0] == 3:
+            raise RuntimeError("input failed")
+        time.sleep(0.05)  # other tasks are still writing when the failure comes
+        return block
+
+    values = np.ones((64, 32, 32), np.uint16)
+    data = da.from_array(values, chunks=(8, 32, 32)).map_blocks(fail_one, dtype=np.uint16)
+    ds = Dataset(data, voxel_size=(1, 1, 1), datatype="tomo")
+    with dask.config.set(scheduler="threads"), pytest.raises(RuntimeError, match="input failed"):
+        ds.to_path(tmp_path / "f.ome.zarr", chunks=8, shards=8, levels=3)
+    time.sleep(0.5)  # a task still running would recreate the staging directory now
+    assert list(tmp_path.iterdir()) == []

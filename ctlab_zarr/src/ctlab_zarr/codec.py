@@ -1,4 +1,4 @@
-"""The ``zarr`` codec: Zarr v3 arrays and OME-Zarr 0.5 images for the ctlab registry.
+"""The ``zarr`` codec: Zarr v3 arrays and OME-Zarr images for the ctlab registry.
 
 This module is what the registry imports to sniff: it holds the codec and its
 declared options only; readers and writers are imported when used.
@@ -7,6 +7,7 @@ declared options only; readers and writers are imported when used.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -20,9 +21,19 @@ if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
+    from ctlab_zarr.engine import Engine
+
 __all__ = ["ZARR_CODEC", "ZarrCodec", "ZarrReadOptions", "ZarrWriteOptions"]
 
 _METADATA_FILES = frozenset({"zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata"})
+_ROOT_FILES = ("zarr.json", ".zgroup", ".zarray")
+EngineChoice = Literal["auto", "tensorstore", "zarr-python", "zarrs"]
+_ENGINE_HELP = (
+    "what reads and writes the chunks: tensorstore (auto, the fastest), zarr-python, or "
+    "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows "
+    "$CTLAB_ZARR_ENGINE when set"
+)
+_PIPELINE_HELP = "deprecated: use engine= ('default' is engine='zarr-python')"
 _CHUNK_PART = re.compile(r"^(c|\d+)([./]\d+)*$")
 
 Shape = tuple[int, ...] | int | Literal["auto"] | None
@@ -63,8 +74,9 @@ class ZarrReadOptions(ReadOptions):
         help="the MANGO datatype, for stores without mango attributes",
         converter=_datatype,
     )
+    engine: EngineChoice = option("auto", help=_ENGINE_HELP)
     codec_pipeline: Literal["default", "zarrs"] | None = option(
-        None, help="zarr-python codec pipeline ('zarrs' needs ctlab-zarr[zarrs])"
+        None, help=_PIPELINE_HELP, cli=False
     )
 
 
@@ -72,10 +84,13 @@ class ZarrReadOptions(ReadOptions):
 class ZarrWriteOptions(WriteOptions):
     """Writing an OME-Zarr 0.5 image (default) or a plain Zarr v3 array."""
 
-    ome_zarr: bool = option(True, help="write an OME-Zarr image group (False: one plain array)")
+    ome_zarr: bool = option(
+        True, help="write an OME-Zarr image group (False: one plain Zarr array)",
+        aliases={"--plain-zarr": False},
+    )  # fmt: skip
     levels: int | Literal["auto"] = option(
-        1, help="pyramid levels, N or 'auto' (halve until the smallest side is below 64)",
-        parse=_levels, metavar="N|auto",
+        "auto", help="pyramid levels of an OME-Zarr image, N or 'auto' (halve until the "
+        "smallest side is below 64)", parse=_levels, metavar="N|auto",
     )  # fmt: skip
     chunks: Shape = option(
         "auto", help="inner chunk shape: N or Z,Y,X", parse=_shape_or_auto,
@@ -91,10 +106,15 @@ class ZarrWriteOptions(WriteOptions):
     )  # fmt: skip
     compression_level: int | None = option(None, help="zstd -131072..22 or blosc 0..9 (default 3)")
     downsampling: Literal["auto", "mean", "mode", "stride"] = option(
-        "auto", help="pyramid method: mean for continuous data, mode for labels (auto)"
+        "auto", help="pyramid method; auto: mode for labels (segmented, labels, and integers "
+        "of 32 bits or more without a datatype), mean otherwise",
+    )  # fmt: skip
+    checksum: bool = option(
+        True, help="a crc32c checksum on every chunk, so verify sees changed bytes"
     )
+    engine: EngineChoice = option("auto", help=_ENGINE_HELP)
     codec_pipeline: Literal["default", "zarrs"] | None = option(
-        None, help="zarr-python codec pipeline ('zarrs' needs ctlab-zarr[zarrs])"
+        None, help=_PIPELINE_HELP, cli=False
     )
 
 
@@ -103,14 +123,14 @@ class ZarrCodec(Codec):
 
     name = "zarr"
     suffixes = (".zarr", ".ome.zarr")
-    description = "Zarr v3 / OME-Zarr 0.5 (sharded, multiscale), with MANGO metadata"
+    description = "Zarr v3 / OME-Zarr 0.5 (sharded, multiscale), with MANGO metadata; reads 0.4"
     read_options = ZarrReadOptions
     write_options = ZarrWriteOptions
 
     def sniff(self, path: Path) -> bool:
-        """A directory holding ``zarr.json``, or a name ending in ``.zarr``."""
+        """A directory holding Zarr metadata, or a name ending in ``.zarr``."""
         try:
-            if path.is_dir() and (path / "zarr.json").is_file():
+            if path.is_dir() and any((path / name).is_file() for name in _ROOT_FILES):
                 return True
             return path.name.lower().endswith(".zarr")
         except OSError:
@@ -120,7 +140,7 @@ class ZarrCodec(Codec):
         """A Zarr store: metadata at its root and nothing but Zarr metadata and chunks below."""
         if path.is_symlink() or not path.is_dir():
             return "not a directory"
-        if not any((path / name).is_file() for name in ("zarr.json", ".zgroup", ".zarray")):
+        if not any((path / name).is_file() for name in _ROOT_FILES):
             names = sorted(entry.name for entry in path.iterdir())
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             return f"a directory without zarr.json holding {shown or 'nothing'}"
@@ -131,57 +151,67 @@ class ZarrCodec(Codec):
         return None
 
     def read(self, path: Path, options: ReadOptions) -> Dataset:
-        """Open lazily: ``level``, ``datatype``, ``codec_pipeline``."""
-        from ctlab_zarr.reader import read_zarr
+        """Open lazily: ``level``, ``datatype``, ``engine``."""
+        from ctlab_zarr.reader import open_level
 
-        assert isinstance(options, ZarrReadOptions)  # the core builds the declared class
-        return read_zarr(
-            path,
-            level=options.level,
-            datatype=options.datatype,
-            codec_pipeline=options.codec_pipeline,
-        )
+        chosen = _read(options)
+        dataset, _ = open_level(path, chosen.level, chosen.datatype, _engine(chosen))
+        return dataset
 
     def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
         """Write an OME-Zarr 0.5 image (or a plain array with ``ome_zarr=False``)."""
-        from ctlab_zarr.writer import write_zarr
+        from ctlab_zarr.writer import write_store
 
         assert isinstance(options, ZarrWriteOptions)  # the core builds the declared class
-        return write_zarr(dataset, target, options)
+        _warn_pipeline(options.codec_pipeline)
+        return write_store(dataset, target, options)
 
     def load(self, path: Path, options: ReadOptions) -> np.ndarray[Any, Any]:
-        """The whole array read by zarr in one call into one buffer."""
-        from ctlab_zarr.reader import load_zarr
+        """The whole array read by the engine in one call into one buffer."""
+        from ctlab_zarr.reader import load_level
 
-        assert isinstance(options, ZarrReadOptions)  # the core builds the declared class
-        return load_zarr(
-            path,
-            level=options.level,
-            datatype=options.datatype,
-            codec_pipeline=options.codec_pipeline,
-        )
+        chosen = _read(options)
+        return load_level(path, chosen.level, chosen.datatype, _engine(chosen))
 
     def describe(self, path: Path) -> dict[str, str]:
-        """Facts for ``ctlab info``: kind of store, pyramid levels, storage layout."""
+        """Facts for ``ctlab info``: kind of store, levels and their method, storage layout."""
         from ctlab_zarr.inspection import describe_store
 
         return describe_store(path)
 
     def verify(self, path: Path, options: ReadOptions) -> list[str]:
-        """Check structure and metadata of every level, then decode every chunk."""
+        """Metadata and pyramid of every level, every shard present and intact, every value."""
         from ctlab_zarr.inspection import verify_store
 
-        verify_store(path)
-        return super().verify(path, options)
+        return verify_store(path, _engine(_read(options)))
 
     def levels(self, path: Path, options: ReadOptions) -> list[LevelInfo]:
-        """The pyramid levels (one for a plain array), from metadata only."""
+        """The pyramid levels (one for a plain array) with their origins, from metadata only."""
         from ctlab_zarr.reader import list_levels
 
-        return [
-            LevelInfo(index, level.path, level.shape, level.voxel_size)
-            for index, level in enumerate(list_levels(path))
-        ]
+        return list_levels(path)
+
+
+def _read(options: ReadOptions) -> ZarrReadOptions:
+    assert isinstance(options, ZarrReadOptions)  # the core builds the declared class
+    return options
+
+
+def _engine(options: ZarrReadOptions) -> Engine:
+    from ctlab_zarr.engine import resolve_engine
+
+    _warn_pipeline(options.codec_pipeline)
+    return resolve_engine(options.engine, options.codec_pipeline)
+
+
+def _warn_pipeline(codec_pipeline: str | None) -> None:
+    if codec_pipeline is not None:
+        warnings.warn(
+            "codec_pipeline= is deprecated and goes in ctlab-zarr 0.3: use engine="
+            f"{'zarrs' if codec_pipeline == 'zarrs' else 'zarr-python'!r}",
+            DeprecationWarning,
+            stacklevel=4,
+        )
 
 
 def _zarr_file(relative: Path) -> bool:

@@ -1,23 +1,46 @@
-"""Store facts for ``ctlab info`` and structure checks for ``ctlab verify``.
+"""Store facts for ``ctlab info`` and the thorough check of ``ctlab verify``.
 
-Both read metadata only (``zarr.json`` files); ``ctlab verify`` decodes every
-chunk itself after :func:`verify_store` has checked the structure.
+:func:`verify_store` checks, level by level: the metadata opens consistently;
+each level's shape and scale follow from the level before (and, for stores
+ctlab wrote, exactly the shapes, scales and translations ctlab writes); the
+shard files are all there and undamaged (:mod:`ctlab_zarr.integrity`); and
+every value decodes (which checks each chunk's crc32c).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ctlab_core.codec import LevelInfo
 from ctlab_core.errors import CorruptDataError, CTLabError
 
-from ctlab_zarr.reader import list_levels, load_node_metadata, read_zarr
+from ctlab_zarr.engine import Engine
+from ctlab_zarr.integrity import check_storage, has_record
+from ctlab_zarr.multiscales import downsampling_type
+from ctlab_zarr.nodes import load_node
+from ctlab_zarr.pyramid import level_factors, level_shapes
+from ctlab_zarr.reader import list_levels, open_level
 
-__all__ = ["describe_store", "verify_store"]
+__all__ = ["FOREIGN_NOTE", "describe_store", "verify_store"]
+
+FOREIGN_NOTE = (
+    "written without ctlab's record of stored chunks: chunks or shards absent from the "
+    "store read as the fill value, so a lost one cannot be told from fill values"
+)
+_TOLERANCE = 1e-9
+_RATIO = 1e-6
 
 
-def _storage(meta: dict[str, Any]) -> str:
+def _storage(meta: Mapping[str, Any]) -> str:
     """Chunking and codecs of one array, e.g. ``shards 64x64x64 of chunks 32x32x32, zstd``."""
+    if meta["zarr_format"] == 2:
+        v2 = meta.get("v2") or {}
+        compressor = (v2.get("compressor") or {}).get("id", "uncompressed")
+        return f"chunks {'x'.join(str(n) for n in v2.get('chunks', []))}, {compressor}"
     grid = meta.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape", [])
     codecs = meta.get("codecs", [])
     outer = "x".join(str(n) for n in grid)
@@ -30,45 +53,119 @@ def _storage(meta: dict[str, Any]) -> str:
     return f"chunks {outer}, {', '.join(names) or 'uncompressed'}"
 
 
+def _kind(root: Mapping[str, Any]) -> str:
+    if root["node_type"] == "array":
+        return f"Zarr v{root['zarr_format']} array"
+    if root["zarr_format"] == 2:
+        return "OME-Zarr 0.4 image"
+    label = "image-label" in (root["attributes"].get("ome") or {})
+    return "OME-Zarr 0.5 label image" if label else "OME-Zarr 0.5 image"
+
+
 def describe_store(path: Path) -> dict[str, str]:
-    """Format facts: the kind of store, its pyramid levels and its storage layout."""
-    root = load_node_metadata(path)
+    """Format facts: kind of store, pyramid levels and how they were made, storage layout."""
+    root = load_node(path)
     levels = list_levels(path)
     first = path / levels[0].path if levels[0].path else path
-    kind = "OME-Zarr 0.5 image" if root["node_type"] == "group" else "Zarr v3 array"
-    mango = "mango" in (root.get("attributes") or {})
-    return {
-        "zarr": f"{kind}{' with mango attributes' if mango else ''}",
+    attributes = root["attributes"]
+    mango = " with mango attributes" if "mango" in attributes else ""
+    facts = {
+        "zarr": _kind(root) + mango,
         "levels": ", ".join(
             f"{level.path or '.'}: {'x'.join(str(n) for n in level.shape)}" for level in levels
         ),
-        "storage": _storage(load_node_metadata(first)),
     }
+    if len(levels) > 1:
+        ome = attributes.get("ome") if root["zarr_format"] == 3 else attributes
+        facts["downsampling"] = downsampling_type(ome) or "(not recorded)"
+    facts["storage"] = _storage(load_node(first))
+    return facts
 
 
-def verify_store(path: Path) -> None:
-    """Check the structure and metadata of every level; raise CorruptDataError naming a fault.
-
-    Each level must open with consistent metadata (dimension names, units,
-    datatype), and each level's shape must be its predecessor's halved
-    (rounded up) or kept along every axis.
-    """
+def verify_store(path: Path, engine: Engine) -> list[str]:
+    """Check every level thoroughly; raise CorruptDataError naming a fault, else return notes."""
     levels = list_levels(path)
-    previous: tuple[int, ...] | None = None
-    for number, level in enumerate(levels):
+    metas = [load_node(path / level.path if level.path else path) for level in levels]
+    recorded = all(has_record(meta["attributes"]) for meta in metas)
+    _check_pyramid(path, levels, exact=recorded)
+    notes: list[str] = []
+    for level, meta in zip(levels, metas, strict=True):
         try:
-            ds = read_zarr(path, level=number)
+            dataset, _ = open_level(path, level.index, None, engine)
         except CTLabError as error:
-            raise CorruptDataError(f"{path}: level {number}: {error}") from error
-        if ds.shape != level.shape:
-            raise CorruptDataError(f"{path}: level {number} opens with shape {ds.shape}")
-        if previous is not None:
-            allowed = [{n, -(-n // 2)} for n in previous]
-            if len(level.shape) != len(previous) or any(
-                n not in ok for n, ok in zip(level.shape, allowed, strict=False)
-            ):
+            raise CorruptDataError(f"{path}: level {level.index}: {error}") from error
+        if dataset.shape != level.shape:
+            raise CorruptDataError(f"{path}: level {level.index} opens with shape {dataset.shape}")
+        if meta["zarr_format"] == 3:
+            check_storage(path / level.path if level.path else path, meta)
+        dataset.data.sum(dtype="float64").compute()
+    if not recorded:
+        notes.append(FOREIGN_NOTE)
+    return notes
+
+
+def _check_pyramid(path: Path, levels: Sequence[LevelInfo], *, exact: bool) -> None:
+    """Each level's shape and scale follow from the level before (exactly ctlab's, if ``exact``)."""
+    first = levels[0]
+    if exact and len(levels) > 1:
+        shapes = level_shapes(first.shape, len(levels))
+        factors = level_factors(first.shape, len(levels))
+        for level, shape, factor in zip(levels, shapes, factors, strict=True):
+            scale = tuple(f * v for f, v in zip(factor, first.voxel_size, strict=True))
+            origin = first.translation or (0.0,) * len(shape)
+            moved = tuple(
+                t + (f - 1) / 2 * v
+                for t, f, v in zip(origin, factor, first.voxel_size, strict=True)
+            )
+            if level.shape != shape:
                 raise CorruptDataError(
-                    f"{path}: level {number} ({level.path!r}) has shape {level.shape}, "
-                    f"not a 2x downsampling of {previous}"
+                    f"{path}: level {level.index} ({level.path!r}) has shape {level.shape}, "
+                    f"not {shape}, the 2x downsampling of level 0 {first.shape}"
                 )
-        previous = level.shape
+            _same(path, level, "scale", level.voxel_size, scale)
+            _same(path, level, "translation", level.translation or moved, moved)
+    for before, level in itertools.pairwise(levels):
+        _check_step(path, before, level)
+
+
+def _same(
+    path: Path, level: LevelInfo, what: str, got: Sequence[float], want: Sequence[float]
+) -> None:
+    if len(got) != len(want) or any(
+        not math.isclose(g, w, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+        for g, w in zip(got, want, strict=True)
+    ):
+        raise CorruptDataError(
+            f"{path}: level {level.index} ({level.path!r}) has {what} {tuple(got)}, "
+            f"not {tuple(want)} as level 0 implies"
+        )
+
+
+def _check_step(path: Path, before: LevelInfo, level: LevelInfo) -> None:
+    """Per axis, the scale grows by a whole factor f and the size shrinks by that factor."""
+    if len(level.shape) != len(before.shape) or len(level.voxel_size) != len(before.shape):
+        raise CorruptDataError(
+            f"{path}: level {level.index} ({level.path!r}) has {len(level.shape)} dimensions, "
+            f"level {before.index} has {len(before.shape)}"
+        )
+    for axis, (n, m, v, w) in enumerate(
+        zip(before.shape, level.shape, before.voxel_size, level.voxel_size, strict=True)
+    ):
+        factor = w / v if v else math.nan
+        if not _follows(n, m, factor):
+            raise CorruptDataError(
+                f"{path}: level {level.index} ({level.path!r}) has shape {level.shape}, "
+                f"which does not follow from level {before.index} {before.shape} "
+                f"and its scale (axis {axis}: {n} voxels scaled by {factor:g} make {m})"
+            )
+
+
+def _follows(n: int, m: int, factor: float) -> bool:
+    """``m`` voxels of ``factor`` times the size cover ``n``: a whole factor with the size
+    rounded either way, or (ome-zarr-py's way) the scale set from the exact size ratio."""
+    if not math.isfinite(factor) or factor < 1 - _RATIO or m < 1:
+        return False
+    whole = round(factor)
+    if math.isclose(factor, whole, rel_tol=_RATIO) and m in (n // whole, -(-n // whole)):
+        return True
+    return math.isclose(factor, n / m, rel_tol=_RATIO)

@@ -1,14 +1,18 @@
 """Writing a Dataset as an OME-Zarr 0.5 image (default) or a plain Zarr v3 array.
 
-The store is created under a temporary sibling with create-only modes; dask
-tasks then each write whole shards (never two tasks into one shard, whatever
-the input chunking) and the finished store is fsynced and renamed into place
-by :func:`ctlab_core.publish.finish_write`.
+zarr-python creates the metadata under the staging path the core gives
+(create-only modes); then one streaming pass of dask tasks writes the data:
+each task owns whole shards of its level, reads only its own region of the
+source (:func:`ctlab_core.regions.rechunked`), writes it through the engine,
+and hands the block halved to the next level (:mod:`ctlab_zarr.pyramid`).
+Peak memory is therefore a few write blocks per worker, whatever the volume.
+The core fsyncs and renames the finished store into place.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -16,72 +20,98 @@ from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.mango import MangoMetadata
+from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
 from ctlab_zarr.codec import ZarrWriteOptions
-from ctlab_zarr.downsample import downsample_array, method_for
-from ctlab_zarr.layout import (
-    Layout,
-    build_multiscales,
-    even_block_edges,
-    level_count,
-    level_factors,
-    resolve_layout,
-    write_block_shape,
-)
-from ctlab_zarr.pipeline import check_pipeline
-from ctlab_zarr.reader import open_zarr_array
+from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
+from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
+from ctlab_zarr.integrity import writer_record
+from ctlab_zarr.labels import image_label
+from ctlab_zarr.memory import release_freed_memory
+from ctlab_zarr.multiscales import build_multiscales
+from ctlab_zarr.pyramid import LevelPlan, halved, level_count, plan_levels
 
 if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["COMPRESSORS", "ZarrBlockWriter", "write_zarr"]
+__all__ = ["COMPRESSORS", "LevelWrite", "ZarrBlockWriter", "write_store"]
 
 COMPRESSORS = ("zstd", "blosc", None)
 DEFAULT_COMPRESSION_LEVEL = 3
 
 
 @attrs.frozen
+class LevelWrite:
+    """One level a write task stores: where, in which shards, and how it halves onward."""
+
+    location: ArrayLocation
+    unit: tuple[int, ...] | None = None  # the shard: written one at a time
+    halve: tuple[bool, ...] | None = None  # axes halved into the next level; None: last level
+
+
+@attrs.frozen
 class ZarrBlockWriter:
-    """Writes one block of whole shards into a Zarr array; holds paths, never a handle."""
+    """Writes a block of whole shards, halves it and writes the result, level after level.
 
-    store: str
-    array_path: str
-    pipeline: str | None = None
+    A task goes on down the pyramid while each halved block is whole shards of
+    the next level; it returns the last halved block (a piece of the next
+    level, joined with its neighbours by a later task) or, after the last
+    level, a token. Holds paths, never a handle.
+    """
 
-    def write(
+    levels: tuple[LevelWrite, ...]
+    method: str = "mean"
+    mask_value: Any = None
+
+    def __call__(
         self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None
     ) -> np.ndarray[Any, Any]:
         import numpy as np
 
-        assert block_info is not None  # dask always passes it to map_blocks callbacks
-        selection = tuple(slice(start, stop) for start, stop in block_info[0]["array-location"])
-        array = open_zarr_array(self.store, self.array_path, mode="r+", pipeline=self.pipeline)
-        array[selection] = block
-        return np.ones((1,) * block.ndim, dtype=bool)
+        region = block_region(block_info, 0)
+        result = np.ones((1,) * block.ndim, dtype=bool)
+        # the engine encodes and writes each level (on its own threads, GIL released) while
+        # numpy halves the same block for the next; every write is done before the task ends
+        with ThreadPoolExecutor(len(self.levels), thread_name_prefix="ctlab-zarr") as pool:
+            written = []
+            for level in self.levels:
+                written.append(pool.submit(level.location.write, region, block, level.unit))
+                if level.halve is None:
+                    break
+                block = downsample_block(block, level.halve, self.method, self.mask_value)
+                region = tuple(
+                    slice(r.start // 2, -(-r.stop // 2)) if h else r
+                    for r, h in zip(region, level.halve, strict=True)
+                )
+                result = block
+            for future in written:
+                future.result()
+        release_freed_memory()  # the engine's buffers and numpy's temporaries, before the next task
+        return result
 
 
-def _compressors(name: str | None, level: int | None, itemsize: int) -> Any:
-    from zarr.codecs import BloscCodec, ZstdCodec
+def _compressors(name: str | None, level: int | None, itemsize: int, checksum: bool) -> Any:
+    from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
 
     if name not in COMPRESSORS:
         raise InvalidOptionError(
             f"compressor={name!r}: use {', '.join(repr(c) for c in COMPRESSORS)}"
         )
-    if level is None:
-        level = DEFAULT_COMPRESSION_LEVEL
-    if isinstance(level, bool) or not isinstance(level, int):
-        raise InvalidOptionError(f"compression_level={level!r}: use an int")
+    level = DEFAULT_COMPRESSION_LEVEL if level is None else level
+    codecs: list[Any] = []
     if name == "zstd":
         if not -131072 <= level <= 22:
             raise InvalidOptionError(f"compression_level={level}: zstd takes -131072 to 22")
-        return (ZstdCodec(level=level),)
-    if name == "blosc":
+        codecs.append(ZstdCodec(level=level))
+    elif name == "blosc":
         if not 0 <= level <= 9:
             raise InvalidOptionError(f"compression_level={level}: blosc takes 0 to 9")
-        return (BloscCodec(cname="zstd", clevel=level, shuffle="shuffle", typesize=itemsize),)
-    return None
+        codecs.append(BloscCodec(cname="zstd", clevel=level, shuffle="shuffle", typesize=itemsize))
+    if checksum:
+        codecs.append(Crc32cCodec())
+    return tuple(codecs) or None
 
 
 def _fill_value(dataset: Dataset) -> Any:
@@ -89,58 +119,70 @@ def _fill_value(dataset: Dataset) -> Any:
     return 0 if mask is None else mask.item()
 
 
-def write_zarr(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
+def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
     """The work that streams ``dataset`` into a new store at ``target.staging``."""
     from dask.delayed import delayed
 
-    path = target.path
+    engine = resolve_engine(options.engine, options.codec_pipeline)
     shape = dataset.shape
-    count = level_count(shape, options.levels)
-    if not options.ome_zarr and count > 1:
+    if options.ome_zarr:
+        count = level_count(shape, options.levels)
+    elif options.levels not in ("auto", 1):
         raise InvalidOptionError(
-            f"{path}: levels={options.levels!r} needs an OME-Zarr image; "
+            f"{target.path}: levels={options.levels!r} needs an OME-Zarr image; "
             "a plain array has one level"
         )
-    discrete = dataset.datatype.is_discrete if dataset.datatype is not None else False
-    method = method_for(options.downsampling, discrete or dataset.dtype.kind == "b")
-    explicit = not (options.chunks == "auto" and options.shards == "auto")
-    layout = resolve_layout(shape, options.chunks, options.shards)
+    else:
+        count = 1
+    discrete = dataset.datatype.is_discrete if dataset.datatype is not None else None
+    method = method_for(options.downsampling, discrete, dataset.dtype)
     compressors = _compressors(
-        options.compressor, options.compression_level, dataset.dtype.itemsize
+        options.compressor, options.compression_level, dataset.dtype.itemsize, options.checksum
     )
-    pipeline = check_pipeline(options.codec_pipeline)
-    written = _write_levels(
-        dataset, target.staging, options.ome_zarr, count, layout, explicit, compressors, method,
-        pipeline,
+    source_depth = int(dataset.data.chunks[0][0]) if dataset.data.ndim > 1 else None
+    plans = plan_levels(
+        shape, count, dataset.dtype.itemsize, task_bytes(),
+        options.chunks, options.shards, source_depth, _computed_block(dataset.data),
     )  # fmt: skip
-    done: Delayed = delayed(_all_done, pure=False)(written)
+    locations = _create(dataset, str(target.staging), options.ome_zarr, plans, compressors,
+                        method, engine, options.checksum)  # fmt: skip
+    last = _write_levels(dataset, plans, locations, method)
+    done: Delayed = delayed(_all_done, pure=False)(last)
     return done
 
 
+def _computed_block(data: da.Array) -> tuple[int, ...] | None:
+    """The regular block of an array that dask computes block by block (not one a codec
+    reads, whose regions are read directly): a write task should hold one of them whole."""
+    if reader_of(data) is not None:
+        return None
+    regular = all(len(set(axis[:-1])) <= 1 and axis[-1] <= axis[0] for axis in data.chunks)
+    return tuple(int(axis[0]) for axis in data.chunks) if regular else None
+
+
 def _all_done(_written: object) -> None:
-    """The end of a write: every block task ran."""
+    """The end of a write: every block task of every level ran."""
 
 
-def _write_levels(
+def _create(
     dataset: Dataset,
-    tmp: Path,
+    store_path: str,
     ome_zarr: bool,
-    count: int,
-    layout: Layout,
-    explicit: bool,
+    plans: Sequence[LevelPlan],
     compressors: Any,
     method: str,
-    pipeline: str | None,
-) -> list[da.Array]:
+    engine: Engine,
+    checksum: bool,
+) -> list[ArrayLocation]:
+    """The store's metadata (group and arrays, create-only) and where each level's array is."""
     import zarr
     from zarr.core.common import JSON
     from zarr.storage import LocalStore
 
-    store = LocalStore(str(tmp))
+    store = LocalStore(store_path)
     mango: dict[str, JSON] = {
         "mango": MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     }
-    factors = level_factors(dataset.shape, count)
     common: dict[str, Any] = {
         "dtype": dataset.dtype,
         "compressors": compressors,
@@ -148,56 +190,106 @@ def _write_levels(
         "dimension_names": dataset.dimension_names,
         "overwrite": False,
     }
+    record = writer_record(checksum)
     if not ome_zarr:
+        (plan,) = plans
         zarr.create_array(
-            store=store, shape=dataset.shape, chunks=layout.chunks, shards=layout.shards,
-            attributes=mango, zarr_format=3, **common,
+            store=store, shape=plan.shape, chunks=plan.layout.chunks, shards=plan.layout.shards,
+            attributes={**mango, **record}, zarr_format=3, **common,
         )  # fmt: skip
-        return [_write_array(dataset.data, layout, str(tmp), "", pipeline)]
+        return [ArrayLocation(store_path, "", 3, engine)]
     ome = build_multiscales(
         dataset.dimension_names,
         dataset.voxel_size,
         dataset.voxel_unit,
-        factors,
+        [plan.factor for plan in plans],
         method=method,
+        metadata={"method": method, "description": DESCRIPTIONS[method]},
     )
+    label = image_label(dataset.datatype)
+    if label is not None:
+        ome["image-label"] = label
     group = zarr.create_group(store=store, zarr_format=3, attributes={"ome": ome, **mango})
-    written = []
-    data = dataset.data
-    for level in range(count):
-        if level:
-            data = downsample_array(
-                data.rechunk(even_block_edges(data.shape, tuple(int(c) for c in data.chunksize))),
-                method,
-                dataset.mask_value,
-            )
-        shape = tuple(int(n) for n in data.shape)
-        level_layout = layout if explicit else resolve_layout(shape)
+    for number, plan in enumerate(plans):
         group.create_array(
-            name=str(level), shape=shape, chunks=level_layout.chunks, shards=level_layout.shards,
-            **common,
+            name=str(number), shape=plan.shape, chunks=plan.layout.chunks,
+            shards=plan.layout.shards, attributes=record, **common,
         )  # fmt: skip
-        data = data.rechunk(write_block_shape(shape, level_layout, dataset.dtype.itemsize))
-        written.append(_write_array(data, level_layout, str(tmp), str(level), pipeline))
-    return written
+    return [ArrayLocation(store_path, str(number), 3, engine) for number in range(len(plans))]
 
 
-def _write_array(
-    data: da.Array, layout: Layout, store: str, array_path: str, pipeline: str | None
+def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
+    """Levels grouped by the task that writes them: a level joins the stage before it when
+    its write block is exactly the piece the level above hands down."""
+    stages: list[list[int]] = [[0]]
+    for number in range(1, len(plans)):
+        above = plans[number - 1]
+        assert above.halve is not None  # every level but the last halves onward
+        piece = tuple(halved(b, h) for b, h in zip(above.block, above.halve, strict=True))
+        if plans[number].block == piece:
+            stages[-1].append(number)
+        else:
+            stages.append([number])
+    return stages
+
+
+def _write_levels(
+    dataset: Dataset, plans: Sequence[LevelPlan], locations: Sequence[ArrayLocation], method: str
 ) -> da.Array:
-    """Write tasks for ``data``, rechunked so that each task owns whole shards."""
+    """Every level's write tasks in one pass; the last level's tasks (tiny tokens) returned."""
     import dask.array as da
-
-    shape = tuple(int(n) for n in data.shape)
-    blocks = data.rechunk(write_block_shape(shape, layout, data.dtype.itemsize))
-    writer = ZarrBlockWriter(store, array_path, pipeline)
-    result: da.Array = da.map_blocks(
-        writer.write, blocks, dtype=bool, chunks=(1,) * data.ndim, meta=_bool_meta(data.ndim)
-    )
-    return result
-
-
-def _bool_meta(ndim: int) -> Any:
     import numpy as np
 
-    return np.empty((0,) * ndim, dtype=bool)
+    data = dataset.data
+    mask = dataset.mask_value if method == "mean" else None
+    for stage in _stages(plans):
+        first, last = plans[stage[0]], plans[stage[-1]]
+        normal = da.core.normalize_chunks(first.block, first.shape, dtype=data.dtype)
+        blocks = rechunked(data, normal) if stage[0] == 0 else data.rechunk(normal)
+        levels = tuple(
+            LevelWrite(locations[n], plans[n].layout.unit, plans[n].halve) for n in stage
+        )
+        writer = ZarrBlockWriter(levels, method, mask)
+        if last.halve is None:
+            chunks: Any = (1,) * data.ndim
+            dtype: Any = bool
+        else:
+            chunks = blocks.chunks
+            for number in stage:
+                halve = plans[number].halve
+                assert halve is not None  # not the last level
+                chunks = tuple(
+                    tuple(halved(c, h) for c in axis) for axis, h in zip(chunks, halve, strict=True)
+                )
+            dtype = data.dtype
+        data = da.map_blocks(
+            writer,
+            blocks,
+            chunks=chunks,
+            dtype=dtype,
+            meta=np.empty((0,) * data.ndim, dtype=dtype),
+            name=f"ctlab-zarr-write-{stage[0]}-" + _token(blocks, writer),
+        )
+    return data
+
+
+def _token(blocks: da.Array, writer: ZarrBlockWriter) -> str:
+    from dask.base import tokenize
+
+    return str(tokenize(blocks.name, writer))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "write_zarr":  # deprecated name of 0.1, removed in 0.3
+        import warnings
+
+        import ctlab_zarr
+
+        warnings.warn(
+            "ctlab_zarr.writer.write_zarr is deprecated; use "
+            "ctlab_zarr.write(dataset, path, **options)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ctlab_zarr.write
+    raise AttributeError(f"module 'ctlab_zarr.writer' has no attribute {name!r}")

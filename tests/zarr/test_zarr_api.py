@@ -1,0 +1,108 @@
+"""The package's public functions: read, write, load, verify, list_levels; deprecated names."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ctlab_zarr
+from ctlab_core import Dataset, LevelInfo, get_codec
+
+
+class _Where(os.PathLike[str]):
+    """A PathLike that is not a Path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+
+def _dataset() -> Dataset:
+    values = (np.arange(20 * 30 * 40) % 1000).astype(np.uint16).reshape(20, 30, 40)
+    return Dataset(values, voxel_size=(2.0, 1.0, 1.0), voxel_unit="um", datatype="tomo")
+
+
+def test_read_write_load_verify_take_str_and_pathlike(tmp_path: Path) -> None:
+    ds = _dataset()
+    expected = ds.data.compute()
+    for number, kind in enumerate((str, Path, _Where)):
+        path = tmp_path / f"a{number}.ome.zarr"
+        where = kind(path)
+        assert ctlab_zarr.write(ds, where, levels=2) == path
+        np.testing.assert_array_equal(ctlab_zarr.read(where).data.compute(), expected)
+        np.testing.assert_array_equal(ctlab_zarr.load(where), expected)
+        assert ctlab_zarr.load(where, level=1).shape == (10, 15, 20)
+        assert ctlab_zarr.verify(where) == []
+        assert [level.shape for level in ctlab_zarr.list_levels(where)] == [
+            (20, 30, 40),
+            (10, 15, 20),
+        ]
+
+
+def test_levels_give_the_physical_origin(tmp_path: Path) -> None:
+    path = _dataset().to_path(tmp_path / "o.ome.zarr", levels=3)
+    codec = get_codec("zarr")
+    assert codec.levels(path, codec.read_options()) == [
+        LevelInfo(0, "0", (20, 30, 40), (2.0, 1.0, 1.0), (0.0, 0.0, 0.0)),
+        LevelInfo(1, "1", (10, 15, 20), (4.0, 2.0, 2.0), (1.0, 0.5, 0.5)),
+        LevelInfo(2, "2", (5, 8, 10), (8.0, 4.0, 4.0), (3.0, 1.5, 1.5)),
+    ]
+
+
+def test_write_refuses_compute_false(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="compute=False"):
+        ctlab_zarr.write(_dataset(), tmp_path / "x.zarr", compute=False)
+
+
+def test_explicit_chunks_and_shards_are_trimmed_to_the_array(tmp_path: Path) -> None:
+    """Issue 9: chunks=512, shards=4096 on (100, 20, 60) must not write 4096^3 shards."""
+    ds = Dataset(np.ones((100, 20, 60), np.uint16), voxel_size=(1, 1, 1), datatype="tomo")
+    path = ds.to_path(tmp_path / "e.zarr", chunks=512, shards=4096)
+    meta = json.loads((path / "0" / "zarr.json").read_text())
+    assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [100, 20, 60]
+    assert meta["codecs"][0]["configuration"]["chunk_shape"] == [100, 20, 60]
+    path = ds.to_path(tmp_path / "f.zarr", chunks=(64, 16, 16), shards=(256, 64, 64))
+    meta = json.loads((path / "0" / "zarr.json").read_text())
+    assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [128, 32, 64]  # whole chunks
+    assert meta["codecs"][0]["configuration"]["chunk_shape"] == [64, 16, 16]
+    np.testing.assert_array_equal(Dataset.from_path(path).data.compute(), 1)
+
+
+def test_deprecated_names_warn_and_point_to_the_new_ones(tmp_path: Path) -> None:
+    ds = _dataset()
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.write\(dataset, path"):
+        path = ctlab_zarr.write_zarr(ds, tmp_path / "d.zarr")
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.read\(path"):
+        assert ctlab_zarr.read_zarr(path).shape == ds.shape
+    with pytest.deprecated_call(match=r"ctlab_core\.LevelInfo"):
+        assert ctlab_zarr.LevelInfo is LevelInfo
+    from ctlab_zarr import layout, reader, writer
+
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.load\(path"):
+        np.testing.assert_array_equal(reader.load_zarr(path), ds.data.compute())
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.read\(path"):
+        assert reader.read_zarr(path).shape == ds.shape
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.write\(dataset"):
+        assert writer.write_zarr is ctlab_zarr.write
+
+    with pytest.deprecated_call(match=r"import it from ctlab_zarr\.chunking"):
+        assert layout.default_layout((10, 10)).chunks == (10, 10)
+    with pytest.deprecated_call(match=r"import it from ctlab_zarr\.multiscales"):
+        assert callable(layout.build_multiscales)
+    with pytest.deprecated_call(match=r"import it from ctlab_zarr\.pyramid"):
+        assert layout.level_count((100, 100), "auto") == 2
+
+
+def test_importing_the_package_is_light() -> None:
+    code = "import ctlab_zarr, sys; print(' '.join(sys.modules))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout.split())  # fmt: skip
+    assert not {"zarr", "tensorstore", "numpy", "dask.array"} & loaded

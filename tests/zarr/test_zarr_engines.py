@@ -1,0 +1,107 @@
+"""Every engine reads the fixtures alike and writes the same stores; choosing one is declared."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import pytest
+from ctlab_core.errors import InvalidOptionError
+from ctlab_core.regions import reader_of
+from ctlab_zarr.engine import ENGINE_VARIABLE, resolve_engine
+from ctlab_zarr.reader import ZarrBlockReader
+
+from ctlab_core import Dataset
+
+LO_RES = np.arange(6000, dtype=np.uint16).reshape(10, 20, 30)
+FIXTURES = ["tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"]
+ENGINES = ["tensorstore", "zarr-python"] + (
+    ["zarrs"] if importlib.util.find_spec("zarrs") is not None else []
+)
+
+
+def test_auto_is_tensorstore_unless_the_environment_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    assert resolve_engine("auto") == "tensorstore"
+    monkeypatch.setenv(ENGINE_VARIABLE, "zarr-python")
+    assert resolve_engine("auto") == "zarr-python"
+    assert resolve_engine("tensorstore") == "tensorstore"  # an explicit engine wins
+    monkeypatch.setenv(ENGINE_VARIABLE, "fast")
+    with pytest.raises(InvalidOptionError, match=r"engine='fast' \(\$CTLAB_ZARR_ENGINE\)"):
+        resolve_engine("auto")
+
+
+def test_codec_pipeline_is_a_deprecated_spelling_of_engine(mango_dir: Path) -> None:
+    assert resolve_engine("auto", "default") == "zarr-python"
+    assert resolve_engine("auto", "zarrs") == "zarrs"
+    with pytest.raises(InvalidOptionError, match="disagree"):
+        resolve_engine("tensorstore", "default")
+    with pytest.deprecated_call(match="use engine='zarr-python'"):
+        ds = Dataset.from_path(mango_dir / "tomoLoRes.zarr", codec_pipeline="default")
+    reader = reader_of(ds.data)
+    assert isinstance(reader, ZarrBlockReader) and reader.location.engine == "zarr-python"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", FIXTURES)
+def test_every_engine_reads_the_fixtures(mango_dir: Path, name: str, engine: str) -> None:
+    ds = Dataset.from_path(mango_dir / name, engine=engine)
+    values = ds.data.compute()
+    np.testing.assert_array_equal(ds.to_numpy(), values)
+    if "HiRes" in name:
+        assert (values[:30] == 0).all() and (values[90:] == 3).all()  # absent chunk: fill value
+    else:
+        np.testing.assert_array_equal(values, LO_RES)
+
+
+def test_every_engine_writes_the_same_store(tmp_path: Path) -> None:
+    values = (np.arange(70 * 40 * 50) % 4093).astype(np.uint16).reshape(70, 40, 50)
+    ds = Dataset(da.from_array(values, chunks=(9, 40, 17)), voxel_size=(1, 1, 1), datatype="tomo")
+    options: dict[str, Any] = {"chunks": (8, 8, 8), "shards": (16, 16, 24), "levels": 3}
+    for engine in ENGINES:
+        ds.to_path(tmp_path / f"{engine}.ome.zarr", engine=engine, **options)
+    first, *others = (tmp_path / f"{engine}.ome.zarr" for engine in ENGINES)
+    np.testing.assert_array_equal(Dataset.from_path(first).data.compute(), values)
+    for other in others:
+        for level in (0, 1, 2):
+            a = Dataset.from_path(first, level=level).data.compute()
+            b = Dataset.from_path(other, level=level, engine="zarr-python").data.compute()
+            np.testing.assert_array_equal(a, b)
+            metas = [json.loads((p / str(level) / "zarr.json").read_text()) for p in (first, other)]
+            assert metas[0] == metas[1]
+        files = [
+            sorted(p.relative_to(s) for p in s.rglob("*") if p.is_file()) for s in (first, other)
+        ]
+        assert files[0] == files[1]  # every shard stored by every engine
+
+
+def test_the_engine_travels_with_the_graph(mango_dir: Path) -> None:
+    for engine in ENGINES:
+        ds = Dataset.from_path(mango_dir / "tomoHiRes.zarr", engine=engine)
+        reader = reader_of(ds.data)
+        assert isinstance(reader, ZarrBlockReader) and reader.location.engine == engine
+
+
+def test_mixed_engines_in_threads_leave_zarr_config_alone(mango_dir: Path) -> None:
+    import zarr
+
+    before = zarr.config.get("codec_pipeline.path")
+    arrays = [Dataset.from_path(mango_dir / "tomoHiRes.zarr", engine=e).data for e in ENGINES * 3]
+    stacked = da.stack(arrays).compute(scheduler="threads", num_workers=4)
+    assert (stacked == stacked[0]).all()
+    assert zarr.config.get("codec_pipeline.path") == before
+
+
+def test_unknown_engine_is_refused(mango_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidOptionError, match="engine='fast' is not 'auto'"):
+        Dataset.from_path(mango_dir / "tomoLoRes.zarr", engine="fast")
+    ds = Dataset(np.zeros((2, 2, 2), np.uint16), voxel_size=(1, 1, 1))
+    with pytest.raises(InvalidOptionError, match="engine="):
+        ds.to_path(tmp_path / "x.zarr", engine="fast")
+    assert list(tmp_path.iterdir()) == []
