@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ctlab_zarr
-from ctlab_core import Dataset, LevelInfo, get_codec
+from ctlab_core import Dataset, InvalidOptionError, LevelInfo, get_codec
 
 
 class _Where(os.PathLike[str]):
@@ -106,3 +106,30 @@ def test_importing_the_package_is_light() -> None:
     loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                 text=True).stdout.split())  # fmt: skip
     assert not {"zarr", "tensorstore", "numpy", "dask.array"} & loaded
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("chunk_size_mb", "chunks=N"),
+        ("max_shard_size_mb", "shards=N"),
+        ("input_aligned_chunks", "follow the source's blocks"),
+        ("ignore_block_chunks", "reading option"),
+        ("dimension_separator_threshold", "'/'-separated chunk keys"),
+        ("elements_per_file", "a NetCDF option"),
+        ("max_file_size_mb", "a NetCDF option"),
+    ],
+)
+def test_anu_ctlab_io_write_options_name_the_ctlab_replacement(
+    tmp_path: Path, name: str, advice: str
+) -> None:
+    ds = Dataset(np.zeros((2, 3, 4), np.uint16), voxel_size=(1, 1, 1))
+    with pytest.raises(InvalidOptionError, match="anu_ctlab_io option") as info:
+        ds.to_path(tmp_path / "x.zarr", **{name: 1})
+    assert advice in str(info.value)
+    assert not (tmp_path / "x.zarr").exists()
+
+
+def test_anu_ctlab_io_read_options_name_the_ctlab_replacement(mango_dir: Path) -> None:
+    with pytest.raises(InvalidOptionError, match="storage"):
+        Dataset.from_path(mango_dir / "tomoLoRes.zarr", ignore_block_chunks=True)

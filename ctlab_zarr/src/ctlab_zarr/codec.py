@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 from ctlab_core.codec import Codec, LevelInfo, WriteTarget
@@ -64,6 +65,34 @@ def _none_word(value: Any) -> Any:
     return None if value == "none" else _shape(value)
 
 
+_READ_BLOCKS = "ctlab reads in blocks that follow the storage (whole shards, ~64-256 MiB)"
+_TASK_SIZE = "a write task's size is the dask config ctlab.task-bytes (CLI --task-size)"
+
+LEGACY_READ: dict[str, str] = {
+    "ignore_block_chunks": f"nothing to set: {_READ_BLOCKS}",
+    "chunk_size_mb": f"nothing to set: {_READ_BLOCKS}; to rechunk, use ds.data.rechunk(...)",
+}
+"""anu_ctlab_io read options with no meaning here -> what ctlab does instead."""
+
+LEGACY_WRITE: dict[str, str] = {
+    "chunk_size_mb": "give the inner chunk shape: chunks=N or (z, y, x) (default 32 per side)",
+    "max_shard_size_mb": (
+        "give the shard shape: shards=N or (z, y, x) (default about 512 per side, its depth "
+        f"following the source's blocks); {_TASK_SIZE}"
+    ),
+    "input_aligned_chunks": (
+        "nothing to set: the default shards follow the source's blocks, and every write task "
+        "reads only its own region of the source"
+    ),
+    "ignore_block_chunks": f"it is a reading option, and {_READ_BLOCKS}",
+    "dimension_separator_threshold": "ctlab always writes Zarr v3's '/'-separated chunk keys",
+    "elements_per_file": "a NetCDF option (MANGO's block rule); Zarr has no files per block",
+    "max_file_size_mb": "a NetCDF option (MANGO's block rule); Zarr has no files per block",
+    "history": "put the entries on the dataset: ds.with_history({...}).to_path(...)",
+}
+"""anu_ctlab_io write options with no meaning here -> what ctlab does instead."""
+
+
 @attrs.frozen(kw_only=True)
 class ZarrReadOptions(ReadOptions):
     """Reading Zarr v3 arrays and OME-Zarr images."""
@@ -78,6 +107,7 @@ class ZarrReadOptions(ReadOptions):
     codec_pipeline: Literal["default", "zarrs"] | None = option(
         None, help=_PIPELINE_HELP, cli=False
     )
+    legacy: ClassVar[Mapping[str, str]] = LEGACY_READ
 
 
 @attrs.frozen(kw_only=True)
@@ -116,6 +146,7 @@ class ZarrWriteOptions(WriteOptions):
     codec_pipeline: Literal["default", "zarrs"] | None = option(
         None, help=_PIPELINE_HELP, cli=False
     )
+    legacy: ClassVar[Mapping[str, str]] = LEGACY_WRITE
 
 
 class ZarrCodec(Codec):
