@@ -129,7 +129,9 @@ def test_convert_on_a_running_scheduler_named_by_its_scheduler_file(
 
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         scheduler_file = tmp_path / "scheduler.json"
         scheduler_file.write_text(json.dumps({"address": cluster.scheduler_address}))
         dst = raw_source.with_name("tomo_remote.raw")

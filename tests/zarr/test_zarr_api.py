@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -124,8 +125,9 @@ def test_anu_ctlab_io_write_options_name_the_ctlab_replacement(
     tmp_path: Path, name: str, advice: str
 ) -> None:
     ds = Dataset(np.zeros((2, 3, 4), np.uint16), voxel_size=(1, 1, 1))
+    options: dict[str, Any] = {name: 1}
     with pytest.raises(InvalidOptionError, match="anu_ctlab_io option") as info:
-        ds.to_path(tmp_path / "x.zarr", **{name: 1})
+        ds.to_path(tmp_path / "x.zarr", **options)
     assert advice in str(info.value)
     assert not (tmp_path / "x.zarr").exists()
 

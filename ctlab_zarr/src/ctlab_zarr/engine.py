@@ -20,6 +20,7 @@ import contextlib
 import importlib.util
 import itertools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,7 +152,10 @@ class ArrayLocation:
                 future = store[part].write(
                     values[local], can_reference_source_data_indefinitely=True
                 )
-                future.result()
+                try:
+                    future.result()
+                except ValueError as error:
+                    raise _os_error(error, self.path) from error
             return
         array = self._zarr(mode="r+")
         for part, local in parts:
@@ -184,6 +188,19 @@ class ArrayLocation:
             if mode != "r":  # every chunk stored: verify can tell a lost shard from fill values
                 array = array.with_config({"write_empty_chunks": True})
         return array
+
+
+_OS_ERROR_CODE = re.compile(r"\[os_error_code='?(\d+)'?\]")
+
+
+def _os_error(error: ValueError, path: Path) -> Exception:
+    """tensorstore reports the system's refusals (no space, read-only, permission) as a
+    ValueError carrying ``[os_error_code=N]``: give them back as the OSError they are."""
+    found = _OS_ERROR_CODE.search(str(error))
+    if found is None:
+        return error
+    code = int(found.group(1))
+    return OSError(code, os.strerror(code), str(path))
 
 
 _METADATA = {3: "zarr.json", 2: ".zarray"}
