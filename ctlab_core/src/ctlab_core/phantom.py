@@ -23,7 +23,7 @@ _SPHERES = (
 )
 
 
-_SLAB_VOXELS = 2**22
+_SLAB_VOXELS = 2**20
 """Voxels generated at once: temporaries stay a few tens of MiB whatever the block size."""
 
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CTLabBackendArray", "CTLabBackendEntrypoint"]
 
-# TODO(lead): the address of the published documentation, once it is hosted.
+# Empty until the documentation has a public address (xarray shows it in its engine list).
 DOCS_URL = ""
 
 
