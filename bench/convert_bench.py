@@ -6,7 +6,8 @@ block rule) is written once, untimed; then, best of ``--repeat`` rounds:
 
 - the limit: ``numpy.fromfile`` of every block file (the bytes a conversion
   must read) plus tensorstore writing those values from memory as level 0 in
-  the layout ctlab wrote (the encoding and writing a conversion must do);
+  the layout ctlab wrote (the encoding and writing a conversion must do), one
+  after the other; a conversion overlaps the two, so it can beat the sum;
 - ``ctlab convert SRC DST --levels 1`` (level 0 only) and the default
   (``--levels auto``, the pyramid), on the threaded scheduler and, with
   ``--distributed``, on a LocalCluster of process workers (one per core).

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-import dask
 import numpy as np
 import pytest
 from ctlab_core.phantom import phantom
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from ctlab_core import Dataset
 
@@ -27,25 +27,10 @@ SHAPE = (512, 1024, 1024)  # 1 GiB of uint16: 240 + 240 + 32 slices in MANGO's b
 
 
 @pytest.fixture(scope="module")
-def one_gib_workers() -> Iterator[Client]:
-    settings = {
-        "distributed.worker.memory.target": False,
-        "distributed.worker.memory.spill": False,
-        "distributed.worker.memory.pause": False,
-        "distributed.worker.memory.terminate": 0.95,
-        "distributed.scheduler.allowed-failures": 0,
-    }
-    with (
-        dask.config.set(settings),
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit="1GiB",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+def one_gib_workers(
+    memory_limited_cluster: Callable[[str], AbstractContextManager[Client]],
+) -> Iterator[Client]:
+    with memory_limited_cluster("1GiB") as client:
         yield client
 
 

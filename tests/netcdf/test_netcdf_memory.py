@@ -3,7 +3,8 @@ than one block still writes MANGO's large blocks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from ctlab_core import Dataset, DataType
 from ctlab_netcdf import verify
@@ -24,25 +25,10 @@ WORKER_MEMORY = "320MiB"  # the nanny ends a worker passing 95 % of this (~304 M
 
 
 @pytest.fixture(scope="module")
-def small_workers() -> Iterator[Client]:
-    settings = {
-        "distributed.worker.memory.target": False,
-        "distributed.worker.memory.spill": False,
-        "distributed.worker.memory.pause": False,
-        "distributed.worker.memory.terminate": 0.95,
-        "distributed.scheduler.allowed-failures": 0,
-    }
-    with (
-        dask.config.set(settings),
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=WORKER_MEMORY,
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+def small_workers(
+    memory_limited_cluster: Callable[[str], AbstractContextManager[Client]],
+) -> Iterator[Client]:
+    with memory_limited_cluster(WORKER_MEMORY) as client:
         yield client
 
 

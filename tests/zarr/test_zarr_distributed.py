@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import dask.array as da
@@ -63,7 +64,9 @@ def test_write_and_read_with_process_workers(client: Client, tmp_path: Path) -> 
     np.testing.assert_array_equal(Dataset.from_path(tmp_path / "later.zarr").data.compute(), values)
 
 
-def test_a_pyramid_streams_through_workers_with_little_memory(tmp_path: Path) -> None:
+def test_a_pyramid_streams_through_workers_with_little_memory(
+    memory_limited_cluster: Callable[[str], AbstractContextManager[Client]], tmp_path: Path
+) -> None:
     """Two process workers of 600 MiB each write a 512 MiB volume and its pyramid.
 
     A task holds one 64 MiB source block (plus the phantom's temporaries) and the
@@ -74,16 +77,7 @@ def test_a_pyramid_streams_through_workers_with_little_memory(tmp_path: Path) ->
 
     ds = phantom((256, 1024, 1024), chunks=(32, 1024, 1024))
     path = tmp_path / "big.ome.zarr"
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit="600MiB",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as connected,
-    ):
+    with memory_limited_cluster("600MiB") as connected:
         before = set(connected.scheduler_info()["workers"])
         ds.to_path(path)
         after = set(connected.scheduler_info()["workers"])
