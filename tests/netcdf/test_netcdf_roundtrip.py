@@ -405,3 +405,55 @@ def test_any_chunking_any_task_size(
             make_dataset(source, DataType.TOMO).to_path(target, compression_level=level, **options)
             read = Dataset.from_path(target, verify=True)
             assert same_bits(read.data.compute(), values)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "task_bytes", "held_whole"),
+    [
+        ((4, 6, 5), "100B", [0, 1, 2]),  # a piece per block: each file made by its piece
+        ((12, 6, 5), "1MiB", [0, 1, 2]),  # one piece holding all three files
+        ((3, 6, 5), "100B", []),  # pieces across block boundaries: created, then finished
+        ((4, 3, 5), "100B", []),  # each block in two pieces side by side
+    ],
+)
+def test_every_way_of_covering_a_block_writes_the_same_files(
+    tmp_path: Path,
+    chunks: tuple[int, int, int],
+    task_bytes: str,
+    held_whole: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dask
+    import dask.array as da
+
+    from ctlab_netcdf import writer
+
+    seen: list[list[int]] = []
+    held = writer._held_whole
+
+    def watched(*args: Any) -> set[int]:  # the real planner, its answer recorded
+        whole = held(*args)
+        seen.append(sorted(whole))
+        return whole
+
+    monkeypatch.setattr(writer, "_held_whole", watched)
+    scrambled = np.arange(12 * 6 * 5, dtype=np.uint32) * 2654435761 % 65536
+    values = scrambled.astype(np.uint16).reshape(12, 6, 5)
+    ds = make_dataset(da.from_array(values, chunks=chunks), DataType.TOMO)
+    target = tmp_path / "tomo_split_nc"
+    with dask.config.set({"ctlab.task-bytes": task_bytes}):
+        ds.to_path(target, slices_per_file=4)
+    assert seen == [held_whole]  # the case is the one named
+    blocks = sorted(target.iterdir())
+    assert [b.name for b in blocks] == [f"block0000000{i}.nc" for i in range(3)]
+    verify(target)
+    for index, block in enumerate(blocks):
+        part = values[4 * index : 4 * index + 4]
+        with netCDF4.Dataset(block) as handle:
+            variable = handle.variables["tomo"]
+            variable.set_auto_maskandscale(False)
+            np.testing.assert_array_equal(variable[:], part.view(np.int16))
+            assert handle.getncattr("zdim_range").tolist() == [4 * index, 4 * index + 3]
+            stored = handle.variables["md5_checksum"][:].data.astype(np.int8).view(np.uint8)
+            assert stored.tobytes() == hashlib.md5(part.astype("<u2").tobytes()).digest()
+    np.testing.assert_array_equal(load(target), values)

@@ -8,11 +8,14 @@ pieces are compressed and stored by a chain of tasks per file (HDF5 allows one
 writer), each compressing its HDF5 chunks in parallel threads. A file's
 ``md5_checksum`` is computed in the piece task when one piece holds the whole
 file (hashing overlaps the writing), otherwise by the file's finishing task
-reading the file back.
+reading the file back. An uncompressed file that one piece holds whole is
+created, written and checksummed by that piece alone (:data:`CREATE_HERE`), so
+creating it overlaps the hashing too.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import os
 import threading
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
+    "CREATE_HERE",
     "FileTarget",
     "PiecePart",
     "PieceResult",
@@ -81,9 +85,18 @@ def _md5_in_background(values: np.ndarray[Any, Any]) -> tuple[threading.Thread, 
     return thread, result
 
 
-PiecePart = tuple[FileTarget, "Placement | None", Box, tuple[int, int]]
-"""A piece's part in one file: the file, its placement (plain files), the box in the
-file's coordinates, and the z range of the piece's values that go there."""
+class CreateHere(enum.Enum):
+    """The placement of a file the piece creates and finishes itself."""
+
+    CREATE_HERE = "create here"
+
+
+CREATE_HERE = CreateHere.CREATE_HERE
+
+PiecePart = tuple[FileTarget, "Placement | CreateHere | None", Box, tuple[int, int]]
+"""A piece's part in one file: the file, its placement (plain files; ``CREATE_HERE``
+when the piece holds the whole file and creates it), the box in the file's
+coordinates, and the z range of the piece's values that go there."""
 
 
 def write_piece(
@@ -106,11 +119,17 @@ def write_piece(
 
 
 def _write_part(
-    stored: np.ndarray[Any, Any], target: FileTarget, placement: Placement | None, box: Box
+    stored: np.ndarray[Any, Any],
+    target: FileTarget,
+    placement: Placement | CreateHere | None,
+    box: Box,
 ) -> PieceResult:
     whole = box[0] == (0, target.depth) and stored.shape[1:] == target.spec.plane
     hashing = _md5_in_background(stored) if whole and target.spec.checksum else None
+    creating = placement is CREATE_HERE
     try:
+        if isinstance(placement, CreateHere):
+            placement = create_file(target)  # while the thread hashes
         if placement is not None:
             _write_plain(stored, target.path, placement, box)
         else:
@@ -120,7 +139,10 @@ def _write_part(
     finally:
         if hashing is not None:
             hashing[0].join()
-    return PieceResult(hashing[1][0] if hashing is not None and hashing[1] else None)
+    digest = hashing[1][0] if hashing is not None and hashing[1] else None
+    if creating:
+        finish_file([{target.path: PieceResult(digest)}], target, placement)
+    return PieceResult(digest)
 
 
 def _write_plain(stored: np.ndarray[Any, Any], path: str, placement: Placement, box: Box) -> None:

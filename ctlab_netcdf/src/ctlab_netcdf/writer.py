@@ -10,6 +10,7 @@ the cross-section or the block size. Everything goes into ``target.staging``.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,9 @@ from ctlab_netcdf.codec import NetCDFWriteOptions
 from ctlab_netcdf.dtypes import storage_dtype
 from ctlab_netcdf.file_spec import FileSpec
 from ctlab_netcdf.names import block_name, is_split_name
-from ctlab_netcdf.pieces import chunk_depth, compressed_pieces, piece_parts, plan_pieces
+from ctlab_netcdf.pieces import Part, chunk_depth, compressed_pieces, piece_parts, plan_pieces
 from ctlab_netcdf.write_tasks import (
+    CREATE_HERE,
     FileTarget,
     create_file,
     finish_file,
@@ -206,10 +208,15 @@ def _graph(
         depths = [min(t.depth, chunk_z) for t in targets]
     targets = [attrs.evolve(t, chunk_z=d) for t, d in zip(targets, depths, strict=True)]
     blocks = rechunked(data, chunks).to_delayed()
-    created = [delayed(create_file, pure=False)(t) for t in targets]
+    pieces = piece_parts(chunks, files)
+    alone = set() if level else _held_whole(pieces, targets)
+    created = [
+        CREATE_HERE if i in alone else delayed(create_file, pure=False)(t)
+        for i, t in enumerate(targets)
+    ]
     results: list[list[Any]] = [[] for _ in targets]
     previous: list[Any] = [None] * len(targets)  # the chain of a compressed file's pieces
-    for index, parts in piece_parts(chunks, files):
+    for index, parts in pieces:
         where = [(targets[f], created[f], box, take) for f, box, take in parts]
         chain = [previous[f] for f, _, _ in parts] if level else None
         result = delayed(write_piece, pure=False)(blocks[index], where, chain)
@@ -217,11 +224,24 @@ def _graph(
             results[file_index].append(result)
             previous[file_index] = result
     finished = [
-        delayed(finish_file, pure=False)(results[i], targets[i], created[i])
-        for i in range(len(targets))
+        results[i] if i in alone else delayed(finish_file, pure=False)(results[i], targets[i], c)
+        for i, c in enumerate(created)
     ]
     done: Delayed = delayed(_all_done, pure=False)(finished)
     return done
+
+
+def _held_whole(pieces: list[tuple[Any, list[Part]]], targets: list[FileTarget]) -> set[int]:
+    """The files that one piece holds whole: that piece creates, writes and finishes them."""
+    count = Counter(f for _, parts in pieces for f, _, _ in parts)
+    return {
+        f
+        for _, parts in pieces
+        for f, (zs, ys, xs), _ in parts
+        if count[f] == 1
+        and zs == (0, targets[f].depth)
+        and (ys[1] - ys[0], xs[1] - xs[0]) == targets[f].spec.plane
+    }
 
 
 def _all_done(_finished: object) -> None:
