@@ -18,18 +18,26 @@ The optional capabilities have working defaults, so a codec overrides only
 what it can do better: ``replaceable`` (which existing paths ``overwrite=True``
 may replace: none by default), ``companions`` (files that belong to a dataset,
 such as a sidecar), ``load`` (eager whole read), ``verify``, ``describe``,
-``value_range`` (recorded min/max), ``levels`` (pyramids) and ``dataset_name``.
+``value_range`` (recorded min/max), ``levels`` and ``read_level`` (pyramids) and
+``dataset_name``.
+
+Every method taking a path also takes a ``str`` or any ``os.PathLike``: the
+base class turns it into a :class:`~pathlib.Path` before a codec's own code
+runs, so codecs are written against ``Path`` alone.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+import functools
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from ctlab_core.errors import InvalidOptionError
 from ctlab_core.options import ReadOptions, WriteOptions
 
 if TYPE_CHECKING:
@@ -66,6 +74,32 @@ class LevelInfo:
     translation: tuple[float, ...] | None = None  # physical origin of voxel 0's centre
 
 
+_PATH_METHODS = (
+    "sniff",
+    "read",
+    "read_level",
+    "replaceable",
+    "companions",
+    "load",
+    "verify",
+    "describe",
+    "value_range",
+    "levels",
+    "dataset_name",
+)
+"""The methods whose first argument is a path (``str`` and ``os.PathLike`` accepted)."""
+
+
+def _taking_any_path(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` with its path argument turned into a ``Path`` first."""
+
+    @functools.wraps(method)
+    def call(self: Codec, path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Any:
+        return method(self, path if isinstance(path, Path) else Path(path), *args, **kwargs)
+
+    return call
+
+
 class Codec(abc.ABC):
     """One storage format: sniffing, a lazy reader, a streaming writer, declared options."""
 
@@ -74,6 +108,12 @@ class Codec(abc.ABC):
     description: ClassVar[str]
     read_options: ClassVar[type[ReadOptions]] = ReadOptions
     write_options: ClassVar[type[WriteOptions]] = WriteOptions
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _PATH_METHODS:
+            if name in vars(cls):
+                setattr(cls, name, _taking_any_path(vars(cls)[name]))
 
     # --- required ------------------------------------------------------------------
 
@@ -133,6 +173,14 @@ class Codec(abc.ABC):
         dataset = self.read(path, options)
         return [LevelInfo(0, "", dataset.shape, dataset.voxel_size)]
 
+    def read_level(self, path: Path, index: int, options: ReadOptions) -> Dataset:
+        """Resolution level ``index`` of the dataset, lazily (0: the dataset itself)."""
+        if index == 0:
+            return self.read(path, options)
+        raise InvalidOptionError(
+            f"{path}: level {index} does not exist; a {self.name} dataset has one level (0)"
+        )
+
     def dataset_name(self, path: Path) -> str:
         """The dataset's name without this codec's suffix (``tomo_x_nc`` -> ``tomo_x``)."""
         name = path.name
@@ -140,3 +188,7 @@ class Codec(abc.ABC):
             if name.lower().endswith(suffix.lower()) and len(name) > len(suffix):
                 return name[: -len(suffix)]
         return name
+
+
+for _name in _PATH_METHODS:  # the defaults take any path too
+    setattr(Codec, _name, _taking_any_path(vars(Codec)[_name]))

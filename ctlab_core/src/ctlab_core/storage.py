@@ -33,6 +33,7 @@ __all__ = [
     "levels",
     "load",
     "open_dataset",
+    "open_level",
     "plan_write",
     "read_options",
     "verify",
@@ -50,6 +51,15 @@ def open_dataset(path: str | os.PathLike[str], filetype: str = "auto", **options
     source = Path(path)
     codec = registry.codec_for_reading(source, filetype)
     return codec.read(source, read_options(codec, source, options))
+
+
+def open_level(
+    path: str | os.PathLike[str], index: int, *, filetype: str = "auto", **options: Any
+) -> Dataset:
+    """Resolution level ``index`` of the dataset at ``path``, lazily (0: full resolution)."""
+    source = Path(path)
+    codec = registry.codec_for_reading(source, filetype)
+    return codec.read_level(source, index, read_options(codec, source, options))
 
 
 def load(

@@ -222,6 +222,10 @@ class ZarrCodec(Codec):
 
         return list_levels(path)
 
+    def read_level(self, path: Path, index: int, options: ReadOptions) -> Dataset:
+        """Pyramid level ``index``, lazily (the ``level`` option set to ``index``)."""
+        return self.read(path, attrs.evolve(_read(options), level=index))
+
 
 def _read(options: ReadOptions) -> ZarrReadOptions:
     assert isinstance(options, ZarrReadOptions)  # the core builds the declared class

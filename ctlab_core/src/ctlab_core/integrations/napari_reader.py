@@ -47,18 +47,14 @@ def get_reader(path: PathOrPaths) -> ReaderFunction | None:
 
 def read_layers(path: PathOrPaths) -> list[LayerData]:
     """The one layer of the dataset at ``path`` (all its pyramid levels, lazily)."""
-    from ctlab_core.dataset import Dataset
     from ctlab_core.registry import codec_for_reading
-    from ctlab_core.storage import levels
+    from ctlab_core.storage import levels, open_level
 
     single = _single_path(path)
     if single is None:
         raise CTLabError(f"the ctlab reader opens one dataset at a time, got {path!r}")
     infos = levels(single)
-    datasets = [
-        Dataset.from_path(single, level=info.index) if info.index else Dataset.from_path(single)
-        for info in infos
-    ]
+    datasets = [open_level(single, info.index) for info in infos]
     base = datasets[0]
     origin = level_origins(mango_origin(base, infos[0].voxel_size), infos)[0]
     multiscale = len(datasets) > 1

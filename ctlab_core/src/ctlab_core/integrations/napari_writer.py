@@ -3,10 +3,10 @@
 The layer becomes a dataset (voxel size from ``scale``, unit from ``units``,
 origin from ``translate``, and the MANGO metadata the reader put into the
 layer's ``metadata``: datatype, history, dataset_id, ...) written with
-``Dataset.to_path`` as a sharded OME-Zarr pyramid (``levels="auto"``; needs
-ctlab-zarr). A labels layer without a MANGO datatype is written as
-``labels`` (int32) or ``segmented`` (uint8) so its pyramid is downsampled by
-mode. An existing path is never replaced.
+``Dataset.to_path`` with the codec's defaults for the path napari gives (an
+OME-Zarr pyramid for ``.zarr``; needs ctlab-zarr). A labels layer without a
+MANGO datatype is written as ``labels`` (int32) or ``segmented`` (uint8) so
+its pyramid is downsampled by mode. An existing path is never replaced.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _write(path: str, data: Any, meta: Mapping[str, Any], *, labels: bool) -> li
         **fields,
     )
     # napari hands over a path with one of the manifest's extensions: the codec follows it
-    written = dataset.to_path(path, levels="auto")
+    written = dataset.to_path(path)
     return [str(written)]
 
 

@@ -179,11 +179,9 @@ def _require_path(obj: str | os.PathLike[Any] | AbstractDataStore | Any) -> Path
 
 
 def _read(path: Path, level: int, filetype: str, options: dict[str, Any]) -> Dataset:
-    from ctlab_core.dataset import Dataset
+    from ctlab_core.storage import open_level
 
-    if level:
-        return Dataset.from_path(path, filetype=filetype, level=level, **options)
-    return Dataset.from_path(path, filetype=filetype, **options)
+    return open_level(path, level, filetype=filetype, **options)
 
 
 def _open_level(
