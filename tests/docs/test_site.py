@@ -65,7 +65,8 @@ def test_a_broken_reference_fails_the_build(tmp_path: Path, page: str, named: st
 
 ROLES_EXTENSION = f"{REPO / 'scripts' / 'docs_griffe_roles.py'}:SphinxRoles"
 
-TOOLS = '''"""Tools: :func:`helper` calls :func:`~rolecheck.tools.other` on a :class:`~pathlib.Path`."""
+TOOLS = '''"""Tools: :func:`helper` calls :func:`~rolecheck.tools.other` on a
+:class:`~pathlib.Path`."""
 
 from pathlib import Path
 
@@ -94,7 +95,8 @@ def _build_roles(tmp_path: Path, *, other: str = "Other.", hidden: str = "nothin
     (package / "tools.py").write_text(TOOLS.replace("{other}", other))
     (package / "hidden.py").write_text(HIDDEN.replace("{hidden}", hidden))
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "index.md").write_text("# Page\n\n::: rolecheck.tools\n\n::: rolecheck.hidden.Thing\n")
+    page = "# Page\n\n::: rolecheck.tools\n\n::: rolecheck.hidden.Thing\n"
+    (tmp_path / "docs" / "index.md").write_text(page)
     python = {
         "paths": [str(tmp_path / "src")],
         "options": {"extensions": [ROLES_EXTENSION], "docstring_style": "sphinx"},

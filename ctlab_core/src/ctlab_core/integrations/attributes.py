@@ -2,12 +2,18 @@
 
 The attributes are those of MANGO's Zarr ``mango`` block (``basename``,
 ``dataset_id``, ``voxel_size_xyz``, ``voxel_unit``, ``coordinate_origin_xyz``,
-..., and every other MANGO attribute such as ``data_min_max``), with two
-changes so that every xarray writer (NetCDF included) can store them: the
-history is JSON text under ``mango_history``, and values that are not a
-number, a string or a flat list of them go, as one JSON object, under
-``mango_extra_json``. Fields a dataset does not carry are left out, so a
-round trip gives back ``None`` where there was ``None``.
+..., and every other attribute the dataset carries, such as
+``data_description``), with two changes so that every xarray writer (NetCDF
+included) can store them: the history is JSON text under ``mango_history``,
+and values that are not a number, a string or a flat list of them go, as one
+JSON object, under ``mango_extra_json``. Fields a dataset does not carry are
+left out, so a round trip gives back ``None`` where there was ``None``.
+
+Two attributes describe the values rather than the dataset and are never read
+back (:data:`DERIVED`): the datatype's ``mask_value``, and ``data_min_max``,
+the range a file records (the xarray engine adds it from the codec's
+``value_range``). The values may have changed in xarray since, so a range read
+back could be stale.
 """
 
 from __future__ import annotations
@@ -23,7 +29,16 @@ from ctlab_core.mango import MangoMetadata, plain
 if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
 
-__all__ = ["DERIVED", "EXTRA_JSON", "HISTORY", "MASK_VALUE", "dataset_attributes", "metadata"]
+__all__ = [
+    "DERIVED",
+    "EXTRA_JSON",
+    "HISTORY",
+    "MASK_VALUE",
+    "VALUE_RANGE",
+    "dataset_attributes",
+    "metadata",
+    "value_range_attribute",
+]
 
 HISTORY = "mango_history"
 """The history, ``{id: {"parameters": ..., "output": ...}}`` as JSON text."""
@@ -34,7 +49,11 @@ EXTRA_JSON = "mango_extra_json"
 MASK_VALUE = "mask_value"
 """The datatype's mask value, shown beside the data (derived, not read back)."""
 
-DERIVED = frozenset({MASK_VALUE})
+VALUE_RANGE = "data_min_max"
+"""The (min, max) the stored dataset records, MANGO's name (derived, not read back)."""
+
+DERIVED = frozenset({MASK_VALUE, VALUE_RANGE})
+"""Attributes that describe the values: shown, never read back into a dataset."""
 
 _OPTIONAL_FIELDS = (
     "coord_transform",
@@ -68,6 +87,11 @@ def dataset_attributes(dataset: Dataset) -> dict[str, Any]:
         attributes[EXTRA_JSON] = json.dumps(nested)
     attributes[HISTORY] = json.dumps(dataset.history.to_json())
     return attributes
+
+
+def value_range_attribute(recorded: tuple[float, float] | None) -> dict[str, Any]:
+    """``{"data_min_max": [min, max]}`` for a recorded range; empty without one."""
+    return {} if recorded is None else {VALUE_RANGE: [float(v) for v in recorded]}
 
 
 def _flat(value: Any) -> bool:

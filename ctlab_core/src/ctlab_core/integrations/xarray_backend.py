@@ -3,22 +3,34 @@
 ``xr.open_dataset(path, engine="ctlab")`` gives one data variable (see
 :mod:`.xarray_convert`), read lazily through the dataset's own storage
 reader; ``chunks={}`` makes it a dask array chunked as ctlab reads it (one
-chunk per NetCDF block or Zarr shard). ``level=k`` opens pyramid level k.
-``xr.open_datatree(path, engine="ctlab")`` gives one child node per level
-(``"0"``, ``"1"``, ...) under a root holding the metadata attributes. Further
-keyword arguments are the codec's read options (``verify=True``, ``datatype=``,
-...), checked as ``Dataset.from_path`` checks them.
+chunk per NetCDF block or Zarr shard). ``xr.open_datatree(path, engine="ctlab")``
+gives a root node holding the metadata attributes and one child node per
+pyramid level (``"0"``, ``"1"``, ...). ``level=k`` or ``group="/k"`` (also
+``"k"``) opens level k alone; ``group=`` of ``open_datatree`` gives the
+subtree at that node, as xarray's other engines do.
+
+Further keyword arguments, and the mapping ``read_options`` (for names xarray
+takes for itself, such as the Zarr codec's ``engine``), are the codec's read
+options, checked as ``Dataset.from_path`` checks them. xarray's CF decoding
+keywords (:data:`DECODERS`) are accepted and ignored: the data is decoded
+already. A file's recorded value range becomes the ``data_min_max``
+attribute of level 0 and the root.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ctlab_core.errors import CTLabError, InvalidOptionError
-from ctlab_core.integrations.attributes import MASK_VALUE, dataset_attributes
+from ctlab_core.integrations.attributes import (
+    MASK_VALUE,
+    dataset_attributes,
+    value_range_attribute,
+)
 from ctlab_core.integrations.geometry import level_origins, mango_origin
 from ctlab_core.integrations.requires import missing
 
@@ -32,16 +44,31 @@ except ImportError as error:
 if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
-    from xarray.backends.common import AbstractDataStore
 
     from ctlab_core.codec import LevelInfo
     from ctlab_core.dataset import Dataset
     from ctlab_core.regions import RegionReader
 
-__all__ = ["CTLabBackendArray", "CTLabBackendEntrypoint"]
+__all__ = ["DECODERS", "CTLabBackendArray", "CTLabBackendEntrypoint"]
 
 # Empty until the documentation has a public address (xarray shows it in its engine list).
 DOCS_URL = ""
+
+DECODERS = (
+    "mask_and_scale",
+    "decode_times",
+    "decode_timedelta",
+    "use_cftime",
+    "concat_characters",
+    "decode_coords",
+)
+"""xarray's CF decoding keywords, which it passes to every engine: accepted and ignored.
+
+ctlab's data is decoded already (true dtype, physical coordinates, no times, no
+character arrays). The datatype's mask value is not a CF ``_FillValue`` and is
+never turned into NaN, whatever ``mask_and_scale`` says: that would change the
+dtype; the variable's ``mask_value`` attribute offers it to ``where``.
+"""
 
 
 class CTLabBackendArray(BackendArray):
@@ -95,8 +122,11 @@ class CTLabBackendEntrypoint(BackendEntrypoint):
     open_dataset_parameters: ClassVar[tuple[str, ...] | None] = (
         "filename_or_obj",
         "drop_variables",
+        "group",
         "level",
         "filetype",
+        "read_options",
+        *DECODERS,
     )
     supports_groups: ClassVar[bool] = True
 
@@ -118,33 +148,45 @@ class CTLabBackendEntrypoint(BackendEntrypoint):
         filename_or_obj: str | os.PathLike[Any] | Any,
         *,
         drop_variables: str | Iterable[str] | None = None,
-        level: int = 0,
+        group: str | None = None,
+        level: int | None = None,
         filetype: str = "auto",
-        **read_options: Any,
+        read_options: Mapping[str, Any] | None = None,
+        **keywords: Any,
     ) -> xr.Dataset:
-        """One pyramid level of the dataset at ``filename_or_obj`` as an xarray Dataset."""
-        path = _require_path(filename_or_obj)
-        dataset, origin = _open_level(path, level, filetype, read_options)
-        return _drop(_xarray_dataset(dataset, origin), drop_variables)
+        """One node of the tree :meth:`open_datatree` builds: pyramid level ``level``
+        (default 0), or the node ``group`` names (``"/"``: the metadata alone)."""
+        store = _Store(filename_or_obj, filetype, read_options, keywords)
+        if group is None:
+            return _drop(store.level(_level_number(store.path, level)), drop_variables)
+        node = store.node(group)
+        if level is not None and node != f"/{level}":
+            raise InvalidOptionError(
+                f"{store.path}: group={group!r} and level={level!r} name different "
+                "nodes; give one of them"
+            )
+        dataset = store.root() if node == "/" else store.level(int(node[1:]))
+        return _drop(dataset, drop_variables)
 
     def open_groups_as_dict(
         self,
         filename_or_obj: str | os.PathLike[Any] | Any,
         *,
         drop_variables: str | Iterable[str] | None = None,
+        group: str | None = None,
         filetype: str = "auto",
-        **read_options: Any,
+        read_options: Mapping[str, Any] | None = None,
+        **keywords: Any,
     ) -> dict[str, xr.Dataset]:
-        """``{"/": metadata, "/0": level 0, "/1": level 1, ...}``."""
-        from ctlab_core.storage import levels as stored_levels
-
-        path = _require_path(filename_or_obj)
-        infos = stored_levels(path, filetype=filetype, **read_options)
-        datasets = [_read(path, info.index, filetype, read_options) for info in infos]
-        base = mango_origin(datasets[0], infos[0].voxel_size)
-        groups = {"/": xr.Dataset(attrs=dataset_attributes(datasets[0]))}
-        for info, dataset, origin in zip(infos, datasets, level_origins(base, infos), strict=True):
-            groups[f"/{info.index}"] = _drop(_xarray_dataset(dataset, origin), drop_variables)
+        """``{"/": metadata, "/0": level 0, "/1": level 1, ...}``; with ``group``
+        that node and what lies below it, the node itself under ``"/"``."""
+        store = _Store(filename_or_obj, filetype, read_options, keywords)
+        node = "/" if group is None else store.node(group)
+        if node != "/":
+            return {"/": _drop(store.level(int(node[1:])), drop_variables)}
+        groups = {"/": store.root()}
+        for info in store.infos:
+            groups[f"/{info.index}"] = _drop(store.level(info.index), drop_variables)
         return groups
 
     def open_datatree(
@@ -152,14 +194,134 @@ class CTLabBackendEntrypoint(BackendEntrypoint):
         filename_or_obj: str | os.PathLike[Any] | Any,
         *,
         drop_variables: str | Iterable[str] | None = None,
+        group: str | None = None,
         filetype: str = "auto",
-        **read_options: Any,
+        read_options: Mapping[str, Any] | None = None,
+        **keywords: Any,
     ) -> xr.DataTree:
-        """A tree with one child node per pyramid level (``"0"``, ``"1"``, ...)."""
+        """A tree with one child node per pyramid level (``"0"``, ``"1"``, ...);
+        with ``group``, the subtree at that node."""
         groups = self.open_groups_as_dict(
-            filename_or_obj, drop_variables=drop_variables, filetype=filetype, **read_options
+            filename_or_obj,
+            drop_variables=drop_variables,
+            group=group,
+            filetype=filetype,
+            read_options=read_options,
+            **keywords,
         )
         return xr.DataTree.from_dict(groups)
+
+
+class _Store:
+    """One dataset opened for xarray: its levels and metadata, each read when first needed."""
+
+    def __init__(
+        self,
+        filename_or_obj: object,
+        filetype: str,
+        read_options: Mapping[str, Any] | None,
+        keywords: Mapping[str, Any],
+    ) -> None:
+        self.path = _require_path(filename_or_obj)
+        self.filetype = filetype
+        self.options = _codec_options(self.path, read_options, keywords)
+
+    @functools.cached_property
+    def infos(self) -> Sequence[LevelInfo]:
+        from ctlab_core.storage import levels
+
+        return levels(self.path, filetype=self.filetype, **self.options)
+
+    @functools.cached_property
+    def base(self) -> Dataset:
+        return self.read(0)
+
+    @functools.cached_property
+    def recorded_range(self) -> dict[str, Any]:
+        """``data_min_max`` as the codec's ``value_range`` finds it recorded (or nothing)."""
+        from ctlab_core.registry import codec_for_reading
+        from ctlab_core.storage import read_options
+
+        codec = codec_for_reading(self.path, self.filetype)
+        options = read_options(codec, self.path, self.options)
+        return value_range_attribute(codec.value_range(self.path, options))
+
+    def read(self, index: int) -> Dataset:
+        from ctlab_core.storage import open_level
+
+        return open_level(self.path, index, filetype=self.filetype, **self.options)
+
+    def groups(self) -> list[str]:
+        return ["/", *(f"/{info.index}" for info in self.infos)]
+
+    def node(self, group: object) -> str:
+        """The tree node ``group`` names (``"1"``, ``"/1"``, ``"/1/"`` -> ``"/1"``), checked."""
+        if not isinstance(group, str):
+            raise InvalidOptionError(
+                f"{self.path}: group={group!r} is not a group name ('/', '/0', '1', ...)"
+            )
+        node = "/" + group.strip("/")
+        if node not in self.groups():
+            raise InvalidOptionError(
+                f"{self.path}: group={group!r} does not exist; the groups are "
+                + ", ".join(repr(name) for name in self.groups())
+            )
+        return node
+
+    def root(self) -> xr.Dataset:
+        """The root node: the metadata attributes, no variables."""
+        return xr.Dataset(attrs={**dataset_attributes(self.base), **self.recorded_range})
+
+    def level(self, index: int) -> xr.Dataset:
+        """Pyramid level ``index`` as a Dataset, its coordinates placed as the tree places them."""
+        if index == 0:
+            origin = mango_origin(self.base)
+            if origin is not None:  # no need to list the levels
+                return _xarray_dataset(self.base, origin, self.recorded_range)
+        if index >= len(self.infos):
+            count = len(self.infos)
+            raise InvalidOptionError(
+                f"{self.path}: level={index} does not exist; the dataset has {count} "
+                f"level{'s' if count != 1 else ''} (0 to {count - 1})"
+            )
+        dataset = self.base if index == 0 else self.read(index)
+        origins = level_origins(mango_origin(self.base, self.infos[0].voxel_size), self.infos)
+        extra = self.recorded_range if index == 0 else {}
+        return _xarray_dataset(dataset, origins[index], extra)
+
+
+def _level_number(path: Path, level: object) -> int:
+    if level is None:
+        return 0
+    if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+        raise InvalidOptionError(f"{path}: level={level!r} is not a level number (0, 1, ...)")
+    return level
+
+
+def _codec_options(
+    path: Path, read_options: Mapping[str, Any] | None, keywords: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The codec's read options: ``read_options`` and the other keywords, without
+    xarray's decoding keywords (see :data:`DECODERS`)."""
+    if read_options is None:
+        read_options = {}
+    if not isinstance(read_options, Mapping):
+        raise InvalidOptionError(
+            f"{path}: read_options must be a mapping of codec read options, "
+            f"got {type(read_options).__name__}"
+        )
+    if "level" in read_options:
+        raise InvalidOptionError(
+            f"{path}: the engine chooses the level: give level= or group=, "
+            "not read_options['level']"
+        )
+    given = {name: value for name, value in keywords.items() if name not in DECODERS}
+    twice = sorted(set(given) & set(read_options))
+    if twice:
+        raise InvalidOptionError(
+            f"{path}: {', '.join(twice)} given both as a keyword and in read_options"
+        )
+    return {**read_options, **given}
 
 
 def _local_path(obj: object) -> Path | None:
@@ -169,7 +331,7 @@ def _local_path(obj: object) -> Path | None:
     return None
 
 
-def _require_path(obj: str | os.PathLike[Any] | AbstractDataStore | Any) -> Path:
+def _require_path(obj: object) -> Path:
     path = _local_path(obj)
     if path is None:
         raise InvalidOptionError(
@@ -178,49 +340,16 @@ def _require_path(obj: str | os.PathLike[Any] | AbstractDataStore | Any) -> Path
     return path
 
 
-def _read(path: Path, level: int, filetype: str, options: dict[str, Any]) -> Dataset:
-    from ctlab_core.storage import open_level
-
-    return open_level(path, level, filetype=filetype, **options)
-
-
-def _open_level(
-    path: Path, level: int, filetype: str, options: dict[str, Any]
-) -> tuple[Dataset, tuple[float, ...]]:
-    """The dataset at ``level`` and the centre of its voxel 0.
-
-    The store's level list is read only when needed: for a level other than
-    0, or when the dataset has no MANGO origin (OME-Zarr translations).
-    """
-    from ctlab_core.storage import levels as stored_levels
-
-    if isinstance(level, bool) or not isinstance(level, int) or level < 0:
-        raise InvalidOptionError(f"{path}: level={level!r} is not a level number (0, 1, ...)")
-    if level == 0:
-        dataset = _read(path, 0, filetype, options)
-        origin = mango_origin(dataset)
-        if origin is not None:
-            return dataset, origin
-    infos: Sequence[LevelInfo] = stored_levels(path, filetype=filetype, **options)
-    if level >= len(infos):
-        raise InvalidOptionError(
-            f"{path}: level={level} does not exist; the dataset has {len(infos)} "
-            f"level{'s' if len(infos) != 1 else ''} (0 to {len(infos) - 1})"
-        )
-    dataset = _read(path, level, filetype, options)
-    level0 = dataset if level == 0 else _read(path, 0, filetype, options)
-    base = mango_origin(level0, infos[0].voxel_size)
-    return dataset, level_origins(base, infos)[level]
-
-
-def _xarray_dataset(dataset: Dataset, origin: Sequence[float] | None) -> xr.Dataset:
+def _xarray_dataset(
+    dataset: Dataset, origin: Sequence[float] | None, extra: Mapping[str, Any]
+) -> xr.Dataset:
     from ctlab_core.integrations.xarray_convert import (
         coordinates,
         variable_attributes,
         variable_name,
     )
 
-    attributes = variable_attributes(dataset)
+    attributes = {**variable_attributes(dataset), **extra}
     chunks = {
         dim: tuple(int(c) for c in sizes)
         for dim, sizes in zip(dataset.dimension_names, dataset.data.chunks, strict=True)
