@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+import attrs
 import dask.array as da
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ import xarray as xr
 
 from ctlab_core import Dataset, DataType, InvalidDatasetError, VoxelUnit
 
-from .conftest import label_field
+from .conftest import VOXEL, label_field
 from .test_xarray_backend import FIXTURES
 
 
@@ -130,3 +133,77 @@ def test_bad_arrays_raise_errors_naming_the_array_and_the_problem(fixtures: Path
         Dataset.from_xarray(two)
     with pytest.raises(InvalidDatasetError, match="expected an xarray DataArray or Dataset"):
         Dataset.from_xarray(np.zeros(3))  # type: ignore[arg-type]  # the wrong type on purpose
+
+
+def _translated(fixtures: Path, directory: Path) -> Path:
+    """A copy of the plain OME-Zarr fixture whose level 0 has an OME translation.
+
+    The translation (1, 2, 0.5) is in the dataset's units before the multiscale's
+    scale (the voxel size), so voxel 0 sits at 1, 2 and 0.5 voxels along z, y, x.
+    """
+    store = Path(shutil.copytree(fixtures / "generic.ome.zarr", directory / "moved.ome.zarr"))
+    metadata = json.loads((store / "zarr.json").read_text())
+    level0 = metadata["attributes"]["ome"]["multiscales"][0]["datasets"][0]
+    level0["coordinateTransformations"].append(
+        {"type": "translation", "translation": [1.0, 2.0, 0.5]}
+    )
+    (store / "zarr.json").write_text(json.dumps(metadata))
+    return store
+
+
+def test_a_translated_plain_ome_zarr_keeps_its_position_through_xarray(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    store = _translated(fixtures, tmp_path)
+    source = Dataset.from_path(store)
+    assert source.coordinate_origin_xyz is None  # a dataset holds no OME translation
+    opened = xr.open_dataset(store, engine="ctlab")
+    first = [float(opened[axis].values[0]) for axis in "zyx"]
+    assert first == pytest.approx([1 * VOXEL, 2 * VOXEL, 0.5 * VOXEL], rel=1e-12)
+    back = Dataset.from_xarray(opened)
+    # the translation in voxels, as MANGO's origin (x, y, z): whole voxels and the rest
+    assert back.coordinate_origin_xyz == (0, 2, 1)
+    assert back.offset_to_coordinate_origin_xyz == pytest.approx((0.5, 0.0, 0.0))
+    # otherwise the dataset the store holds, value for value and attribute for attribute
+    unplaced = attrs.evolve(back, coordinate_origin_xyz=None, offset_to_coordinate_origin_xyz=None)
+    _same(unplaced, source)
+    # the dataset's own DataArray, and every format it is written to, sit where the engine put it
+    for axis in "zyx":
+        np.testing.assert_allclose(back.to_xarray()[axis], opened[axis], rtol=1e-12)
+    for name in ("moved.nc", "moved_nc", "moved_again.ome.zarr", "moved.raw"):
+        again = xr.open_dataset(back.to_path(tmp_path / name), engine="ctlab")
+        (values,) = again.data_vars.values()  # NetCDF names the variable after a datatype
+        np.testing.assert_array_equal(values, opened["data"].values)
+        for axis in "zyx":
+            np.testing.assert_allclose(again[axis], opened[axis], rtol=1e-12, err_msg=name)
+    # Dataset.to_xarray() of the store's dataset cannot know the translation: voxel 0 at 0
+    assert [float(source.to_xarray()[axis].values[0]) for axis in "zyx"] == [0.0, 0.0, 0.0]
+
+
+def test_a_translated_pyramid_places_every_level_from_its_own_translation(
+    fixtures: Path, tmp_path: Path
+) -> None:
+    store = Dataset.from_path(fixtures / "generic.ome.zarr").to_path(
+        tmp_path / "pyramid.ome.zarr", levels=2
+    )
+    metadata = json.loads((store / "zarr.json").read_text())
+    del metadata["attributes"]["mango"]  # a plain OME-Zarr, as other tools write
+    shift = [10 * VOXEL, 0.0, -3 * VOXEL]
+    for dataset in metadata["attributes"]["ome"]["multiscales"][0]["datasets"]:
+        transforms = dataset["coordinateTransformations"]
+        stored = transforms[1]["translation"] if len(transforms) > 1 else [0.0, 0.0, 0.0]
+        moved = [t + s for t, s in zip(stored, shift, strict=True)]
+        dataset["coordinateTransformations"] = [
+            transforms[0],
+            {"type": "translation", "translation": moved},
+        ]
+    (store / "zarr.json").write_text(json.dumps(metadata))
+    tree = xr.open_datatree(store, engine="ctlab")
+    for k in (0, 1):
+        level = tree[str(k)].to_dataset()
+        expected = [s + (2**k - 1) / 2 * VOXEL for s in shift]
+        first = [float(level[axis].values[0]) for axis in "zyx"]
+        assert first == pytest.approx(expected, rel=1e-12, abs=1e-15), k
+    back = Dataset.from_xarray(tree["0"].to_dataset())
+    assert back.coordinate_origin_xyz == (-3, 0, 10)
+    assert back.offset_to_coordinate_origin_xyz is None

@@ -7,6 +7,14 @@ per axis holding the physical positions of the voxel centres (attribute
 JSON-safe attributes (see :mod:`.attributes`). :func:`dataset_from_xarray`
 reads such a DataArray back: voxel sizes and origin from the coordinates, the
 rest from the attributes.
+
+A dataset places voxel 0 by MANGO's origin fields alone: it holds no OME
+``translation`` (a plain OME-Zarr's translation stays in the store), so
+:func:`to_dataarray` puts such a store's voxel 0 at 0 where the xarray engine,
+which reads the store's levels, puts it at the translation. Reading the
+engine's output back, :func:`dataset_from_xarray` turns the translation into
+MANGO's origin fields, so the position survives any write; the dataset then
+differs from ``Dataset.from_path`` of the store by exactly those two fields.
 """
 
 from __future__ import annotations
@@ -77,7 +85,10 @@ def coordinates(dataset: Dataset, origin: Sequence[float] | None = None) -> dict
 
 
 def to_dataarray(dataset: Dataset, origin: Sequence[float] | None = None) -> xr.DataArray:
-    """``dataset`` as a lazy DataArray (the same dask array, no data read)."""
+    """``dataset`` as a lazy DataArray (the same dask array, no data read).
+
+    Voxel 0 sits at ``origin``, by default MANGO's origin of the dataset, else 0.
+    """
     return xr.DataArray(
         dataset.data,
         dims=dataset.dimension_names,
