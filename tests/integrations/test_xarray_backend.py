@@ -270,8 +270,11 @@ def test_bad_read_options_are_errors_naming_the_path(fixtures: Path) -> None:
         xr.open_dataset(lores, engine="ctlab", verify=True, read_options={"verify": False})
     with pytest.raises(InvalidOptionError, match="read_options must be a mapping"):
         xr.open_dataset(lores, engine="ctlab", read_options=["verify"])
-    with pytest.raises(InvalidOptionError, match=r"give level= or group=, not read_options"):
+    with pytest.raises(InvalidOptionError, match=r"tree holds every level: .*level=k"):
         xr.open_dataset(lores, engine="ctlab", read_options={"level": 1})
+    for opener in (xr.open_datatree, xr.open_groups):  # the Zarr codec's level: not here
+        with pytest.raises(InvalidOptionError, match=r"open_datatree\(group='/k'\)"):
+            opener(fixtures / "tomoLoRes_SS_AM.zarr", engine="ctlab", level=1)
     with pytest.raises(InvalidOptionError, match="does not accept colour="):
         xr.open_dataset(lores, engine="ctlab", read_options={"colour": "red"})
 

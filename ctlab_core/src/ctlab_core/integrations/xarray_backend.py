@@ -310,10 +310,10 @@ def _codec_options(
             f"{path}: read_options must be a mapping of codec read options, "
             f"got {type(read_options).__name__}"
         )
-    if "level" in read_options:
+    if "level" in read_options or "level" in keywords:
         raise InvalidOptionError(
-            f"{path}: the engine chooses the level: give level= or group=, "
-            "not read_options['level']"
+            f"{path}: the tree holds every level: open one with open_dataset(level=k) "
+            "or group='/k', a subtree with open_datatree(group='/k')"
         )
     given = {name: value for name, value in keywords.items() if name not in DECODERS}
     twice = sorted(set(given) & set(read_options))
