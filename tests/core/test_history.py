@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import (
+    UNKEYED_ENTRY,
     HistoryTextError,
     Parameters,
     freeze_parameters,
@@ -212,9 +213,21 @@ def test_merge_later_wins_and_order_is_kept() -> None:
     assert first["b"].output == "log b"
 
 
-def test_history_from_json_errors_name_the_source() -> None:
-    with pytest.raises(HistoryTextError, match="x.zarr"):
-        History.from_json(["not", "a", "mapping"], source="x.zarr")
+@pytest.mark.parametrize("value", [["not", "a", "mapping"], "a note", 3])
+def test_a_history_that_is_not_a_mapping_is_kept_with_a_warning(value: object) -> None:
+    with pytest.warns(HistoryParseWarning, match="x.zarr"):
+        history = History.from_json(value, source="x.zarr")
+    assert list(history) == [UNKEYED_ENTRY]
+    assert history.to_json() == {UNKEYED_ENTRY: value}
+    assert History.from_json(None) == History()
+
+
+def test_mango_entries_with_text_parameters_are_written_back_as_text() -> None:
+    stored = {"run": {"parameters": "a  1\nBeginSection s\n    b  2\nEndSection", "output": ""}}
+    history = History.from_json(stored)
+    assert history["run"].parameters == {"a": "1", "s": {"b": "2"}}
+    assert history.to_json() == stored
+    assert History.from_json(stored, parse=False).to_json() == stored
 
 
 FOREIGN = {

@@ -23,6 +23,7 @@ from ctlab_core.errors import CTLabError, HistoryParseWarning
 from ctlab_core.frozen import FrozenDict
 
 __all__ = [
+    "UNKEYED_ENTRY",
     "History",
     "HistoryEntry",
     "HistoryTextError",
@@ -217,7 +218,10 @@ class HistoryEntry:
             assert isinstance(value, Mapping)  # _is_mango_shaped checked it
             parameters, output = value["parameters"], value["output"]
             if isinstance(parameters, str):
-                return cls.from_text(parameters, output, parse=parse)
+                entry = cls.from_text(parameters, output, parse=parse)
+                if entry.raw_parameters is None:  # parsed: JSON writers keep the text form
+                    entry = attrs.evolve(entry, record=json.dumps(value, ensure_ascii=False))
+                return entry
             return cls(freeze_parameters(parameters), output)
         parameters, output = _foreign_fields(value)
         return cls(parameters, output, record=json.dumps(value, ensure_ascii=False))
@@ -307,6 +311,10 @@ def _foreign_value(value: object) -> ParameterValue:
     return json.dumps(value, ensure_ascii=False)
 
 
+UNKEYED_ENTRY = "history"
+"""The entry id under which a history that is not a mapping of entries is kept."""
+
+
 class History(FrozenDict[str, HistoryEntry]):
     """An immutable ordered mapping of MANGO history entry ids to entries."""
 
@@ -338,9 +346,22 @@ class History(FrozenDict[str, HistoryEntry]):
 
     @classmethod
     def from_json(cls, value: object, *, source: str = "history", parse: bool = True) -> History:
-        """History from its JSON form; entries of any JSON shape are kept (see HistoryEntry)."""
+        """History from its JSON form; entries of any JSON shape are kept (see HistoryEntry).
+
+        A history that is not a mapping of entries (a list, a string, ...) never
+        fails a read: it is kept whole as the record of one entry
+        :data:`UNKEYED_ENTRY`, with a warning; ``None`` (JSON null) is no history.
+        """
+        if value is None:
+            return cls()
         if not isinstance(value, Mapping):
-            raise HistoryTextError(f"{source}: expected a mapping of entries, got {value!r:.80}")
+            warnings.warn(
+                f"{source}: a history that is not a mapping of entries is kept as the one "
+                f"entry {UNKEYED_ENTRY!r}",
+                HistoryParseWarning,
+                stacklevel=2,
+            )
+            return cls({UNKEYED_ENTRY: HistoryEntry.from_json(value, parse=parse)})
         return cls(
             {str(key): HistoryEntry.from_json(item, parse=parse) for key, item in value.items()}
         )
