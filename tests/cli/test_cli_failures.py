@@ -80,6 +80,7 @@ def test_read_only_target(source: Path, tmp_path: Path, name: str) -> None:
     with tmpfs(tmp_path / "ro", "size=1m,ro") as ro:
         done = ctlab("convert", str(source), str(ro / name), check=False)
         assert_one_line(done, f"cannot write {ro / name}", "Read-only file system")
+        assert "ctlab-tmp" not in done.stderr  # the staged name is never shown
 
 
 @pytest.mark.parametrize("name", ["x.ome.zarr", "tomo_x_nc", "tomo_x.nc", "tomo_x.raw"])

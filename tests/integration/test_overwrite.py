@@ -61,7 +61,26 @@ def make_case(tmp_path: Path, case: str) -> tuple[Path, str]:
         path = tmp_path / "tomoZ.raw"
         path.write_text("no sidecar")
         return path, "sidecar"
+    if case == "foreign-sidecar":
+        path = tmp_path / "r2.raw.json"
+        path.write_text('{"my": "precious settings"}')
+        return path, "without the dataset"
+    if case == "sidecar-directory":
+        path = tmp_path / "r3.raw.json"
+        path.mkdir()
+        (path / "keep.txt").write_text("mine")
+        return path, "without the dataset"
+    if case == "raw-with-foreign-sidecar":
+        path = tmp_path / "r4.raw"
+        path.write_bytes(bytes(48))
+        path.with_name("r4.raw.json").write_text('{"my": "precious settings"}')
+        return path, "not a sidecar ctlab writes"
     raise AssertionError(case)
+
+
+def target_of(path: Path) -> Path:
+    """The dataset name whose write would meet ``path`` (a sidecar belongs to its raw file)."""
+    return path.with_suffix("") if path.name.endswith(".raw.json") else path
 
 
 CASES = [
@@ -71,26 +90,31 @@ CASES = [
     "split-with-extra-file",
     "text-named-nc",
     "text-named-raw",
+    "foreign-sidecar",
+    "sidecar-directory",
+    "raw-with-foreign-sidecar",
 ]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_library_refuses_to_replace_what_is_not_a_dataset(tmp_path: Path, case: str) -> None:
     path, words = make_case(tmp_path, case)
-    before = snapshot(path)
+    before = snapshot(tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(DatasetExistsError, match="nothing was changed") as info:
-        small().to_path(path, overwrite=True)
+        small().to_path(target_of(path), overwrite=True)
     assert words in str(info.value) and str(path) in str(info.value)
-    assert snapshot(path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_cli_refuses_to_replace_what_is_not_a_dataset(tmp_path: Path, case: str) -> None:
     path, words = make_case(tmp_path, case)
-    before = snapshot(path)
+    before = snapshot(tmp_path)
+    target = str(target_of(path))
     done = subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", "convert", str(FIXTURE), str(path), "--overwrite"],
+        [sys.executable, "-m", "ctlab_core.cli", "convert", str(FIXTURE), target, "--overwrite"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -98,7 +122,7 @@ def test_cli_refuses_to_replace_what_is_not_a_dataset(tmp_path: Path, case: str)
     )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
-    assert snapshot(path) == before
+    assert snapshot(tmp_path) == before
 
 
 @pytest.mark.parametrize("name", ["x.ome.zarr", "x.zarr", "tomo_x_nc", "tomo_x.nc", "tomo_x.raw"])
@@ -120,3 +144,13 @@ def test_a_dataset_of_another_format_is_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(DatasetExistsError, match="not a raw dataset"):
         small().to_path(netcdf_named_raw, overwrite=True)
     assert snapshot(netcdf_named_raw) == before
+
+
+def test_a_name_at_the_file_systems_limit_is_written_and_replaced(tmp_path: Path) -> None:
+    name = "t" * (255 - len(".raw.json")) + ".raw"  # its sidecar's name is 255 bytes long
+    small().to_path(tmp_path / name)
+    small().evolve(data=small().data + 1).to_path(tmp_path / name, overwrite=True)
+    np.testing.assert_array_equal(
+        Dataset.from_path(tmp_path / name).to_numpy(), np.arange(24).reshape(2, 3, 4) + 1
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name, name + ".json"]

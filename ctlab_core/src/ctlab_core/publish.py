@@ -29,6 +29,7 @@ __all__ = [
     "discard",
     "fsync_tree",
     "publish",
+    "refusal",
     "staging_path",
 ]
 
@@ -54,17 +55,25 @@ def check_target(path: Path, codec: Codec, overwrite: bool) -> None:
         what = "is not a directory" if os.path.lexists(path.parent) else "does not exist"
         raise CTLabError(f"{path}: {path.parent} {what}")
     for candidate in (path, *codec.companions(path)):
-        if not os.path.lexists(candidate):
-            continue
-        if not overwrite:
+        if os.path.lexists(candidate) and not overwrite:
             raise _exists(candidate)
-    if os.path.lexists(path) and overwrite:
-        reason = codec.replaceable(path)
-        if reason is not None:
-            raise DatasetExistsError(
-                f"{path} exists and is not a {codec.name} dataset that overwrite may replace "
-                f"({reason}); nothing was changed"
-            )
+    reason = refusal(path, codec)
+    if reason is not None:
+        raise DatasetExistsError(
+            f"{path} exists and is not a {codec.name} dataset that overwrite may replace "
+            f"({reason}); nothing was changed"
+        )
+
+
+def refusal(path: Path, codec: Codec) -> str | None:
+    """Why what exists at ``path`` and its companions may not be replaced by a dataset of
+    ``codec`` (None: nothing is there, or a dataset of ``codec`` is)."""
+    if os.path.lexists(path):
+        return codec.replaceable(path)
+    present = [c for c in codec.companions(path) if os.path.lexists(c)]
+    if present:
+        return f"{present[0]} is there without the dataset it would belong to"
+    return None
 
 
 def _refuse_working_directory(path: Path) -> None:
@@ -82,7 +91,22 @@ def _refuse_working_directory(path: Path) -> None:
 
 def staging_path(path: Path) -> Path:
     """A fresh hidden name beside ``path`` on the same filesystem."""
-    return path.with_name(f".{path.name}{STAGING_MARK}{uuid.uuid4().hex[:12]}")
+    return _hidden_sibling(path, STAGING_MARK)
+
+
+def _hidden_sibling(path: Path, mark: str) -> Path:
+    """``.<name><mark><random>``, the name shortened so that it fits the file system's
+    limit with room for a companion's suffix (``.json``)."""
+    tag = f"{mark}{uuid.uuid4().hex[:12]}"
+    room = _NAME_MAX - _COMPANION_ROOM - len(tag) - 1
+    name = path.name
+    if len(name.encode()) > room:
+        name = name.encode()[:room].decode(errors="ignore")
+    return path.with_name(f".{name}{tag}")
+
+
+_NAME_MAX = 255  # bytes in a file name on every common local file system
+_COMPANION_ROOM = 16  # bytes a codec's companion may add to a staged name
 
 
 def discard(path: Path) -> None:
@@ -131,16 +155,16 @@ def publish(
     asides: list[tuple[Path, Path]] = []
     published: list[Path] = []
     try:
+        if overwrite and (reason := refusal(moves[-1][1], codec)) is not None:
+            raise DatasetExistsError(
+                f"{moves[-1][1]} appeared while writing and is not a {codec.name} dataset "
+                f"({reason}); the new data was not published"
+            )
         for staging, path in moves:
             if os.path.lexists(path):
                 if not overwrite:
                     raise _exists(path)
-                if path == moves[-1][1] and (reason := codec.replaceable(path)) is not None:
-                    raise DatasetExistsError(
-                        f"{path} appeared while writing and is not a {codec.name} dataset "
-                        f"({reason}); the new data was not published"
-                    )
-                aside = path.with_name(f".{path.name}{_ASIDE_MARK}{uuid.uuid4().hex[:12]}")
+                aside = _hidden_sibling(path, _ASIDE_MARK)
                 os.replace(path, aside)
                 asides.append((aside, path))
             os.replace(staging, path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -175,7 +175,7 @@ class RawCodec(Codec):
             return str(error)
         if not meta:
             return f"a file without the {sidecar_path(path).name} sidecar ctlab writes"
-        return None
+        return _sidecar_mismatch(path, meta)
 
     def read(self, path: Path, options: ReadOptions) -> Dataset:
         """Open a raw file lazily, in slabs of whole slices of about 128 MiB."""
@@ -259,6 +259,21 @@ def _split(total: int, step: int) -> list[int]:
 
 def _datatype_dtype(name: Any) -> str | None:
     return None if name is None else DataType.from_basename(str(name)).dtype.str
+
+
+def _sidecar_mismatch(path: Path, meta: Mapping[str, Any]) -> str | None:
+    """What keeps ``meta`` from being the ctlab sidecar of the raw file ``path`` (or None)."""
+    import numpy as np
+
+    sidecar = sidecar_path(path).name
+    try:
+        count = math.prod(int(n) for n in meta["shape"])
+        size = count * np.dtype(str(meta["dtype"])).itemsize
+    except (KeyError, TypeError, ValueError):
+        return f"{sidecar} is not a sidecar ctlab writes (no shape and dtype)"
+    if size != path.stat().st_size:
+        return f"{sidecar} describes {size} bytes, the file holds {path.stat().st_size}"
+    return None
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

@@ -128,10 +128,11 @@ class WritePlan:
 def _os_text(error: OSError, path: Path, moves: tuple[tuple[Path, Path], ...]) -> str:
     """What the system refused, with staged names replaced by the targets they stand for."""
     where = str(error.filename or "")
-    for staging, final in moves:
-        where = where.replace(str(staging), str(final))
     reason = error.strerror or str(error)
-    return f"cannot write {path}: {reason}" + (f" ({where})" if where else "")
+    text = f"cannot write {path}: {reason}" + (f" ({where})" if where else "")
+    for staging, final in moves:
+        text = text.replace(str(staging), str(final)).replace(staging.name, final.name)
+    return text
 
 
 def plan_write(
