@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,8 +158,49 @@ def test_unreachable_scheduler_fails_fast_naming_the_address(source: Path, tmp_p
     done = ctlab(
         "convert", str(source), str(tmp_path / "y.zarr"), "--address", "127.0.0.1:1", check=False
     )
-    assert_one_line(done, "127.0.0.1:1", "no dask scheduler answered")
-    assert time.monotonic() - started < 60  # a few seconds of connect timeout, not dask's 30 s
+    assert_one_line(done, "no dask scheduler at 127.0.0.1:1", "Connection refused")
+    assert time.monotonic() - started < 60  # no connect timeout at all, not dask's 30 s
+    assert leftovers(tmp_path) == []
+
+
+@contextlib.contextmanager
+def listener(reply: bytes | None) -> Iterator[str]:
+    """A TCP server on a free port that answers every connection with ``reply`` and
+    closes it (None: accepts and says nothing); its address."""
+    server = socket.create_server(("127.0.0.1", 0))
+    peers: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                peer, _ = server.accept()
+                peers.append(peer)
+                if reply is not None:
+                    peer.recv(1024)
+                    peer.sendall(reply)
+                    peer.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+        for peer in peers:
+            peer.close()
+
+
+@pytest.mark.parametrize("reply", [None, b"HTTP/1.0 400 Bad Request\r\n\r\nnot dask"])
+def test_a_listener_that_is_not_dask_fails_within_seconds(
+    source: Path, tmp_path: Path, reply: bytes | None
+) -> None:
+    with listener(reply) as address:
+        started = time.monotonic()
+        done = ctlab(
+            "convert", str(source), str(tmp_path / "y.zarr"), "--address", address, check=False
+        )
+        took = time.monotonic() - started
+    assert_one_line(done, f"no dask scheduler answered at {address} within 5 s")
+    assert took < 60  # the connect timeout and imports, not a hang
     assert leftovers(tmp_path) == []
 
 

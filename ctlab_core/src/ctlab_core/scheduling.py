@@ -219,14 +219,67 @@ def address_from_file(path: str) -> str:
 
 
 def _connect(address: str) -> Client:
+    """A client of the scheduler at ``address``, or SchedulerUnreachableError within about
+    :data:`CONNECT_TIMEOUT` seconds, whatever answers there (nothing, or not dask)."""
+    _probe(address)
     from distributed import Client
 
-    try:
-        return Client(address, timeout=f"{CONNECT_TIMEOUT}s")
-    except (OSError, TimeoutError) as error:
+    outcome: list[Client | BaseException] = []
+    abandoned = threading.Event()
+
+    def attempt() -> None:
+        try:
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+        except BaseException as error:  # reported by the waiting thread
+            outcome.append(error)
+            return
+        outcome.append(client)
+        if abandoned.is_set():  # answered after the caller gave up
+            client.close()
+
+    # dask's own timeout does not cover a peer that accepts and never speaks dask, so
+    # the attempt runs beside the caller, which gives up on time (and stays interruptible)
+    thread = threading.Thread(target=attempt, name="ctlab-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 1.0)
+    abandoned.set()
+    if not outcome:
         raise SchedulerUnreachableError(
-            f"no dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s ({error})"
-        ) from error
+            f"no dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s "
+            "(something accepts connections there, but does not speak dask's protocol)"
+        )
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        if not isinstance(result, Exception):
+            raise result
+        detail = " ".join(str(result).split()) or type(result).__name__
+        raise SchedulerUnreachableError(
+            f"no dask scheduler answered at {address} within {CONNECT_TIMEOUT:g} s ({detail:.200})"
+        ) from result
+    return result
+
+
+def _probe(address: str) -> None:
+    """Fail at once when nothing listens at a TCP ``address`` (dask itself would retry
+    until its timeout); other protocols are left to dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls"):
+        return
+    try:
+        parts = urlsplit(f"//{rest}")
+        host, port = parts.hostname, parts.port
+    except ValueError as error:
+        raise SchedulerUnreachableError(f"{address}: not a scheduler address ({error})") from None
+    if host is None or port is None:
+        raise SchedulerUnreachableError(f"{address}: not a scheduler address (expected HOST:PORT)")
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise SchedulerUnreachableError(f"no dask scheduler at {address}: {reason}") from error
 
 
 def _run_distributed(
@@ -239,10 +292,10 @@ def _run_distributed(
             "the distributed scheduler needs dask.distributed: pip install 'dask[distributed]'"
         ) from error
     with contextlib.ExitStack() as stack:
-        with _deferred_signals():
-            if address is not None:
-                client = stack.enter_context(_connect(address))
-            else:
+        if address is not None:
+            client = stack.enter_context(_connect(address))
+        else:
+            with _deferred_signals():
                 cluster = stack.enter_context(
                     LocalCluster(
                         n_workers=workers or 2,
