@@ -101,7 +101,8 @@ MOVED: dict[str, dict[str, object]] = {
 def test_moved_names_warn_and_point_to_their_new_place(module: str) -> None:
     old = importlib.import_module(module)
     for name, new in MOVED[module].items():
-        with pytest.warns(DeprecationWarning, match=rf"{module}\.{name} moved to ctlab_netcdf\."):
+        pattern = rf"{module}\.{name} is deprecated \(removed in 0\.3\); use ctlab_netcdf\."
+        with pytest.warns(DeprecationWarning, match=pattern):
             assert getattr(old, name) is new
     with pytest.raises(AttributeError):
         _ = old.no_such_name

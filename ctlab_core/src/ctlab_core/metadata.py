@@ -9,13 +9,13 @@ are deprecated aliases of it.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, get_origin
 
 import attrs
 
 from ctlab_core.dataset import Dataset
+from ctlab_core.deprecation import moved, warn
 from ctlab_core.errors import CorruptDataError, CTLabError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History
@@ -85,21 +85,20 @@ def metadata_from_json(value: Mapping[str, Any], data: Any) -> Dataset:
 
 def mango_attributes(ds: Dataset) -> dict[str, Any]:
     """Deprecated: use ``MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)``."""
-    warnings.warn(
-        "ctlab_core.metadata.mango_attributes is deprecated; use "
+    warn(
+        "ctlab_core.metadata.mango_attributes",
         "ctlab_core.mango.MangoMetadata.from_dataset(ds).json_block(ndim)",
-        DeprecationWarning,
-        stacklevel=2,
     )
     return MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)
 
 
 def from_mango_attributes(block: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Deprecated: use ``MangoMetadata.from_attributes(block, source=...).dataset_fields()``."""
-    warnings.warn(
-        "ctlab_core.metadata.from_mango_attributes is deprecated; use "
+    warn(
+        "ctlab_core.metadata.from_mango_attributes",
         "ctlab_core.mango.MangoMetadata.from_attributes(block, source=...).dataset_fields()",
-        DeprecationWarning,
-        stacklevel=2,
     )
     return MangoMetadata.from_attributes(block, source=source).dataset_fields()
+
+
+__getattr__ = moved(__name__, {"MANGO_VERSION": "ctlab_core.mango:MANGO_VERSION"})

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.regions import region_array
 
 from ctlab_netcdf import regions
-from ctlab_netcdf._deprecated import moved
 from ctlab_netcdf.dtypes import true_dtype
 from ctlab_netcdf.headers import Header, read_header
 from ctlab_netcdf.metadata import dataset_fields
@@ -162,4 +162,5 @@ __getattr__ = moved(
         "SLAB_TARGET_BYTES": "ctlab_netcdf.regions:READ_TARGET_BYTES",
         "as_true_dtype": "ctlab_netcdf.dtypes:as_true_dtype",
     },
+    removed={"slab_depth": "read chunks follow storage: ctlab_netcdf.regions.read_chunks"},
 )

@@ -17,6 +17,7 @@ import attrs
 from ctlab_core.codec import LevelInfo
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import Region, region_array
@@ -288,22 +289,16 @@ def load_level(
     return reader.read(tuple(slice(0, n) for n in dataset.shape))
 
 
-_MOVED = {  # deprecated names of 0.1, removed in 0.3
-    "read_zarr": "ctlab_zarr.read(path, **options)",
-    "load_zarr": "ctlab_zarr.load(path, **options)",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        import warnings
-
-        import ctlab_zarr
-
-        warnings.warn(
-            f"ctlab_zarr.reader.{name} is deprecated; use {_MOVED[name]}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(ctlab_zarr, name.removesuffix("_zarr"))
-    raise AttributeError(f"module 'ctlab_zarr.reader' has no attribute {name!r}")
+__getattr__ = moved(
+    __name__,
+    {
+        "read_zarr": "ctlab_zarr:read",
+        "load_zarr": "ctlab_zarr:load",
+        "METADATA_FILE": "ctlab_zarr.nodes:METADATA_FILE",
+        "load_node_metadata": "ctlab_zarr.nodes:load_node",
+    },
+    removed={
+        "open_zarr_array": "dask tasks carry a ctlab_zarr.engine.ArrayLocation, which "
+        "reads and writes the array itself"
+    },
+)
