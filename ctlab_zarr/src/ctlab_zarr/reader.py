@@ -19,7 +19,7 @@ from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.mango import MangoMetadata
+from ctlab_core.mango import MangoMetadata, to_dimension_order
 from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
@@ -258,7 +258,7 @@ def list_levels(path: Path) -> list[LevelInfo]:
         shape = _shape_of(path, root)
         voxel = (1.0,) * len(shape)
         if isinstance(mango, Mapping) and isinstance(mango.get("voxel_size_xyz"), list):
-            voxel = tuple(float(v) for v in mango["voxel_size_xyz"])[::-1]
+            voxel = to_dimension_order(float(v) for v in mango["voxel_size_xyz"])
         return [LevelInfo(0, "", shape, voxel, (0.0,) * len(shape))]
     _names, _unit, levels = _levels(path, root)
     result = []
