@@ -18,6 +18,7 @@ MOVED: list[tuple[str, str, str]] = [
     # (old module, old name, new place): the old name is the new object itself
     ("ctlab_core.cli", "verify_path", "ctlab_core.cli.commands.verify_text"),
     ("ctlab_core.metadata", "MANGO_VERSION", "ctlab_core.mango.MANGO_VERSION"),
+    ("ctlab_core.metadata", "mango_defaults", "ctlab_core.mango.mango_defaults"),
     ("ctlab_core.publish", "temporary_sibling", "ctlab_core.publish.staging_path"),
     ("ctlab_netcdf.checksums", "verify", "ctlab_netcdf.verify"),
     ("ctlab_netcdf.direct", "Extent", "ctlab_netcdf.byte_io.Extent"),
@@ -71,7 +72,7 @@ MOVED: list[tuple[str, str, str]] = [
     ("ctlab_netcdf.reader", "NetCDFRegions", "ctlab_netcdf.regions.NetCDFRegions"),
     ("ctlab_netcdf.reader", "Piece", "ctlab_netcdf.regions.Piece"),
     ("ctlab_netcdf.reader", "SLAB_TARGET_BYTES", "ctlab_netcdf.regions.READ_TARGET_BYTES"),
-    ("ctlab_netcdf.reader", "as_true_dtype", "ctlab_netcdf.dtypes.as_true_dtype"),
+    ("ctlab_netcdf.reader", "as_true_dtype", "ctlab_core.datatype.to_dtype"),
     ("ctlab_netcdf.reader", "read_piece", "ctlab_netcdf.regions.read_piece"),
     (
         "ctlab_netcdf.writer",

@@ -69,7 +69,9 @@ def test_stored_integers_follow_the_datatype_rule(tmp_path: Path) -> None:
     with h5py.File(path, "r+") as handle:
         del handle["labels"]
         handle.create_dataset("labels", data=raw.astype(np.int16))
-    with pytest.raises(CorruptDataError, match="stored as int16 but datatype 'labels'"):
+    with pytest.raises(
+        CorruptDataError, match="stored as int16 contradict the recorded datatype 'labels'"
+    ):
         Dataset.from_path(path)
 
 

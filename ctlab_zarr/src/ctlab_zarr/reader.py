@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.codec import LevelInfo
 from ctlab_core.dataset import Dataset
-from ctlab_core.datatype import DataType
+from ctlab_core.datatype import DataType, read_as, to_dtype
 from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.mango import MangoMetadata, to_dimension_order
@@ -52,10 +52,7 @@ class ZarrBlockReader:
 
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise."""
-        values = self.location.read(region)
-        if values.dtype != self.dtype:
-            values = values.astype(values.dtype.newbyteorder("="), copy=False).view(self.dtype)
-        return values
+        return to_dtype(self.location.read(region), self.dtype)
 
 
 @attrs.frozen
@@ -203,9 +200,9 @@ def _dataset(
             f"{where}: voxel size {tuple(kwargs['voxel_size'])} does not have one value "
             f"per dimension of shape {facts.shape}"
         )
-    true_dtype = _true_dtype(where, facts.dtype, kwargs.get("datatype"), datatype)
-    if datatype is not None:
-        kwargs["datatype"] = datatype
+    kwargs["datatype"], true_dtype = read_as(
+        facts.dtype, recorded=kwargs.get("datatype"), requested=datatype, where=str(where)
+    )
     block = read_block_shape(facts.shape, facts.chunks, facts.shards, facts.dtype.itemsize)
     reader = ZarrBlockReader(location, facts.shape, true_dtype, facts.chunks)
     chunks = tuple(
@@ -222,31 +219,6 @@ def _dataset(
         return Dataset(data=data, **kwargs)
     except CTLabError as error:
         raise CorruptDataError(f"{where}: {error}") from error
-
-
-def _true_dtype(
-    where: Path, stored: np.dtype[Any], recorded: DataType | None, requested: DataType | None
-) -> np.dtype[Any]:
-    """The dtype the dataset exposes: the datatype's, when the stored values are its values."""
-    if requested is None:
-        if recorded is None:
-            return stored
-        if not recorded.reads_from(stored):
-            raise CorruptDataError(
-                f"{where}: values stored as {stored} contradict the recorded datatype "
-                f"{recorded.value!r} (which holds {recorded.dtype})"
-            )
-        return recorded.dtype
-    if recorded is not None and recorded is not requested:
-        raise InvalidOptionError(
-            f"{where}: datatype={requested.value!r}, but the file records {recorded.value!r}"
-        )
-    if not requested.reads_from(stored):
-        raise InvalidOptionError(
-            f"{where}: values stored as {stored} cannot be datatype {requested.value!r} "
-            f"(which holds {requested.dtype})"
-        )
-    return requested.dtype
 
 
 def list_levels(path: Path) -> list[LevelInfo]:
