@@ -70,15 +70,6 @@ def test_write_is_to_path_with_the_zarr_codec(tmp_path: Path) -> None:
     assert (again.dataset_id, again.datatype) == ("given", DataType.PROJU16)
 
 
-def test_open_and_levels_are_the_names_of_every_codec_package() -> None:
-    import ctlab_netcdf
-
-    for package in (ctlab_zarr, ctlab_netcdf):
-        assert {"open", "read", "write", "load", "verify", "levels"} <= set(package.__all__)
-        assert package.read is package.open
-    assert ctlab_zarr.list_levels is ctlab_zarr.levels
-
-
 def test_levels_take_checked_read_options(tmp_path: Path) -> None:
     path = _dataset().to_path(tmp_path / "l.ome.zarr", levels=2)
     assert len(ctlab_zarr.levels(path, engine="zarr-python")) == 2
