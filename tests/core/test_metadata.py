@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ctlab_core.mango import MangoMetadata
+from ctlab_core.mango import FIELD_ATTRIBUTES, MangoMetadata, to_dimension_order, to_xyz
 from ctlab_core.metadata import metadata_from_json, metadata_to_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -117,3 +117,59 @@ def test_defaults_have_one_value_per_axis() -> None:
     fields = MangoMetadata.from_attributes(block, source="flat").dataset_fields()
     back = Dataset(flat.data, dimension_names=("y", "x"), **fields)
     assert back.coordinate_origin_xyz == (0, 0)
+
+
+xyz = st.lists(st.integers(), max_size=5)
+
+
+@given(xyz)
+def test_to_xyz_and_to_dimension_order_are_each_others_inverse(values: list[int]) -> None:
+    assert to_dimension_order(to_xyz(values)) == tuple(values)
+    assert to_xyz(values) == tuple(reversed(values))
+
+
+@given(st.tuples(voxel_sizes, voxel_sizes, voxel_sizes))
+def test_dataset_voxel_size_xyz_is_the_one_reversal(sizes: tuple[float, float, float]) -> None:
+    ds = Dataset(np.zeros((1, 1, 1), np.uint8), voxel_size=sizes)
+    assert ds.voxel_size_xyz == to_xyz(sizes)
+    assert MangoMetadata.from_dataset(ds).dataset_fields()["voxel_size"] == sizes
+
+
+mango_metadata = st.builds(
+    MangoMetadata,
+    datatype=st.none() | st.sampled_from(list(DataType)),
+    dataset_id=st.none() | st.text(max_size=20),
+    history=histories,
+    voxel_size_xyz=st.none() | st.tuples(voxel_sizes, voxel_sizes, voxel_sizes),
+    voxel_unit=st.none() | st.sampled_from(list(VoxelUnit)),
+    coord_transform=st.none() | st.text(max_size=20),
+    intensity_f2i_offset_scale=st.none() | st.tuples(voxel_sizes, voxel_sizes),
+    offset_to_coordinate_origin_xyz=st.none() | st.tuples(voxel_sizes, voxel_sizes, voxel_sizes),
+    coordinate_origin_xyz=st.none() | st.tuples(st.integers(-(2**40), 2**40), st.integers()),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(mango_metadata)
+def test_the_converter_maps_metadata_to_attributes_and_back(meta: MangoMetadata) -> None:
+    attributes = json.loads(json.dumps(meta.to_attributes()))
+    assert MangoMetadata.from_attributes(attributes, source="x") == meta
+    names = ["basename", "dataset_id", "history", *FIELD_ATTRIBUTES]
+    assert list(attributes) == [n for n in names if n != "basename" or meta.datatype]
+    block = meta.json_block(3)
+    assert list(block)[2:] == [n for n in names if n != "basename" or meta.datatype]
+    assert MangoMetadata.from_attributes(block, source="x") == meta.with_defaults(3)
+
+
+def test_bad_attributes_are_named_with_the_problem() -> None:
+    with pytest.raises(CorruptDataError, match=r"x: invalid MANGO metadata: unknown voxel unit"):
+        MangoMetadata.from_attributes({"voxel_unit": "parsec"}, source="x")
+    with pytest.raises(CorruptDataError, match=r"whole numbers, got \[1\.5\] @ \$\.coordinate"):
+        MangoMetadata.from_attributes({"coordinate_origin_xyz": [1.5]}, source="x")
+
+
+def test_metadata_from_json_refuses_fractional_origins() -> None:
+    with pytest.raises(CorruptDataError, match="whole numbers.*coordinate_origin_xyz"):
+        metadata_from_json(
+            {"voxel_size": [1, 1, 1], "coordinate_origin_xyz": [0, 1.5, 2]}, np.zeros((1, 1, 1))
+        )

@@ -69,7 +69,9 @@ def test_stored_integers_follow_the_datatype_rule(tmp_path: Path) -> None:
     with h5py.File(path, "r+") as handle:
         del handle["labels"]
         handle.create_dataset("labels", data=raw.astype(np.int16))
-    with pytest.raises(CorruptDataError, match="stored as int16 but datatype 'labels'"):
+    with pytest.raises(
+        CorruptDataError, match="stored as int16 contradict the recorded datatype 'labels'"
+    ):
         Dataset.from_path(path)
 
 
@@ -101,7 +103,8 @@ MOVED: dict[str, dict[str, object]] = {
 def test_moved_names_warn_and_point_to_their_new_place(module: str) -> None:
     old = importlib.import_module(module)
     for name, new in MOVED[module].items():
-        with pytest.warns(DeprecationWarning, match=rf"{module}\.{name} moved to ctlab_netcdf\."):
+        pattern = rf"{module}\.{name} is deprecated \(removed in 0\.3\); use ctlab_netcdf\."
+        with pytest.warns(DeprecationWarning, match=pattern):
             assert getattr(old, name) is new
     with pytest.raises(AttributeError):
         _ = old.no_such_name

@@ -9,7 +9,14 @@ import h5py
 import numpy as np
 import pytest
 
-from ctlab_core import CorruptDataError, CTLabError, Dataset, DataType, FormatNotRecognisedError
+from ctlab_core import (
+    CorruptDataError,
+    CTLabError,
+    Dataset,
+    DataType,
+    FormatNotRecognisedError,
+    InvalidOptionError,
+)
 from ctlab_netcdf import verify
 
 from .helpers import make_dataset
@@ -156,7 +163,7 @@ def test_block_with_other_dtype(hires_copy: Path, tmp_path: Path) -> None:
 def test_wrong_datatype_option_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "labels.nc"
     make_dataset(np.zeros((2, 3, 4), np.int32), DataType.LABELS).to_path(path)
-    with pytest.raises(CorruptDataError, match="stored as int32 but datatype 'tomo'"):
+    with pytest.raises(InvalidOptionError, match="stored as int32 cannot be datatype 'tomo'"):
         Dataset.from_path(path, datatype="tomo")
     with pytest.raises(CTLabError, match="unknown MANGO datatype"):
         Dataset.from_path(path, datatype="nonsense")

@@ -1,4 +1,4 @@
-"""The package's public functions: read, write, load, verify, list_levels; deprecated names."""
+"""The package's public functions: open (read), write, load, verify, levels; deprecated names."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ctlab_zarr
-from ctlab_core import Dataset, InvalidOptionError, LevelInfo, get_codec
+from ctlab_core import Dataset, DataType, InvalidOptionError, LevelInfo, get_codec
 
 
 class _Where(os.PathLike[str]):
@@ -58,9 +58,23 @@ def test_levels_give_the_physical_origin(tmp_path: Path) -> None:
     ]
 
 
-def test_write_refuses_compute_false(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match="compute=False"):
-        ctlab_zarr.write(_dataset(), tmp_path / "x.zarr", compute=False)
+def test_write_is_to_path_with_the_zarr_codec(tmp_path: Path) -> None:
+    ds = _dataset()
+    pending = ctlab_zarr.write(ds, tmp_path / "x", compute=False, levels=1)
+    assert not (tmp_path / "x.zarr").exists()
+    pending.compute()
+    written = ctlab_zarr.open(tmp_path / "x.zarr")
+    assert written.dataset_id is not None and written.dataset_id.endswith("_x")
+    path = ctlab_zarr.write(ds, tmp_path / "y.zarr", dataset_id="given", datatype="proju16")
+    again = ctlab_zarr.read(path)
+    assert (again.dataset_id, again.datatype) == ("given", DataType.PROJU16)
+
+
+def test_levels_take_checked_read_options(tmp_path: Path) -> None:
+    path = _dataset().to_path(tmp_path / "l.ome.zarr", levels=2)
+    assert len(ctlab_zarr.levels(path, engine="zarr-python")) == 2
+    with pytest.raises(InvalidOptionError, match="no_such_option"):
+        ctlab_zarr.list_levels(path, no_such_option=1)
 
 
 def test_explicit_chunks_and_shards_are_trimmed_to_the_array(tmp_path: Path) -> None:
@@ -79,26 +93,26 @@ def test_explicit_chunks_and_shards_are_trimmed_to_the_array(tmp_path: Path) -> 
 
 def test_deprecated_names_warn_and_point_to_the_new_ones(tmp_path: Path) -> None:
     ds = _dataset()
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.write\(dataset, path"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.write$"):
         path = ctlab_zarr.write_zarr(ds, tmp_path / "d.zarr")
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.read\(path"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.read$"):
         assert ctlab_zarr.read_zarr(path).shape == ds.shape
     with pytest.deprecated_call(match=r"ctlab_core\.LevelInfo"):
         assert ctlab_zarr.LevelInfo is LevelInfo
     from ctlab_zarr import layout, reader, writer
 
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.load\(path"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.load$"):
         np.testing.assert_array_equal(reader.load_zarr(path), ds.data.compute())
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.read\(path"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.read$"):
         assert reader.read_zarr(path).shape == ds.shape
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.write\(dataset"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.write$"):
         assert writer.write_zarr is ctlab_zarr.write
 
-    with pytest.deprecated_call(match=r"import it from ctlab_zarr\.chunking"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.chunking\.default_layout"):
         assert layout.default_layout((10, 10)).chunks == (10, 10)
-    with pytest.deprecated_call(match=r"import it from ctlab_zarr\.multiscales"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.multiscales\.build_multiscales"):
         assert callable(layout.build_multiscales)
-    with pytest.deprecated_call(match=r"import it from ctlab_zarr\.pyramid"):
+    with pytest.deprecated_call(match=r"use ctlab_zarr\.pyramid\.level_count"):
         assert layout.level_count((100, 100), "auto") == 2
 
 

@@ -15,6 +15,7 @@ from ctlab_core.datatype import DataType, StorageDType
 from ctlab_core.errors import ImmutableDatasetError, InvalidDatasetError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History, HistoryEntry
+from ctlab_core.mango import to_xyz
 from ctlab_core.units import VoxelUnit, convert_voxel_size
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ class Dataset:
     @property
     def voxel_size_xyz(self) -> tuple[float, ...]:
         """Voxel size in MANGO's x, y, z order (reverse of dimension order)."""
-        return self.voxel_size[::-1]
+        return to_xyz(self.voxel_size)
 
     @property
     def mask_value(self) -> StorageDType | None:

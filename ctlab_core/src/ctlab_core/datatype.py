@@ -1,4 +1,12 @@
-"""MANGO's datatypes: true dtype, the dtype MANGO stores in NetCDF, mask value."""
+"""MANGO's datatypes, and the rules between stored and true dtypes.
+
+:class:`DataType` gives each datatype's true dtype, the dtype MANGO stores, its
+mask value. Two rules hold for every codec: values stored as an integer type
+of the true dtype's width are the datatype's values bit for bit
+(:meth:`DataType.reads_from`, :func:`to_dtype`), and :func:`read_as` decides
+what a stored array opens as, from the datatype asked for, the one recorded
+and the stored dtype.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
-from ctlab_core.errors import UnknownDataTypeError
+from ctlab_core.errors import CorruptDataError, InvalidOptionError, UnknownDataTypeError
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["DataType", "StorageDType"]
+__all__ = ["DataType", "StorageDType", "read_as", "to_dtype"]
 
 StorageDType: TypeAlias = (
     "np.uint8 | np.uint16 | np.uint32 | np.uint64 | np.int32 | np.float16 | np.float32 | np.float64"
@@ -96,10 +104,7 @@ class DataType(enum.StrEnum):
         import numpy as np
 
         stored = np.dtype(stored)
-        target = self.dtype
-        return stored == target or (
-            stored.kind in "iu" and target.kind in "iu" and stored.itemsize == target.itemsize
-        )
+        return stored == self.dtype or _same_width_integers(stored, self.dtype)
 
     @property
     def mask_value(self) -> StorageDType | None:
@@ -133,3 +138,68 @@ class DataType(enum.StrEnum):
             f"cannot infer a MANGO datatype from the name {str(path)!r}: it starts with none "
             f"of {known}; pass datatype=... explicitly"
         )
+
+
+def _same_width_integers(a: np.dtype[Any], b: np.dtype[Any]) -> bool:
+    return a.kind in "iu" and b.kind in "iu" and a.itemsize == b.itemsize
+
+
+def to_dtype(values: np.ndarray[Any, Any], dtype: np.dtype[Any] | str) -> np.ndarray[Any, Any]:
+    """``values`` as ``dtype``: integers of one width bit for bit, anything else by value.
+
+    Reading MANGO's signed storage as the true unsigned type and writing it
+    back are the same reinterpretation (65535 <-> -1), in any byte order; other
+    pairs (float16 stored widened as float32, a byte-order change) convert.
+    No copy when ``values`` already are ``dtype``.
+    """
+    import numpy as np
+
+    target = np.dtype(dtype)
+    if values.dtype == target:
+        return values
+    if _same_width_integers(values.dtype, target):
+        native = values.astype(values.dtype.newbyteorder("="), copy=False)
+        values = native.view(target.newbyteorder("="))
+    return values.astype(target, copy=False)
+
+
+def read_as(
+    stored: np.dtype[Any] | str,
+    *,
+    recorded: DataType | None,
+    requested: DataType | None,
+    where: str,
+    reinterpret: bool = False,
+) -> tuple[DataType | None, np.dtype[Any]]:
+    """The datatype and true dtype of an array stored as ``stored``.
+
+    ``requested`` (a ``datatype=`` option) wins over ``recorded`` (what the
+    file says); without either the stored dtype is the true one. A requested
+    datatype other than the recorded one is refused unless ``reinterpret``
+    (a codec whose datatype option may relabel the data). Raises
+    InvalidOptionError for a requested datatype the stored values cannot be,
+    CorruptDataError when the recorded one contradicts them; both name ``where``.
+    """
+    import numpy as np
+
+    stored = np.dtype(stored)
+    if requested is None:
+        if recorded is None:
+            return None, stored
+        if not recorded.reads_from(stored):
+            raise CorruptDataError(
+                f"{where}: values stored as {stored} contradict the recorded datatype "
+                f"{recorded.value!r} (which holds {recorded.dtype}); pass datatype=... to read "
+                "them as another type"
+            )
+        return recorded, recorded.dtype
+    if recorded is not None and recorded is not requested and not reinterpret:
+        raise InvalidOptionError(
+            f"{where}: datatype={requested.value!r}, but the file records {recorded.value!r}"
+        )
+    if not requested.reads_from(stored):
+        raise InvalidOptionError(
+            f"{where}: values stored as {stored} cannot be datatype {requested.value!r} "
+            f"(which holds {requested.dtype})"
+        )
+    return requested, requested.dtype

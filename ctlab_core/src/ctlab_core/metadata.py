@@ -1,38 +1,58 @@
-"""The one cattrs converter, and a dataset's metadata as JSON (raw sidecar, ``ctlab info``).
+"""How metadata becomes plain JSON-able data and back: the one cattrs converter.
 
-``metadata_to_json``/``metadata_from_json`` cover everything in a Dataset but
-the array. The mapping to MANGO's attribute names lives in
-:mod:`ctlab_core.mango`; ``mango_attributes``/``from_mango_attributes`` here
-are deprecated aliases of it.
+This module holds the machinery, :mod:`ctlab_core.mango` the MANGO mapping:
+
+- :func:`converter`, the single cattrs converter, with the hooks for every
+  metadata type: MANGO's ``*_xyz`` tuples (a scalar or a list on disk, whole
+  numbers for ``coordinate_origin_xyz``), ``VoxelUnit`` and ``DataType`` from
+  their usual spellings, ``History`` in its JSON form, and
+  :class:`~ctlab_core.mango.MangoMetadata` under MANGO's attribute names;
+- :func:`metadata_to_json`/:func:`metadata_from_json`: a Dataset's fields
+  (everything but the array) under ctlab's own names, for the raw sidecar and
+  ``ctlab info --json``;
+- :func:`plain`: numpy values, tuples and mappings made JSON-able.
 """
 
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, get_origin
 
 import attrs
 
-from ctlab_core.dataset import Dataset
-from ctlab_core.errors import CorruptDataError, CTLabError
+from ctlab_core.deprecation import moved, warn
+from ctlab_core.errors import CorruptDataError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History
-from ctlab_core.mango import MangoMetadata, mango_defaults, plain
 
 if TYPE_CHECKING:
     import cattrs
+
+    from ctlab_core.dataset import Dataset
 
 __all__ = [
     "converter",
     "from_mango_attributes",
     "mango_attributes",
-    "mango_defaults",
     "metadata_from_json",
     "metadata_to_json",
     "plain",
+    "structure_errors",
 ]
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars/arrays, tuples and mappings made JSON-able."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 @functools.cache
@@ -40,22 +60,82 @@ def converter() -> cattrs.Converter:
     """The one converter every (un)structuring of metadata goes through."""
     import cattrs
     import dask.array
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
     from dask.delayed import Delayed
 
+    from ctlab_core.dataset import Dataset
+    from ctlab_core.datatype import DataType
+    from ctlab_core.mango import MangoMetadata
+    from ctlab_core.units import VoxelUnit
+
     attrs.resolve_types(Dataset, localns={"da": dask.array, "Delayed": Delayed})
+    attrs.resolve_types(MangoMetadata)
     conv = cattrs.Converter()
     conv.register_unstructure_hook(History, History.to_json)
     conv.register_structure_hook(History, lambda value, _: History.from_json(value))
     conv.register_unstructure_hook_func(_is_frozen_dict, plain)
     conv.register_structure_hook_func(_is_frozen_dict, lambda value, _: FrozenDict(value))
+    conv.register_structure_hook_func(lambda t: t == tuple[float, ...], _floats)
+    conv.register_structure_hook_func(lambda t: t == tuple[int, ...], _whole_numbers)
+    conv.register_unstructure_hook_func(lambda t: t in _TUPLES, plain)
+    conv.register_structure_hook(VoxelUnit, lambda value, _: VoxelUnit.from_str(str(value)))
+    conv.register_unstructure_hook(VoxelUnit, lambda unit: unit.value)
+    conv.register_structure_hook(DataType, lambda value, _: DataType.from_basename(str(value)))
+    conv.register_unstructure_hook(DataType, lambda datatype: datatype.basename)
+    # MangoMetadata: MANGO's names ("basename"), the history and the rest given apart
+    conv.register_structure_hook(
+        MangoMetadata,
+        make_dict_structure_fn(
+            MangoMetadata,
+            conv,
+            datatype=override(rename="basename"),
+            history=override(omit=True),
+            extra=override(omit=True),
+        ),
+    )
+    conv.register_unstructure_hook(
+        MangoMetadata,
+        make_dict_unstructure_fn(
+            MangoMetadata,
+            conv,
+            datatype=override(rename="basename"),
+            extra=override(omit=True),
+        ),
+    )
     return conv
+
+
+_TUPLES = (tuple[float, ...], tuple[int, ...])
 
 
 def _is_frozen_dict(cls: Any) -> bool:
     return cls is FrozenDict or get_origin(cls) is FrozenDict
 
 
+def _floats(value: Any, _type: Any) -> tuple[float, ...]:
+    """One number or a sequence of them (MANGO writes 1-element attributes as scalars)."""
+    items = value if isinstance(value, list | tuple) else (value,)
+    return tuple(float(v) for v in items)
+
+
+def _whole_numbers(value: Any, _type: Any) -> tuple[int, ...]:
+    items = value if isinstance(value, list | tuple) else (value,)
+    if not all(isinstance(v, int) or float(v).is_integer() for v in items):
+        raise ValueError(f"must be whole numbers, got {value!r}")
+    return tuple(int(v) if isinstance(v, int) else int(float(v)) for v in items)
+
+
+def structure_errors(error: Exception, path: str = "$") -> str:
+    """What a structuring error says, each problem with where it is (``... @ $.voxel_unit``)."""
+    import cattrs
+
+    problems = cattrs.transform_error(error, path, format_exception=lambda exc, _: str(exc))
+    return "; ".join(problems)
+
+
 def _metadata_fields() -> list[attrs.Attribute[Any]]:
+    from ctlab_core.dataset import Dataset
+
     return [f for f in attrs.fields(Dataset) if f.name != "data"]
 
 
@@ -70,36 +150,49 @@ def metadata_to_json(ds: Dataset) -> dict[str, Any]:
 
 def metadata_from_json(value: Mapping[str, Any], data: Any) -> Dataset:
     """A dataset from ``metadata_to_json`` output and an array."""
+    from ctlab_core.dataset import Dataset
+
     conv = converter()
     kwargs: dict[str, Any] = {}
-    try:
-        for field in _metadata_fields():
-            if field.name in value:
-                kwargs[field.name] = conv.structure(value[field.name], field.type or Any)
-    except CTLabError:
-        raise
-    except Exception as error:  # cattrs reports structure errors as a group
-        raise CorruptDataError(f"invalid metadata: {error}") from error
+    for field in _metadata_fields():
+        if field.name not in value:
+            continue
+        try:
+            kwargs[field.name] = conv.structure(value[field.name], field.type or Any)
+        except CorruptDataError:
+            raise
+        except Exception as error:
+            problem = structure_errors(error, field.name)
+            raise CorruptDataError(f"invalid metadata: {problem}") from error
     return Dataset(data=data, **kwargs)
 
 
 def mango_attributes(ds: Dataset) -> dict[str, Any]:
     """Deprecated: use ``MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)``."""
-    warnings.warn(
-        "ctlab_core.metadata.mango_attributes is deprecated; use "
+    from ctlab_core.mango import MangoMetadata
+
+    warn(
+        "ctlab_core.metadata.mango_attributes",
         "ctlab_core.mango.MangoMetadata.from_dataset(ds).json_block(ndim)",
-        DeprecationWarning,
-        stacklevel=2,
     )
     return MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)
 
 
 def from_mango_attributes(block: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Deprecated: use ``MangoMetadata.from_attributes(block, source=...).dataset_fields()``."""
-    warnings.warn(
-        "ctlab_core.metadata.from_mango_attributes is deprecated; use "
+    from ctlab_core.mango import MangoMetadata
+
+    warn(
+        "ctlab_core.metadata.from_mango_attributes",
         "ctlab_core.mango.MangoMetadata.from_attributes(block, source=...).dataset_fields()",
-        DeprecationWarning,
-        stacklevel=2,
     )
     return MangoMetadata.from_attributes(block, source=source).dataset_fields()
+
+
+__getattr__ = moved(
+    __name__,
+    {
+        "MANGO_VERSION": "ctlab_core.mango:MANGO_VERSION",
+        "mango_defaults": "ctlab_core.mango:mango_defaults",
+    },
+)

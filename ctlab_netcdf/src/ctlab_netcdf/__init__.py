@@ -19,7 +19,7 @@ from ctlab_netcdf.codec import (
 )
 
 if TYPE_CHECKING:
-    from ctlab_netcdf.api import load, read, verify, write
+    from ctlab_netcdf.api import levels, load, open, read, verify, write
     from ctlab_netcdf.blocking import slices_per_file
 
 __version__ = "0.2.0"
@@ -31,7 +31,9 @@ __all__ = [
     "NetCDFCodec",
     "NetCDFReadOptions",
     "NetCDFWriteOptions",
+    "levels",
     "load",
+    "open",
     "read",
     "slices_per_file",
     "verify",
@@ -39,10 +41,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "read": "ctlab_netcdf.api",
-    "write": "ctlab_netcdf.api",
-    "load": "ctlab_netcdf.api",
-    "verify": "ctlab_netcdf.api",
+    **{name: "ctlab_netcdf.api" for name in ("levels", "load", "open", "read", "verify", "write")},
     "slices_per_file": "ctlab_netcdf.blocking",
 }
 

@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ctlab_core.mango import to_xyz
+
 __all__ = [
     "BLOCKING_ATTRIBUTES",
     "DEFAULT_ELEMENTS_PER_FILE",
@@ -77,5 +79,5 @@ def blocking_attributes(
         "zdim_total": np.int32(nz),
         "number_of_files": np.int32(number_of_files),
         "zdim_range": np.array([z_range[0], z_range[1] - 1], dtype=np.int32),
-        "total_grid_size_xyz": np.array([nx, ny, nz], dtype=np.int32),
+        "total_grid_size_xyz": np.array(to_xyz((nz, ny, nx)), dtype=np.int32),
     }

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError
 
-from ctlab_netcdf._deprecated import moved
 from ctlab_netcdf.byte_io import pread_into, pwrite_all
 from ctlab_netcdf.headers import NETCDF3_LOCK, Header
 from ctlab_netcdf.names import MD5_VARIABLE
@@ -165,4 +165,4 @@ def verify_blocks(path: Path, headers: Sequence[Header]) -> None:
         )
 
 
-__getattr__ = moved(__name__, {"verify": "ctlab_netcdf.api:verify"})
+__getattr__ = moved(__name__, {"verify": "ctlab_netcdf:verify"})

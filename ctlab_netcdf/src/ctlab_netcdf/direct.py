@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ctlab_netcdf._deprecated import moved
+from ctlab_core.deprecation import moved
 
 __getattr__ = moved(
     __name__,

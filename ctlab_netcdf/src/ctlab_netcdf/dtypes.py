@@ -1,24 +1,25 @@
-"""Stored and true dtypes: what MANGO writes into NetCDF and what the values are.
+"""Stored and true dtypes in NetCDF: the core's rules plus NetCDF's one case of its own.
 
-The one rule for integers is :meth:`DataType.reads_from` (MANGO stores
-unsigned values in signed types of the same width: ``tomoLoRes_SS.nc`` holds
-tomo as int16). NetCDF adds one case of its own: it has no half-precision
-type, so ctlab stores ``float16`` values as float32 and marks the variable
-with ``ctlab_true_dtype = "float16"``; only a marked variable reads back as
-float16 (an unmarked float32 would be rounded).
+Reading and writing MANGO's signed storage of unsigned values
+(``tomoLoRes_SS.nc`` holds tomo as int16) follows the core's rules,
+:func:`~ctlab_core.datatype.read_as` and :func:`~ctlab_core.datatype.to_dtype`.
+NetCDF adds one case: it has no half-precision type, so ctlab stores
+``float16`` values as float32 and marks the variable with
+``ctlab_true_dtype = "float16"``; only a marked variable reads back as float16
+(an unmarked float32 would be rounded).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ctlab_core.datatype import DataType
+from ctlab_core.datatype import DataType, read_as, to_dtype
 from ctlab_core.errors import CorruptDataError
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["as_true_dtype", "storage_dtype", "stored_values", "true_dtype"]
+__all__ = ["read_dtype", "storage_dtype", "stored_values"]
 
 
 def storage_dtype(datatype: DataType) -> np.dtype[Any]:
@@ -30,46 +31,36 @@ def storage_dtype(datatype: DataType) -> np.dtype[Any]:
     return datatype.stored_dtype
 
 
-def true_dtype(
-    where: str, variable: str, stored: str, datatype: DataType | None, mark: str | None
-) -> str:
-    """The true dtype (numpy string) of values stored as ``stored`` for ``datatype``.
+def read_dtype(
+    where: str,
+    stored: str,
+    *,
+    recorded: DataType | None,
+    requested: DataType | None,
+    mark: str | None,
+) -> tuple[DataType | None, np.dtype[Any]]:
+    """The datatype and true dtype of a variable stored as ``stored`` (``where`` names it).
 
-    ``mark`` is the variable's ``ctlab_true_dtype`` attribute. Raises
-    CorruptDataError naming ``where`` when the stored type cannot hold the
-    datatype's values.
+    ``recorded`` is the datatype the variable's name (or the file name) gives,
+    ``requested`` the ``datatype=`` option, which may relabel it (the core's
+    :func:`~ctlab_core.datatype.read_as` with ``reinterpret``); ``mark`` is the
+    variable's ``ctlab_true_dtype`` attribute.
     """
     import numpy as np
 
     stored_dtype = np.dtype(stored)
-    if datatype is None:
-        return stored_dtype.str
-    if datatype.reads_from(stored_dtype):
-        return datatype.dtype.str
-    if datatype is DataType.FLOAT16 and stored_dtype == np.dtype("float32"):
-        if mark == "float16":
-            return datatype.dtype.str
-        raise CorruptDataError(
-            f"{where}: variable {variable!r} is stored as float32 without ctlab's "
-            f'ctlab_true_dtype = "float16" mark, so its values may not be float16; pass '
-            "datatype='tomo_float' to read them as float32"
-        )
-    raise CorruptDataError(
-        f"{where}: variable {variable!r} is stored as {stored_dtype} but datatype "
-        f"{datatype.value!r} holds {datatype.dtype}; pass datatype=... to read it as another type"
+    chosen = recorded if requested is None else requested
+    if chosen is DataType.FLOAT16 and stored_dtype == np.dtype("float32"):
+        if mark != "float16":
+            raise CorruptDataError(
+                f"{where} is stored as float32 without ctlab's ctlab_true_dtype = "
+                '"float16" mark, so its values may not be float16; pass '
+                "datatype='tomo_float' to read them as float32"
+            )
+        stored_dtype = np.dtype("float16")  # float16 values, widened to be stored
+    return read_as(
+        stored_dtype, recorded=recorded, requested=requested, where=where, reinterpret=True
     )
-
-
-def as_true_dtype(stored: np.ndarray[Any, Any], true: str) -> np.ndarray[Any, Any]:
-    """Stored values as the true dtype: reinterpreted bit for bit, or float32 -> float16."""
-    import numpy as np
-
-    target = np.dtype(true)
-    if stored.dtype == target:
-        return stored
-    if stored.dtype.itemsize == target.itemsize and stored.dtype.kind in "iu":
-        return stored.view(target)
-    return stored.astype(target)
 
 
 def stored_values(values: np.ndarray[Any, Any], stored: str) -> np.ndarray[Any, Any]:
@@ -77,7 +68,4 @@ def stored_values(values: np.ndarray[Any, Any], stored: str) -> np.ndarray[Any, 
     import numpy as np
 
     target = np.dtype(stored)
-    same_width_ints = values.dtype.kind in "iu" and target.kind in "iu"
-    if same_width_ints and values.dtype.itemsize == target.itemsize:
-        values = values.view(target)
-    return np.ascontiguousarray(values, dtype=target.newbyteorder("<"))
+    return np.ascontiguousarray(to_dtype(values, target), dtype=target.newbyteorder("<"))

@@ -8,9 +8,10 @@ Each old name still works for one release and warns where it lives now.
 
 from __future__ import annotations
 
-from ctlab_netcdf._deprecated import moved
+from ctlab_core.deprecation import Replaced, moved
+from ctlab_core.mango import mango_defaults
 
-_MOVED = {
+_MOVED: dict[str, str | Replaced] = {
     **{
         name: f"ctlab_netcdf.blocking:{name}"
         for name in (
@@ -50,6 +51,16 @@ _MOVED = {
     },
     "storage_dtype": "ctlab_netcdf.dtypes:storage_dtype",
     "FIELD_ATTRIBUTES": "ctlab_core.mango:FIELD_NAMES",
+    "FIELD_DEFAULTS": Replaced(
+        "ctlab_core.mango.mango_defaults(3)",
+        {name: tuple(v) if isinstance(v, list) else v for name, v in mango_defaults(3).items()},
+    ),
 }
 
-__getattr__ = moved(__name__, _MOVED)
+_GLOBALS = "ctlab_netcdf.metadata.global_attributes gives a file's attributes in MANGO's order"
+
+__getattr__ = moved(
+    __name__,
+    _MOVED,
+    removed={"field_attributes": _GLOBALS, "ordered_global_attributes": _GLOBALS},
+)

@@ -14,13 +14,13 @@ core's; this module adds only how NetCDF stores them:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.datatype import DataType
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History, HistoryEntry
-from ctlab_core.mango import MangoMetadata
+from ctlab_core.mango import BOOKKEEPING_NAMES, FIELD_ATTRIBUTES, MangoMetadata
 
 from ctlab_netcdf import statistics
 from ctlab_netcdf.attributes import compact_floats, int_array, netcdf_value
@@ -40,8 +40,6 @@ __all__ = [
 
 _HISTORY_PREFIX = "history_"
 _OUTPUT_SUFFIX = "_output"
-_ZARR_BOOKKEEPING = ("metadata_version_major", "metadata_version_minor", "basename", "history")
-"""Names the core reads as Zarr bookkeeping; in a NetCDF file they are plain attributes."""
 
 
 # --- history ----------------------------------------------------------------------------
@@ -116,7 +114,8 @@ def dataset_fields(
     Raises CorruptDataError naming ``source`` for values of the wrong kind.
     """
     kept = {name: value for name, value in attributes.items() if _is_metadata(name)}
-    aside = {name: kept.pop(name) for name in _ZARR_BOOKKEEPING if name in kept}
+    # the mango block's own names are ordinary attributes in a NetCDF file
+    aside = {name: kept.pop(name) for name in BOOKKEEPING_NAMES if name in kept}
     if "coord_transform" in kept:
         kept["coord_transform"] = coord_transform_from_netcdf(str(kept["coord_transform"]))
     metadata = MangoMetadata.from_attributes(
@@ -135,17 +134,21 @@ def dataset_fields(
 # --- writing -------------------------------------------------------------------------------
 
 
+_NETCDF_TYPES: dict[str, Callable[[Any], Any]] = {
+    "voxel_size_xyz": compact_floats,
+    "voxel_unit": str,
+    "coord_transform": lambda text: coord_transform_to_netcdf(str(text)),
+    "intensity_f2i_offset_scale": compact_floats,
+    "offset_to_coordinate_origin_xyz": compact_floats,
+    "coordinate_origin_xyz": int_array,
+}
+"""How NetCDF stores each field attribute (MANGO's types and text forms)."""
+
+
 def _typed_fields(metadata: MangoMetadata) -> dict[str, Any]:
-    """The field attributes with NetCDF's types and MANGO's text forms."""
+    """The field attributes in MANGO's order, with NetCDF's types and MANGO's text forms."""
     plain = metadata.field_attributes(3)
-    return {
-        "voxel_size_xyz": compact_floats(plain["voxel_size_xyz"]),
-        "voxel_unit": str(plain["voxel_unit"]),
-        "coord_transform": coord_transform_to_netcdf(str(plain["coord_transform"])),
-        "intensity_f2i_offset_scale": compact_floats(plain["intensity_f2i_offset_scale"]),
-        "offset_to_coordinate_origin_xyz": compact_floats(plain["offset_to_coordinate_origin_xyz"]),
-        "coordinate_origin_xyz": int_array(plain["coordinate_origin_xyz"]),
-    }
+    return {name: _NETCDF_TYPES[name](plain[name]) for name in FIELD_ATTRIBUTES}
 
 
 def global_attributes(
@@ -169,16 +172,10 @@ def global_attributes(
     result: dict[str, Any] = {name: blocking[name] for name in BLOCKING_ATTRIBUTES[:3]}
     if "data_description" in extra:
         result["data_description"] = extra["data_description"]
-    for name in (
-        "voxel_size_xyz",
-        "voxel_unit",
-        "coord_transform",
-        "intensity_f2i_offset_scale",
-        "offset_to_coordinate_origin_xyz",
-    ):
-        result[name] = fields[name]
-    result["total_grid_size_xyz"] = blocking["total_grid_size_xyz"]
-    result["coordinate_origin_xyz"] = fields["coordinate_origin_xyz"]
+    for name, value in fields.items():
+        if name == "coordinate_origin_xyz":  # MANGO puts the grid size just before it
+            result["total_grid_size_xyz"] = blocking["total_grid_size_xyz"]
+        result[name] = value
     if first:
         if metadata.dataset_id is not None:
             result["dataset_id"] = metadata.dataset_id

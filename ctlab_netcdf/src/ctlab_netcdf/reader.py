@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.regions import region_array
 
 from ctlab_netcdf import regions
-from ctlab_netcdf._deprecated import moved
-from ctlab_netcdf.dtypes import true_dtype
+from ctlab_netcdf.dtypes import read_dtype
 from ctlab_netcdf.headers import Header, read_header
 from ctlab_netcdf.metadata import dataset_fields
 from ctlab_netcdf.names import block_name, parse_block_index
@@ -67,10 +67,8 @@ def read_headers(path: Path, datatype: DataType | None = None) -> list[Header]:
     ]
 
 
-def _resolve_datatype(path: Path, header: Header, chosen: DataType | None) -> DataType | None:
-    """The datatype asked for, else the variable's name, else the file name, else None."""
-    if chosen is not None:
-        return chosen
+def _recorded_datatype(path: Path, header: Header) -> DataType | None:
+    """The datatype the variable's name gives, else the file name, else None."""
     try:
         return DataType.from_basename(header.variable)
     except CTLabError:
@@ -98,9 +96,14 @@ def open_regions(
     headers = read_headers(path, chosen)
     check_headers(path, headers)
     first = headers[0]
-    resolved = _resolve_datatype(path, first, chosen)
-    true = true_dtype(first.path, first.variable, first.stored_dtype, resolved, first.dtype_mark)
-    return headers, resolved, regions.NetCDFRegions.of(headers, true)
+    resolved, true = read_dtype(
+        f"{first.path}: variable {first.variable!r}",
+        first.stored_dtype,
+        recorded=_recorded_datatype(path, first),
+        requested=chosen,
+        mark=first.dtype_mark,
+    )
+    return headers, resolved, regions.NetCDFRegions.of(headers, true.str)
 
 
 def _lazy(reader: regions.NetCDFRegions) -> da.Array:
@@ -160,6 +163,7 @@ __getattr__ = moved(
         "Piece": "ctlab_netcdf.regions:Piece",
         "read_piece": "ctlab_netcdf.regions:read_piece",
         "SLAB_TARGET_BYTES": "ctlab_netcdf.regions:READ_TARGET_BYTES",
-        "as_true_dtype": "ctlab_netcdf.dtypes:as_true_dtype",
+        "as_true_dtype": "ctlab_core.datatype:to_dtype",
     },
+    removed={"slab_depth": "read chunks follow storage: ctlab_netcdf.regions.read_chunks"},
 )

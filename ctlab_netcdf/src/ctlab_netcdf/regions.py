@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.datatype import to_dtype
 from ctlab_core.errors import CorruptDataError
 from ctlab_core.regions import Region
 
 from ctlab_netcdf.byte_io import box_extents, dataset_extents, pread_into
-from ctlab_netcdf.dtypes import as_true_dtype
 from ctlab_netcdf.headers import NETCDF3_LOCK, Header
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class NetCDFRegions:
                 piece = Piece(header.path, header.format, header.variable, a, b, box_y, box_x)
                 jobs.append((piece, out[first + a - zs[0] : first + b - zs[0]]))
         _read_all(jobs, plane, stored.str)
-        return as_true_dtype(out, self.true_dtype)
+        return to_dtype(out, self.true_dtype)
 
 
 def _read_all(

@@ -18,11 +18,11 @@ import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
 from ctlab_core.regions import reader_of, rechunked, task_bytes
 
 from ctlab_netcdf import blocking, metadata, statistics
-from ctlab_netcdf._deprecated import moved
 from ctlab_netcdf.codec import NetCDFWriteOptions
 from ctlab_netcdf.dtypes import storage_dtype
 from ctlab_netcdf.file_spec import FileSpec
@@ -253,5 +253,9 @@ __getattr__ = moved(
     {
         "DEFAULT_COMPRESSION_LEVEL": "ctlab_netcdf.codec:DEFAULT_COMPRESSION_LEVEL",
         "is_split_target": "ctlab_netcdf.names:is_split_name",
+    },
+    removed={
+        name: "a single file is written in pieces of whole chunks: ctlab_netcdf.pieces"
+        for name in ("SINGLE_SLAB_BYTES", "single_slab_depth")
     },
 )

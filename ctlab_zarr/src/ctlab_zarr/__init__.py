@@ -4,9 +4,10 @@ Importing the package is light (the registry imports it to sniff): the names
 below load their modules on first use, and nothing imports zarr, tensorstore
 or numpy until data is touched.
 
-- ``read(path, **options)``, ``write(dataset, path, **options)``, ``load(path, **options)``,
-  ``verify(path, **options)``, ``list_levels(path)``: the same functions as every ctlab
-  codec package, through the core's option checks and atomic publication.
+- ``open(path, **options)`` (also ``read``), ``write(dataset, path, **options)``,
+  ``load(path, **options)``, ``verify(path, **options)``, ``levels(path, **options)``
+  (also ``list_levels``): the same functions as every ctlab codec package, through
+  the core's option checks and atomic publication.
 - ``ZARR_CODEC`` and its declared options; the layout arithmetic in ``chunking``,
   ``pyramid`` and ``multiscales``.
 """
@@ -14,13 +15,14 @@ or numpy until data is touched.
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import TYPE_CHECKING, Any
+
+from ctlab_core.deprecation import moved
 
 from ctlab_zarr.codec import ZARR_CODEC, ZarrCodec, ZarrReadOptions, ZarrWriteOptions
 
 if TYPE_CHECKING:
-    from ctlab_zarr.api import list_levels, load, read, read_zarr, verify, write, write_zarr
+    from ctlab_zarr.api import levels, list_levels, load, open, read, verify, write
     from ctlab_zarr.chunking import Layout, default_layout, read_block_shape, resolve_layout
     from ctlab_zarr.engine import ENGINE_VARIABLE
 
@@ -34,15 +36,15 @@ __all__ = [
     "ZarrReadOptions",
     "ZarrWriteOptions",
     "default_layout",
+    "levels",
     "list_levels",
     "load",
+    "open",
     "read",
     "read_block_shape",
-    "read_zarr",
     "resolve_layout",
     "verify",
     "write",
-    "write_zarr",
 ]
 
 _LAZY = {
@@ -51,31 +53,23 @@ _LAZY = {
     "default_layout": "ctlab_zarr.chunking",
     "read_block_shape": "ctlab_zarr.chunking",
     "resolve_layout": "ctlab_zarr.chunking",
-    "list_levels": "ctlab_zarr.api",
-    "load": "ctlab_zarr.api",
-    "read": "ctlab_zarr.api",
-    "read_zarr": "ctlab_zarr.api",
-    "verify": "ctlab_zarr.api",
-    "write": "ctlab_zarr.api",
-    "write_zarr": "ctlab_zarr.api",
+    **{
+        name: "ctlab_zarr.api"
+        for name in ("levels", "list_levels", "load", "open", "read", "verify", "write")
+    },
 }
 
-_MOVED = {  # name -> (module, name there, advice); deprecated, removed in 0.3
-    "LevelInfo": (
-        "ctlab_core.codec",
-        "LevelInfo",
-        "use ctlab_core.LevelInfo (list_levels returns it, with index and translation)",
-    ),
-}
+_deprecated = moved(
+    __name__,
+    {
+        "LevelInfo": "ctlab_core:LevelInfo",
+        "read_zarr": "ctlab_zarr:read",
+        "write_zarr": "ctlab_zarr:write",
+    },
+)
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    if name in _MOVED:
-        module, there, advice = _MOVED[name]
-        warnings.warn(
-            f"ctlab_zarr.{name} is deprecated; {advice}", DeprecationWarning, stacklevel=2
-        )
-        return getattr(importlib.import_module(module), there)
-    raise AttributeError(f"module 'ctlab_zarr' has no attribute {name!r}")
+    return _deprecated(name)

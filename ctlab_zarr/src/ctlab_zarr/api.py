@@ -1,31 +1,32 @@
-"""The package's functions for people: read, write, load, verify and list the levels of a store.
+"""The package's functions: open (or read), write, load, verify and levels, with the zarr codec.
 
-Each goes through :mod:`ctlab_core.storage` with the ``zarr`` codec, so the
-options are checked as ``Dataset.from_path``/``to_path`` check them and a write
-is staged and published atomically. The names are the same in every ctlab
-codec package (``ctlab_netcdf.read`` ...). Paths may be ``str`` or any
-``os.PathLike``.
+They are ``ctlab_core``'s functions with the format fixed (the netcdf package
+exports the same ones), so options, safety and errors are the core's: every
+keyword is a declared option of :class:`~ctlab_zarr.ZarrReadOptions` or
+:class:`~ctlab_zarr.ZarrWriteOptions`, and ``write`` is ``Dataset.to_path``.
+``read`` is ``open`` under its established name, ``list_levels`` is ``levels``
+under its 0.1 name. Paths may be ``str`` or any ``os.PathLike``.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
     import numpy as np
     from ctlab_core.codec import LevelInfo
     from ctlab_core.dataset import Dataset
+    from dask.delayed import Delayed
 
-__all__ = ["list_levels", "load", "read", "read_zarr", "verify", "write", "write_zarr"]
+__all__ = ["levels", "list_levels", "load", "open", "read", "verify", "write"]
 
 _CODEC = "zarr"
 
 
-def read(path: str | os.PathLike[str], **options: Any) -> Dataset:
-    """Open the Zarr array or OME-Zarr image at ``path`` lazily.
+def open(path: str | os.PathLike[str], **options: Any) -> Dataset:
+    """Open the Zarr array or OME-Zarr image at ``path`` lazily (``Dataset.from_path``).
 
     Options: ``level=``, ``datatype=``, ``engine=`` (see ``ZarrReadOptions``).
     """
@@ -34,19 +35,39 @@ def read(path: str | os.PathLike[str], **options: Any) -> Dataset:
     return open_dataset(path, filetype=_CODEC, **options)
 
 
-def write(dataset: Dataset, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Write ``dataset`` at ``path`` (an OME-Zarr pyramid by default) and return the path written.
+read = open
 
-    Takes the write options of the zarr codec and ``overwrite=``; the store
-    appears complete or not at all.
+
+@overload
+def write(
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    *,
+    compute: Literal[True] = ...,
+    **options: Any,
+) -> Path: ...
+
+
+@overload
+def write(
+    dataset: Dataset, path: str | os.PathLike[str], *, compute: Literal[False], **options: Any
+) -> Delayed: ...
+
+
+def write(
+    dataset: Dataset, path: str | os.PathLike[str], *, compute: bool = True, **options: Any
+) -> Path | Delayed:
+    """Write ``dataset`` at ``path`` (an OME-Zarr pyramid by default): ``Dataset.to_path``.
+
+    Takes ``dataset_id=``, ``datatype=``, ``overwrite=``, ``compute=`` and the
+    zarr codec's write options; the store appears complete or not at all.
+    Returns the path written, or the dask work with ``compute=False``.
     """
-    from ctlab_core.storage import write_dataset
-
-    if options.get("compute") is False:
-        raise TypeError("ctlab_zarr.write computes; use Dataset.to_path(..., compute=False)")
-    written = write_dataset(dataset, path, filetype=_CODEC, **options)
-    assert isinstance(written, Path)  # compute=True returns the path
-    return written
+    if compute:
+        written: Path = dataset.to_path(path, filetype=_CODEC, **options)
+        return written
+    pending: Delayed = dataset.to_path(path, filetype=_CODEC, compute=False, **options)
+    return pending
 
 
 def load(path: str | os.PathLike[str], **options: Any) -> np.ndarray[Any, Any]:
@@ -63,28 +84,11 @@ def verify(path: str | os.PathLike[str], **options: Any) -> list[str]:
     return verify_path(path, filetype=_CODEC, **options)
 
 
-def list_levels(path: str | os.PathLike[str]) -> list[LevelInfo]:
+def levels(path: str | os.PathLike[str], **options: Any) -> list[LevelInfo]:
     """The pyramid levels of the store at ``path`` (one for a plain array), from metadata only."""
-    from ctlab_zarr.reader import list_levels as levels_of
+    from ctlab_core.storage import levels as levels_of
 
-    return levels_of(Path(path))
-
-
-def read_zarr(path: str | os.PathLike[str], **options: Any) -> Dataset:
-    """Deprecated alias of :func:`read` (removed in ctlab-zarr 0.3)."""
-    warnings.warn(
-        "ctlab_zarr.read_zarr is deprecated; use ctlab_zarr.read(path, **options)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return read(path, **options)
+    return levels_of(path, filetype=_CODEC, **options)
 
 
-def write_zarr(dataset: Dataset, path: str | os.PathLike[str], **options: Any) -> Path:
-    """Deprecated alias of :func:`write` (removed in ctlab-zarr 0.3)."""
-    warnings.warn(
-        "ctlab_zarr.write_zarr is deprecated; use ctlab_zarr.write(dataset, path, **options)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return write(dataset, path, **options)
+list_levels = levels

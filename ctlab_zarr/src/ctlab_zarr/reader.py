@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.codec import LevelInfo
 from ctlab_core.dataset import Dataset
-from ctlab_core.datatype import DataType
+from ctlab_core.datatype import DataType, read_as, to_dtype
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.mango import MangoMetadata
+from ctlab_core.mango import MangoMetadata, to_dimension_order
 from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
@@ -51,10 +52,7 @@ class ZarrBlockReader:
 
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise."""
-        values = self.location.read(region)
-        if values.dtype != self.dtype:
-            values = values.astype(values.dtype.newbyteorder("="), copy=False).view(self.dtype)
-        return values
+        return to_dtype(self.location.read(region), self.dtype)
 
 
 @attrs.frozen
@@ -202,9 +200,9 @@ def _dataset(
             f"{where}: voxel size {tuple(kwargs['voxel_size'])} does not have one value "
             f"per dimension of shape {facts.shape}"
         )
-    true_dtype = _true_dtype(where, facts.dtype, kwargs.get("datatype"), datatype)
-    if datatype is not None:
-        kwargs["datatype"] = datatype
+    kwargs["datatype"], true_dtype = read_as(
+        facts.dtype, recorded=kwargs.get("datatype"), requested=datatype, where=str(where)
+    )
     block = read_block_shape(facts.shape, facts.chunks, facts.shards, facts.dtype.itemsize)
     reader = ZarrBlockReader(location, facts.shape, true_dtype, facts.chunks)
     chunks = tuple(
@@ -223,31 +221,6 @@ def _dataset(
         raise CorruptDataError(f"{where}: {error}") from error
 
 
-def _true_dtype(
-    where: Path, stored: np.dtype[Any], recorded: DataType | None, requested: DataType | None
-) -> np.dtype[Any]:
-    """The dtype the dataset exposes: the datatype's, when the stored values are its values."""
-    if requested is None:
-        if recorded is None:
-            return stored
-        if not recorded.reads_from(stored):
-            raise CorruptDataError(
-                f"{where}: values stored as {stored} contradict the recorded datatype "
-                f"{recorded.value!r} (which holds {recorded.dtype})"
-            )
-        return recorded.dtype
-    if recorded is not None and recorded is not requested:
-        raise InvalidOptionError(
-            f"{where}: datatype={requested.value!r}, but the file records {recorded.value!r}"
-        )
-    if not requested.reads_from(stored):
-        raise InvalidOptionError(
-            f"{where}: values stored as {stored} cannot be datatype {requested.value!r} "
-            f"(which holds {requested.dtype})"
-        )
-    return requested.dtype
-
-
 def list_levels(path: Path) -> list[LevelInfo]:
     """The levels of the store at ``path`` (one for a plain array), from metadata only."""
     root = load_node(path)
@@ -257,7 +230,7 @@ def list_levels(path: Path) -> list[LevelInfo]:
         shape = _shape_of(path, root)
         voxel = (1.0,) * len(shape)
         if isinstance(mango, Mapping) and isinstance(mango.get("voxel_size_xyz"), list):
-            voxel = tuple(float(v) for v in mango["voxel_size_xyz"])[::-1]
+            voxel = to_dimension_order(float(v) for v in mango["voxel_size_xyz"])
         return [LevelInfo(0, "", shape, voxel, (0.0,) * len(shape))]
     _names, _unit, levels = _levels(path, root)
     result = []
@@ -288,22 +261,16 @@ def load_level(
     return reader.read(tuple(slice(0, n) for n in dataset.shape))
 
 
-_MOVED = {  # deprecated names of 0.1, removed in 0.3
-    "read_zarr": "ctlab_zarr.read(path, **options)",
-    "load_zarr": "ctlab_zarr.load(path, **options)",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        import warnings
-
-        import ctlab_zarr
-
-        warnings.warn(
-            f"ctlab_zarr.reader.{name} is deprecated; use {_MOVED[name]}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(ctlab_zarr, name.removesuffix("_zarr"))
-    raise AttributeError(f"module 'ctlab_zarr.reader' has no attribute {name!r}")
+__getattr__ = moved(
+    __name__,
+    {
+        "read_zarr": "ctlab_zarr:read",
+        "load_zarr": "ctlab_zarr:load",
+        "METADATA_FILE": "ctlab_zarr.nodes:METADATA_FILE",
+        "load_node_metadata": "ctlab_zarr.nodes:load_node",
+    },
+    removed={
+        "open_zarr_array": "dask tasks carry a ctlab_zarr.engine.ArrayLocation, which "
+        "reads and writes the array itself"
+    },
+)

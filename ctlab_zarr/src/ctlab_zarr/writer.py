@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
+from ctlab_core.deprecation import moved
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
@@ -279,17 +280,4 @@ def _token(blocks: da.Array, writer: ZarrBlockWriter) -> str:
     return str(tokenize(blocks.name, writer))
 
 
-def __getattr__(name: str) -> Any:
-    if name == "write_zarr":  # deprecated name of 0.1, removed in 0.3
-        import warnings
-
-        import ctlab_zarr
-
-        warnings.warn(
-            "ctlab_zarr.writer.write_zarr is deprecated; use "
-            "ctlab_zarr.write(dataset, path, **options)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return ctlab_zarr.write
-    raise AttributeError(f"module 'ctlab_zarr.writer' has no attribute {name!r}")
+__getattr__ = moved(__name__, {"write_zarr": "ctlab_zarr:write"})
