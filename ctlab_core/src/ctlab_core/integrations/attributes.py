@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CTLabError, InvalidDatasetError
 from ctlab_core.history import History
-from ctlab_core.mango import MangoMetadata, plain
+from ctlab_core.mango import OPTIONAL_FIELDS, MangoMetadata, plain
 
 if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
@@ -55,13 +55,6 @@ VALUE_RANGE = "data_min_max"
 DERIVED = frozenset({MASK_VALUE, VALUE_RANGE})
 """Attributes that describe the values: shown, never read back into a dataset."""
 
-_OPTIONAL_FIELDS = (
-    "coord_transform",
-    "intensity_f2i_offset_scale",
-    "offset_to_coordinate_origin_xyz",
-    "coordinate_origin_xyz",
-)
-
 
 def dataset_attributes(dataset: Dataset) -> dict[str, Any]:
     """The JSON-safe attributes of ``dataset`` (see the module docstring)."""
@@ -72,7 +65,7 @@ def dataset_attributes(dataset: Dataset) -> dict[str, Any]:
         attributes["dataset_id"] = dataset.dataset_id
     attributes["voxel_size_xyz"] = list(dataset.voxel_size_xyz)
     attributes["voxel_unit"] = dataset.voxel_unit.value
-    for name in _OPTIONAL_FIELDS:
+    for name in OPTIONAL_FIELDS:
         value = getattr(dataset, name)
         if value is not None:
             attributes[name] = plain(value)

@@ -22,6 +22,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ctlab_core.mango import to_dimension_order, to_xyz
+
 if TYPE_CHECKING:
     from ctlab_core.codec import LevelInfo
     from ctlab_core.dataset import Dataset
@@ -45,8 +47,8 @@ def mango_origin(
         return None
     ndim = len(dataset.voxel_size)
     sizes = dataset.voxel_size if voxel_size is None else tuple(voxel_size)
-    whole = (0,) * ndim if index is None else index[::-1]
-    part = (0.0,) * ndim if offset is None else offset[::-1]
+    whole = (0,) * ndim if index is None else to_dimension_order(index)
+    part = (0.0,) * ndim if offset is None else to_dimension_order(offset)
     return tuple((i + o) * v for i, o, v in zip(whole, part, sizes, strict=True))
 
 
@@ -106,13 +108,14 @@ def origin_fields(
     ndim = len(firsts)
     if index_xyz is None and offset_xyz is None and not any(firsts):
         return {}
-    offsets = list(offset_xyz)[::-1] if offset_xyz is not None and len(offset_xyz) == ndim else None
+    known = offset_xyz is not None and len(offset_xyz) == ndim
+    offsets = list(to_dimension_order(offset_xyz)) if offset_xyz is not None and known else None
     split = [
         split_origin(first, size, None if offsets is None else offsets[i])
         for i, (first, size) in enumerate(zip(firsts, voxel_size, strict=True))
     ]
-    wholes = tuple(whole for whole, _ in split)[::-1]
-    parts = tuple(offset for _, offset in split)[::-1]
+    wholes = to_xyz(whole for whole, _ in split)
+    parts = to_xyz(offset for _, offset in split)
     return {
         "coordinate_origin_xyz": None if index_xyz is None and not any(wholes) else wholes,
         "offset_to_coordinate_origin_xyz": None if offset_xyz is None and not any(parts) else parts,
