@@ -220,3 +220,24 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     errors = reader.stderr.read()
     assert reader.wait(timeout=60) == 141
     assert errors == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["--version"], 141), (["convert", "--help"], 0)],  # argparse ends help pages itself
+)
+def test_output_into_a_closed_pipe_is_quiet(args: list[str], code: int) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| true`: nobody reads
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ctlab_core.cli", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == code and done.stderr == "", done.stderr

@@ -160,3 +160,32 @@ def test_a_failing_read_stops_quietly(tmp_path: Path) -> None:
     assert done.returncode == 1 and meta["shape"] == [64, 64, 64]
     assert done.stderr.count("\n") == 1 and "tomo_src.raw" in done.stderr, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tomo_src.raw", "tomo_src.raw.json"]
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_an_interrupt_while_the_old_dataset_is_removed_leaves_the_new_one(
+    tmp_path: Path, scheduler: str
+) -> None:
+    """Once the new dataset is in place, removing the old one is finished first: the
+    signal then ends the run (exit 130) with the new dataset complete, nothing hidden."""
+    name = "x.zarr"
+    many = Dataset(np.zeros((32, 64, 64), np.uint16), voxel_size=(1, 1, 1))
+    many.to_path(tmp_path / name, chunks=2, shards=2, levels=1)  # 16,384 files to remove
+    source = tmp_path / "tomo_new.raw"
+    Dataset(np.ones((4, 5, 6), np.uint16), voxel_size=(1, 1, 1)).to_path(source)
+    command = [
+        *convert_command(source, tmp_path / name, "--overwrite", "--scheduler", scheduler),
+        "--levels", "1",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(f".{name}.ctlab-old-*")) and process.poll() is None:
+        assert time.monotonic() < deadline, "the old dataset was never moved aside"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    done = subprocess.CompletedProcess(command, process.returncode, out, err)
+    assert_stopped(done, signal.SIGINT)  # removing 16,384 files takes far longer than 5 ms
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["tomo_new.raw", "tomo_new.raw.json", name]
+    np.testing.assert_array_equal(Dataset.from_path(tmp_path / name).to_numpy(), np.ones((4, 5, 6)))

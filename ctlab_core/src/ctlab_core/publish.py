@@ -29,9 +29,11 @@ __all__ = [
     "check_target",
     "discard",
     "fsync_tree",
+    "install",
     "publish",
     "refusal",
     "staging_path",
+    "sync_staged",
 ]
 
 STAGING_MARK = ".ctlab-tmp-"
@@ -144,15 +146,32 @@ def publish(
     *,
     durable: bool = True,
 ) -> None:
+    """:func:`sync_staged`, then :func:`install` (the two steps of one publication)."""
+    if durable:
+        sync_staged(moves)
+    install(moves, codec, overwrite, durable=durable)
+
+
+def sync_staged(moves: Sequence[tuple[Path, Path]]) -> None:
+    """fsync every staged file and directory (before :func:`install` renames them)."""
+    for staging, _ in moves:
+        fsync_tree(staging)
+
+
+def install(
+    moves: Sequence[tuple[Path, Path]],
+    codec: Codec,
+    overwrite: bool,
+    *,
+    durable: bool = True,
+) -> None:
     """Rename each finished ``(staging, path)`` into place, in order.
 
     An existing path (allowed only with ``overwrite``, and re-checked against
     ``codec`` here, since it may have appeared while the data was written) is
-    moved aside first and removed only after every new path is in place.
+    moved aside first and removed only after every new path is in place. All
+    or nothing: a failure puts back what was moved aside and removes the rest.
     """
-    if durable:
-        for staging, _ in moves:
-            fsync_tree(staging)
     asides: list[tuple[Path, Path]] = []
     published: list[Path] = []
     try:
@@ -171,7 +190,6 @@ def publish(
             os.replace(staging, path)
             published.append(path)
     except BaseException:
-        # all or nothing: remove what was published, put back what was moved aside
         for path in published:
             discard(path)
         for aside, path in asides:

@@ -34,6 +34,7 @@ __all__ = [
     "Scheduler",
     "SchedulerUnreachableError",
     "address_from_file",
+    "deferred_signals",
     "run",
 ]
 
@@ -142,7 +143,7 @@ def _end_worker_processes(pool: ProcessPoolExecutor) -> None:
 
 
 @contextlib.contextmanager
-def _deferred_signals() -> Iterator[None]:
+def deferred_signals() -> Iterator[None]:
     """Hold SIGINT and SIGTERM back while the block runs (e.g. a cluster starting, which
     cannot be stopped halfway), then act on one that arrived."""
     if threading.current_thread() is not threading.main_thread():
@@ -158,10 +159,8 @@ def _deferred_signals() -> Iterator[None]:
     finally:
         for kind, handler in previous.items():
             signal.signal(kind, handler)
-    if received:
-        handler = previous[signal.Signals(received[0])]
-        if callable(handler):
-            handler(received[0], None)
+        if received:  # delivered again, now to the handler the caller had
+            signal.raise_signal(received[0])
 
 
 @contextlib.contextmanager
@@ -295,7 +294,7 @@ def _run_distributed(
         if address is not None:
             client = stack.enter_context(_connect(address))
         else:
-            with _deferred_signals():
+            with deferred_signals():
                 cluster = stack.enter_context(
                     LocalCluster(
                         n_workers=workers or 2,

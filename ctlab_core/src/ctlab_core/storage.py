@@ -98,8 +98,10 @@ class WritePlan:
     codec: Codec
     path: Path
     moves: tuple[tuple[Path, Path], ...]  # (staging, final) in publication order
-    work: Delayed
+    work: Delayed  # the codec's work, then publication: what compute=False hands out
     options: WriteOptions
+    written: Delayed  # the codec's work alone (run publishes in the calling process)
+    overwrite: bool = False
 
     def discard(self) -> None:
         """Remove every staged path (after a failure or an interrupt)."""
@@ -113,10 +115,16 @@ class WritePlan:
         first; the system's refusals (read-only, full, no permission) become a
         :class:`WriteError` naming the target.
         """
-        from ctlab_core.scheduling import run
+        from ctlab_core.publish import install, sync_staged
+        from ctlab_core.scheduling import deferred_signals, run
 
         try:
-            run(self.work, **scheduling)
+            run(self.written, **scheduling)
+            sync_staged(self.moves)
+            # the renames and the removal of a replaced dataset are not interrupted
+            # halfway: a signal then takes effect once the new dataset is in place
+            with deferred_signals():
+                install(self.moves, self.codec, self.overwrite)
         except BaseException as error:
             self.discard()
             if isinstance(error, OSError) and not isinstance(error, CTLabError):
@@ -163,7 +171,7 @@ def plan_write(
             raise WriteError(error.errno, _os_text(error, target, tuple(moves))) from error
         raise
     work: Delayed = delayed(_publish_after, pure=False)(written, moves, codec, overwrite)
-    return WritePlan(codec, target, tuple(moves), work, built)
+    return WritePlan(codec, target, tuple(moves), work, built, written, overwrite)
 
 
 def _publish_after(

@@ -226,10 +226,11 @@ def _one_line(error: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser, flags = _parser()
-    args = parser.parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate)
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
+        parser, flags = _parser()
+        args = parser.parse_args(argv)
         return _dispatch(args, flags)
     except Terminated:
         print("ctlab: terminated", file=sys.stderr)
@@ -244,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except Exception as error:
-        if args.debug:
+        if debug:
             raise
         print(f"ctlab: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_ERROR
