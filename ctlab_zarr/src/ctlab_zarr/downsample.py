@@ -13,8 +13,6 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ctlab_core.errors import InvalidOptionError
-
 from ctlab_zarr.pyramid import halved
 
 if TYPE_CHECKING:
@@ -34,7 +32,7 @@ _LABEL_ITEMSIZE = 4
 
 
 def method_for(downsampling: str, discrete: bool | None, dtype: np.dtype[Any]) -> str:
-    """The method a ``downsampling=`` option selects.
+    """The method a (valid) ``downsampling=`` option selects.
 
     ``"auto"``: ``mode`` for label datatypes (``discrete``), for booleans and,
     when the datatype is unknown (``discrete`` None), for integers of 32 bits
@@ -46,10 +44,6 @@ def method_for(downsampling: str, discrete: bool | None, dtype: np.dtype[Any]) -
         if discrete is None and dtype.kind in "iu" and dtype.itemsize >= _LABEL_ITEMSIZE:
             return "mode"
         return "mean"
-    if downsampling not in METHODS:
-        raise InvalidOptionError(
-            f"downsampling={downsampling!r}: use 'auto', {', '.join(repr(m) for m in METHODS)}"
-        )
     return downsampling
 
 

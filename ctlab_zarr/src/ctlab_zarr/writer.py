@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
-from ctlab_core.errors import InvalidOptionError
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
-from ctlab_zarr.codec import ZarrWriteOptions
 from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
 from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
 from ctlab_zarr.integrity import writer_record
 from ctlab_zarr.labels import image_label
 from ctlab_zarr.memory import release_freed_memory
 from ctlab_zarr.multiscales import build_multiscales
+from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 from ctlab_zarr.pyramid import LevelPlan, halved, level_count, plan_levels
 
 if TYPE_CHECKING:
@@ -37,9 +36,6 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
 __all__ = ["COMPRESSORS", "LevelWrite", "ZarrBlockWriter", "write_store"]
-
-COMPRESSORS = ("zstd", "blosc", None)
-DEFAULT_COMPRESSION_LEVEL = 3
 
 
 @attrs.frozen
@@ -93,21 +89,14 @@ class ZarrBlockWriter:
 
 
 def _compressors(name: str | None, level: int | None, itemsize: int, checksum: bool) -> Any:
+    """The codecs of a (valid) ``compressor``/``compression_level`` pair, then crc32c."""
     from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
 
-    if name not in COMPRESSORS:
-        raise InvalidOptionError(
-            f"compressor={name!r}: use {', '.join(repr(c) for c in COMPRESSORS)}"
-        )
     level = DEFAULT_COMPRESSION_LEVEL if level is None else level
     codecs: list[Any] = []
     if name == "zstd":
-        if not -131072 <= level <= 22:
-            raise InvalidOptionError(f"compression_level={level}: zstd takes -131072 to 22")
         codecs.append(ZstdCodec(level=level))
     elif name == "blosc":
-        if not 0 <= level <= 9:
-            raise InvalidOptionError(f"compression_level={level}: blosc takes 0 to 9")
         codecs.append(BloscCodec(cname="zstd", clevel=level, shuffle="shuffle", typesize=itemsize))
     if checksum:
         codecs.append(Crc32cCodec())
@@ -125,15 +114,7 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
 
     engine = resolve_engine(options.engine, options.codec_pipeline)
     shape = dataset.shape
-    if options.ome_zarr:
-        count = level_count(shape, options.levels)
-    elif options.levels not in ("auto", 1):
-        raise InvalidOptionError(
-            f"{target.path}: levels={options.levels!r} needs an OME-Zarr image; "
-            "a plain array has one level"
-        )
-    else:
-        count = 1
+    count = level_count(shape, options.levels) if options.ome_zarr else 1
     discrete = dataset.datatype.is_discrete if dataset.datatype is not None else None
     method = method_for(options.downsampling, discrete, dataset.dtype)
     compressors = _compressors(
