@@ -118,3 +118,86 @@ def test_the_command_line_is_checked_by_the_same_declaration(
         assert done.returncode == 1, flags
         assert done.stderr.count("\n") == 1 and str(out) in done.stderr and message in done.stderr
     assert not out.exists()
+
+
+# --- anu_ctlab_io's names ---------------------------------------------------------------------
+
+ALIASES = [
+    ({"use_ome_zarr": False}, {"ome_zarr": False}),
+    ({"use_ome_zarr": True}, {"ome_zarr": True}),
+    ({"ome_zarr_version": None}, {"ome_zarr": False}),
+    ({"ome_zarr_version": "0.5"}, {"ome_zarr": True}),
+    ({"multiscale": False}, {"levels": 1}),
+    ({"multiscale": True}, {}),
+    ({"downsample_method": "strided"}, {"downsampling": "stride"}),
+    ({"downsample_method": "mean"}, {"downsampling": "mean"}),
+    ({"downsample_method": "mode"}, {"downsampling": "mode"}),
+    ({"ome_zarr_version": None, "multiscale": False}, {"ome_zarr": False, "levels": 1}),
+    ({"multiscale": False, "levels": 1}, {"levels": 1}),  # the same value twice is fine
+]
+
+
+@pytest.mark.parametrize(("given", "meant"), ALIASES)
+def test_anu_ctlab_io_names_mean_ctlab_options(
+    given: dict[str, Any], meant: dict[str, Any]
+) -> None:
+    assert _build(**given) == _build(**meant)
+
+
+def test_an_anu_ctlab_io_enum_counts_by_its_value() -> None:
+    import enum
+
+    class OMEZarrVersion(enum.Enum):  # as anu_ctlab_io declares it
+        v05 = "0.5"
+
+    assert _build(ome_zarr_version=OMEZarrVersion.v05) == _build(ome_zarr=True)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"ome_zarr_version": "0.4"}, r"ome_zarr_version='0.4': ctlab writes OME-Zarr 0.5 .*=True"),
+        ({"ome_zarr_version": "0.6"}, r"ome_zarr_version='0.6': use \"0.5\".* or None"),
+        ({"use_ome_zarr": "yes"}, r"use_ome_zarr='yes': use True or False"),
+        ({"multiscale": 2}, r"multiscale=2: use True or False"),
+        ({"downsample_method": "max"}, r"downsample_method='max': use 'strided', 'mean', 'mode'"),
+        (
+            {"ome_zarr_version": None, "ome_zarr": True},
+            r"ome_zarr_version=None means ome_zarr=False, but ome_zarr=True is given too",
+        ),
+        ({"multiscale": False, "levels": 3}, r"multiscale=False means levels=1, but levels=3"),
+        (
+            {"ome_zarr_version": None, "downsample_method": "mean"},
+            r"downsampling='mean' needs an OME-Zarr image",
+        ),
+        (
+            {"create_array_kwargs": {"fill_value": 3}},
+            r"create_array_kwargs= is an anu_ctlab_io option .* chunks=, shards=, compressor=",
+        ),
+        (
+            {"sample": "Bentheimer"},
+            r"does not accept sample= .*; anu_ctlab_io's extra keyword attributes go on the "
+            r"dataset: ds\.evolve\(attributes=",
+        ),
+    ],
+)
+def test_anu_ctlab_io_values_without_a_ctlab_meaning_are_refused(
+    given: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidOptionError, match=r"^out\.zarr: .*" + message):
+        _build(**given)
+
+
+def test_anu_ctlab_io_names_write_what_they_say(tmp_path: Path) -> None:
+    import json
+
+    plain = _small().to_path(tmp_path / "plain.zarr", ome_zarr_version=None)
+    assert json.loads((plain / "zarr.json").read_text())["node_type"] == "array"
+    one = _small().to_path(tmp_path / "one.ome.zarr", use_ome_zarr=True, multiscale=False)
+    assert [p.name for p in sorted(one.iterdir()) if p.is_dir()] == ["0"]
+    strided = _small().to_path(tmp_path / "s.ome.zarr", levels=2, downsample_method="strided")
+    ome = json.loads((strided / "zarr.json").read_text())["attributes"]["ome"]
+    assert ome["multiscales"][0]["type"] == "stride"
+    np.testing.assert_array_equal(
+        Dataset.from_path(strided, level=1).data.compute(), _small().data.compute()[::2, ::2, ::2]
+    )

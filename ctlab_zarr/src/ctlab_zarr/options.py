@@ -16,9 +16,9 @@ from typing import Any, ClassVar, Literal
 import attrs
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidOptionError
-from ctlab_core.options import ReadOptions, WriteOptions, option, parse_shape
+from ctlab_core.options import ReadOptions, Rename, WriteOptions, option, parse_shape
 
-from ctlab_zarr.legacy import LEGACY_READ, LEGACY_WRITE
+from ctlab_zarr.legacy import LEGACY_EXTRA, LEGACY_READ, LEGACY_WRITE, RENAMED_WRITE
 
 __all__ = [
     "COMPRESSION_LEVELS",
@@ -207,3 +207,5 @@ class ZarrWriteOptions(WriteOptions):
         None, help=_PIPELINE_HELP, cli=False
     )
     legacy: ClassVar[Mapping[str, str]] = LEGACY_WRITE
+    legacy_extra: ClassVar[str] = LEGACY_EXTRA
+    renamed: ClassVar[Mapping[str, Rename]] = RENAMED_WRITE
