@@ -195,9 +195,9 @@ class ZarrWriteOptions(WriteOptions):
         validator=_check_compression_level,
     )  # fmt: skip
     downsampling: Literal["auto", "mean", "mode", "stride"] = option(
-        "auto", help="pyramid method; auto: mode for labels (segmented, labels, and integers "
-        "of 32 bits or more without a datatype), mean otherwise",
-        validator=_check_downsampling,
+        "auto", help="pyramid method; auto: mode for labels (segmented, labels, OME label "
+        "images) and for booleans and integers of 32 bits or more without a datatype, "
+        "mean otherwise", validator=_check_downsampling,
     )  # fmt: skip
     checksum: bool = option(
         True, help="a crc32c checksum on every chunk, so verify sees changed bytes"

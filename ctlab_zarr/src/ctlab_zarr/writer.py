@@ -11,6 +11,7 @@ The core fsyncs and renames the finished store into place.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
+from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
@@ -115,8 +117,7 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     engine = resolve_engine(options.engine, options.codec_pipeline)
     shape = dataset.shape
     count = level_count(shape, options.levels) if options.ome_zarr else 1
-    discrete = dataset.datatype.is_discrete if dataset.datatype is not None else None
-    method = method_for(options.downsampling, discrete, dataset.dtype)
+    method = _method(dataset, options.downsampling, count, target)
     compressors = _compressors(
         options.compressor, options.compression_level, dataset.dtype.itemsize, options.checksum
     )
@@ -130,6 +131,19 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     last = _write_levels(dataset, plans, locations, method)
     done: Delayed = delayed(_all_done, pure=False)(last)
     return done
+
+
+def _method(dataset: Dataset, downsampling: str, count: int, target: WriteTarget) -> str:
+    """The pyramid's method; an explicit mean of labels is done as asked, with a warning."""
+    labels = is_label_image(dataset) or (None if dataset.datatype is None else False)
+    if downsampling == "mean" and labels and count > 1:
+        warnings.warn(
+            f"{target.path}: downsampling='mean' of a label image: labels will blend into "
+            "values that are no label (downsampling='auto' picks 'mode' for labels)",
+            UserWarning,
+            stacklevel=2,
+        )
+    return method_for(downsampling, labels, dataset.dtype)
 
 
 def _computed_block(data: da.Array) -> tuple[int, ...] | None:
@@ -157,13 +171,10 @@ def _create(
 ) -> list[ArrayLocation]:
     """The store's metadata (group and arrays, create-only) and where each level's array is."""
     import zarr
-    from zarr.core.common import JSON
     from zarr.storage import LocalStore
 
     store = LocalStore(store_path)
-    mango: dict[str, JSON] = {
-        "mango": MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
-    }
+    block = MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     common: dict[str, Any] = {
         "dtype": dataset.dtype,
         "compressors": compressors,
@@ -176,7 +187,7 @@ def _create(
         (plan,) = plans
         zarr.create_array(
             store=store, shape=plan.shape, chunks=plan.layout.chunks, shards=plan.layout.shards,
-            attributes={**mango, **record}, zarr_format=3, **common,
+            attributes={"mango": block, **record}, zarr_format=3, **common,
         )  # fmt: skip
         return [ArrayLocation(store_path, "", 3, engine)]
     ome = build_multiscales(
@@ -187,10 +198,11 @@ def _create(
         method=method,
         metadata={"method": method, "description": DESCRIPTIONS[method]},
     )
-    label = image_label(dataset.datatype)
+    label = image_label(dataset)
     if label is not None:
         ome["image-label"] = label
-    group = zarr.create_group(store=store, zarr_format=3, attributes={"ome": ome, **mango})
+        block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
+    group = zarr.create_group(store=store, zarr_format=3, attributes={"ome": ome, "mango": block})
     for number, plan in enumerate(plans):
         group.create_array(
             name=str(number), shape=plan.shape, chunks=plan.layout.chunks,
