@@ -63,10 +63,13 @@ def _kind(path: Path, root: Mapping[str, Any]) -> str:
 
 
 def describe_store(path: Path) -> dict[str, str]:
-    """Format facts: kind of store, pyramid levels and how they were made, storage layout."""
+    """Format facts: kind of store, pyramid levels and how they were made, storage layout.
+
+    The storage of each level is shown when the levels differ (``storage 1`` is what
+    ``ctlab info --level 1`` reads), else once.
+    """
     root = load_node(path)
     levels = list_levels(path)
-    first = path / levels[0].path if levels[0].path else path
     mango = " with mango attributes" if "mango" in root["attributes"] else ""
     facts = {
         "zarr": _kind(path, root) + mango,
@@ -76,7 +79,12 @@ def describe_store(path: Path) -> dict[str, str]:
     }
     if len(levels) > 1:
         facts["downsampling"] = downsampling_type(ome_metadata(path, root)) or "(not recorded)"
-    facts["storage"] = _storage(load_node(first))
+    storage = [_storage(load_node(path / level.path if level.path else path)) for level in levels]
+    if len(set(storage)) == 1:
+        facts["storage"] = storage[0]
+    else:
+        pairs = zip(levels, storage, strict=True)
+        facts.update({f"storage {level.index}": text for level, text in pairs})
     return facts
 
 
