@@ -18,7 +18,10 @@ from ctlab_core.options import Rename
 
 __all__ = ["LEGACY_EXTRA", "LEGACY_READ", "LEGACY_WRITE", "RENAMED_WRITE"]
 
-_READ_BLOCKS = "ctlab reads in blocks that follow the storage (whole shards, ~64-256 MiB)"
+_READ_BLOCKS = (
+    "ctlab reads in blocks that follow the storage (whole shards, or small chunks grouped, "
+    "~64-256 MiB)"
+)
 _TASK_SIZE = "a write task's size is the dask config ctlab.task-bytes (CLI --task-size)"
 
 LEGACY_READ: dict[str, str] = {
