@@ -2,8 +2,9 @@
 
 - ``reference/cli.md``: the output of ``ctlab --help`` and ``ctlab <command> --help``;
 - ``reference/options.md``: every codec's read and write options, from the
-  codecs' own declarations (``ctlab_core.options.markdown_table``), and the
-  ``anu_ctlab_io`` option names each codec turns away with advice.
+  codecs' own declarations (``ctlab_core.options.markdown_table``), the
+  ``anu_ctlab_io`` option names each codec takes as aliases, and those it
+  turns away with advice.
 
 Both come from the installed code, so they cannot go stale. The codecs of the
 three distributions must all be installed: a missing one fails the build.
@@ -62,6 +63,13 @@ def _legacy(cls: type[Options]) -> list[str]:
     return [f"| `{name}=` | {advice} |" for name, advice in cls.legacy.items()]
 
 
+def _renamed(cls: type[Options]) -> list[str]:
+    return [
+        f"| `{name}=` | {' '.join((meaning.__doc__ or '').split())} |"
+        for name, meaning in cls.renamed.items()
+    ]
+
+
 def options_page() -> str:
     parts = [
         "# Reader and writer options",
@@ -91,7 +99,19 @@ def options_page() -> str:
             "",
             markdown_table(codec.write_options),
         ]
+        renamed = _renamed(codec.read_options) + _renamed(codec.write_options)
+        if renamed:
+            parts += [
+                "### anu_ctlab_io options this codec takes under their own names",
+                "",
+                "| option | what it means here |",
+                "|---|---|",
+                *renamed,
+                "",
+            ]
         legacy = _legacy(codec.read_options) + _legacy(codec.write_options)
+        if codec.write_options.legacy_extra:
+            legacy.append(f"| any other name | {codec.write_options.legacy_extra} |")
         if legacy:
             parts += [
                 "### anu_ctlab_io options this codec turns away",

@@ -1,11 +1,12 @@
-"""Shared test helpers: where the real MANGO fixtures live, clusters of small workers."""
+"""Shared test helpers: where the real MANGO fixtures live, clusters of small workers,
+label images as other tools write them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -58,3 +59,53 @@ def memory_limited_cluster() -> Callable[[str], AbstractContextManager[Client]]:
     workers, each ended by its nanny past 95 % of the limit, with no retries: work that
     completes held less than that on every worker."""
     return _memory_limited_cluster
+
+
+LABEL_COLORS = [
+    {"label-value": 10, "rgba": [255, 0, 0, 255]},
+    {"label-value": 200, "rgba": [0, 128, 255, 128]},
+]
+LABEL_PROPERTIES = [{"label-value": 10, "class": "pore"}, {"label-value": 200, "class": "grain"}]
+
+
+def _write_ome_labels(directory: Path, version: str, dtype: str) -> Path:
+    """An image with a label image ``cells`` (values 0, 10, 200) written by ome-zarr-py's
+    0.4 or 0.5 writer, as other tools write them; the path of the label image."""
+    import numpy as np
+    import zarr
+    from ome_zarr.format import FormatV04, FormatV05
+    from ome_zarr.writer import write_image, write_labels
+
+    fmt = FormatV04() if version == "0.4" else FormatV05()
+    path = directory / "img.ome.zarr"
+    group = zarr.open_group(path, mode="w", zarr_format=2 if version == "0.4" else 3)
+    geometry: dict[str, Any] = {
+        "axes": "zyx",
+        "scale": {"z": 0.5, "y": 0.25, "x": 0.25},
+        "axes_units": dict.fromkeys("zyx", "micrometer"),
+    }
+    image = (np.arange(16 * 20 * 24) % 300).astype(np.uint16).reshape(16, 20, 24)
+    write_image(image, group, fmt=fmt, scale_factors=[{"z": 2, "y": 2, "x": 2}], **geometry)
+    labels = np.zeros(image.shape, dtype=dtype)
+    labels[2:9, 3:15, 4:20] = 10
+    labels[9:, 10:, :13] = 200
+    write_labels(
+        labels, group, name="cells", fmt=fmt, scaler=None, scale_factors=[{"z": 2, "y": 2, "x": 2}],
+        label_metadata={"colors": LABEL_COLORS, "properties": LABEL_PROPERTIES}, **geometry,
+    )  # fmt: skip
+    return path / "labels" / "cells"
+
+
+@pytest.fixture(scope="session")
+def ome_label_image(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
+    """``ome_label_image("0.4" or "0.5", dtype="uint8")``: the path of a label image written
+    by ome-zarr-py (``img.ome.zarr/labels/cells``); read-only, written once per session."""
+    made: dict[tuple[str, str], Path] = {}
+
+    def make(version: str, dtype: str = "uint8") -> Path:
+        if (version, dtype) not in made:
+            directory = tmp_path_factory.mktemp(f"ome{version}_{dtype}_labels")
+            made[version, dtype] = _write_ome_labels(directory, version, dtype)
+        return made[version, dtype]
+
+    return make

@@ -108,3 +108,28 @@ def test_failed_conversion_leaves_no_temporaries(fixtures: Path, tmp_path: Path)
     assert "broken.ome.zarr" in failed.stderr and "Traceback" not in failed.stderr
     assert not dst.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.ome.zarr"]
+
+
+def test_info_of_a_level_shows_that_levels_storage(fixtures: Path, tmp_path: Path) -> None:
+    store = tmp_path / "p.ome.zarr"
+    ctlab("convert", str(fixtures / "tomoLoRes_SS.nc"), str(store), "--levels", "2",
+          "--chunks", "4", "--shards", "16")  # fmt: skip
+    level1 = ctlab("info", str(store), "--level", "1").stdout
+    assert "shape         5 x 10 x 15 (z, y, x)" in level1
+    # shards trimmed to each level: 12x16x16 over 10x20x30, 8x12x16 over 5x10x15
+    assert "  storage 0     shards 12x16x16 of chunks 4x4x4, zstd, crc32c" in level1
+    assert "  storage 1     shards 8x12x16 of chunks 4x4x4, zstd, crc32c" in level1
+    assert "  storage       " not in level1  # never one line that holds for level 0 only
+    same = tmp_path / "same.ome.zarr"
+    ctlab("convert", str(fixtures / "tomoLoRes_SS.nc"), str(same), "--levels", "2",
+          "--chunks", "4", "--shards", "8")  # fmt: skip
+    assert (
+        "  storage       shards 8x8x8 of chunks 4x4x4, zstd, crc32c"
+        in ctlab("info", str(same), "--level", "1").stdout
+    )  # every level stored alike: one line
+
+
+def test_the_flag_aliases_name_a_real_flag() -> None:
+    page = ctlab("convert", "--help").stdout
+    assert "the same as --no-ome-zarr" in " ".join(page.split())
+    assert "--ome-zarr False" not in page

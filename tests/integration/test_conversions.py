@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.metadata import metadata_to_json
 from ctlab_core.regions import reader_of
 
@@ -184,3 +186,22 @@ def test_to_path_datatype_declares_the_mango_datatype(tmp_path: Path) -> None:
     assert Dataset.from_path(tmp_path / "labels.nc").datatype is DataType.SEGMENTED
     with pytest.raises(InvalidDatasetError, match="holds uint16 values but the data is uint8"):
         ds.to_path(tmp_path / "x.nc", datatype="tomo")
+
+
+def test_an_ome_label_image_stays_one_through_netcdf(
+    ome_label_image: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The image-label block travels as an attribute: JSON text in NetCDF, an object in Zarr."""
+    source = Dataset.from_path(ome_label_image("0.4", "uint16"))
+    kept = source.attributes[IMAGE_LABEL]
+    netcdf = Dataset.from_path(source.to_path(tmp_path / "cells.nc"))
+    assert isinstance(netcdf.attributes[IMAGE_LABEL], str)  # a NetCDF text attribute
+    assert json.loads(netcdf.attributes[IMAGE_LABEL]) == kept
+    assert is_label_image(netcdf) and netcdf.dtype == np.uint16
+    out = netcdf.to_path(tmp_path / "cells.ome.zarr", levels=2)
+    ome = json.loads((out / "zarr.json").read_text())["attributes"]["ome"]
+    assert ome["image-label"] == {"version": "0.5", **kept}
+    assert ome["multiscales"][0]["type"] == "mode"
+    back = Dataset.from_path(out)
+    assert dict(back.attributes) == dict(source.attributes)
+    np.testing.assert_array_equal(back.to_numpy(), source.to_numpy())

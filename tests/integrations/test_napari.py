@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import dask.array as da
 import npe2
 import numpy as np
 import pytest
+import zarr
 from ctlab_core.integrations.napari_reader import contrast_limits, get_reader
+from ctlab_core.labels import IMAGE_LABEL
 from napari.components import ViewerModel
 from napari.layers import Image, Labels, Layer
 
@@ -62,6 +65,23 @@ def test_a_labels_dataset_is_a_labels_layer(labels_pyramid: Path, tmp_path: Path
     layer = _open(single)
     assert isinstance(layer, Labels) and not layer.multiscale
     assert layer.data.dtype == np.int32 and layer.metadata["basename"] == "labels"
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_an_ome_label_image_of_another_tool_is_a_labels_layer(
+    ome_label_image: Callable[..., Path], version: str, tmp_path: Path
+) -> None:
+    path = ome_label_image(version, "uint16")  # no MANGO datatype: only image-label says it
+    layer = _open(path)
+    assert isinstance(layer, Labels) and layer.multiscale
+    stored = np.asarray(zarr.open_array(path / "s0", mode="r")[...])
+    np.testing.assert_array_equal(np.asarray(layer.data[0]), stored)
+    assert isinstance(_open(path.parent.parent), Image)  # the image it labels
+    written = layer.save(str(tmp_path / "saved.ome.zarr"), plugin=PLUGIN)
+    ome = json.loads((Path(written[0]) / "zarr.json").read_text())["attributes"]["ome"]
+    kept = Dataset.from_path(path).attributes[IMAGE_LABEL]  # colors and properties
+    assert ome["image-label"] == {"version": "0.5", **kept}
+    np.testing.assert_array_equal(Dataset.from_path(written[0]).to_numpy(), stored)
 
 
 def test_a_split_netcdf_directory_is_one_lazy_layer(split_copy: Path) -> None:

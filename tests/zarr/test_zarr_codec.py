@@ -72,8 +72,13 @@ def test_describe_for_ctlab_info(tmp_path: Path, mango_dir: Path) -> None:
         "zarr": "OME-Zarr 0.5 image with mango attributes",
         "levels": "0: 9x8x70, 1: 5x4x35",
         "downsampling": "mean",
-        "storage": "shards 8x8x8 of chunks 4x4x4, zstd, crc32c",
+        "storage 0": "shards 8x8x8 of chunks 4x4x4, zstd, crc32c",
+        "storage 1": "shards 8x4x8 of chunks 4x4x4, zstd, crc32c",  # trimmed to level 1
     }
+    ds.to_path(tmp_path / "same.ome.zarr", levels=2, chunks=4, shards=4)
+    assert ZARR_CODEC.describe(tmp_path / "same.ome.zarr")["storage"] == (
+        "shards 4x4x4 of chunks 4x4x4, zstd, crc32c"  # one line when every level has it
+    )
     assert ZARR_CODEC.describe(mango_dir / "tomoLoRes.zarr") == {
         "zarr": "Zarr v3 array with mango attributes",
         "levels": ".: 10x20x30",

@@ -1,8 +1,10 @@
-"""Labels never blend: label datatypes get mode pyramids and OME image-label metadata.
+"""Labels never blend: label images get mode pyramids and OME image-label metadata.
 
-What ``downsampling="auto"`` picks: ``mode`` for ``segmented``/``labels``, for
-booleans and for integers of 32 bits or more without a datatype (label fields);
-``mean`` for everything else (CT images are 8 or 16 bits, or floats).
+Label images are MANGO's ``segmented``/``labels`` and the OME label images of
+other tools (ome-zarr-py's ``labels/<name>``, 0.4 and 0.5, any integer dtype).
+What ``downsampling="auto"`` picks: ``mode`` for label images, for booleans and
+for integers of 32 bits or more without a datatype (label fields); ``mean``
+for everything else (CT images are 8 or 16 bits, or floats).
 """
 
 from __future__ import annotations
@@ -10,17 +12,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import zarr
+from ctlab_core.labels import IMAGE_LABEL, image_label, is_label_image
 from ctlab_zarr.downsample import method_for
 from ome_zarr_models.v05.image_label import ImageLabel
 
 from ctlab_core import Dataset, DataType
 from ctlab_zarr import ZARR_CODEC
+
+LabelImage = Callable[..., Path]
+VERSIONS = ["0.4", "0.5"]
 
 
 def _ome(path: Path) -> dict[str, Any]:
@@ -50,6 +58,7 @@ def test_label_datatypes_are_label_images(tmp_path: Path, datatype: DataType) ->
     facts = ZARR_CODEC.describe(path)
     assert facts["zarr"] == "OME-Zarr 0.5 label image with mango attributes"
     assert facts["downsampling"] == "mode"
+    assert dict(Dataset.from_path(path).attributes) == {}  # the datatype says it already
 
 
 def test_ome_zarr_py_sees_a_label_image(tmp_path: Path) -> None:
@@ -131,3 +140,116 @@ def test_cli_downsampling_and_plain_zarr(tmp_path: Path, mango_dir: Path) -> Non
     np.testing.assert_array_equal(
         Dataset.from_path(plain).data.compute(), Dataset.from_path(source).data.compute()
     )
+
+
+# --- OME label images of other tools --------------------------------------------------------
+
+
+def _source_block(path: Path) -> dict[str, Any]:
+    """The image-label block ome-zarr-py wrote: in .zattrs (0.4) or under ome (0.5)."""
+    if (path / ".zattrs").is_file():
+        block: dict[str, Any] = json.loads((path / ".zattrs").read_text())["image-label"]
+    else:
+        block = _ome(path)["image-label"]
+    return block
+
+
+def _kept(path: Path) -> dict[str, Any]:
+    kept = {k: v for k, v in _source_block(path).items() if k != "version"}
+    assert set(kept) == {"colors", "properties"}  # what the fixture gives to keep
+    return kept
+
+
+def _stored(path: Path) -> np.ndarray:
+    values: np.ndarray = np.asarray(zarr.open_array(path / "s0", mode="r")[...])
+    return values
+
+
+def _mode_reference(values: np.ndarray) -> np.ndarray:
+    """2x2x2 mode voxel by voxel (ties to the smallest value), for even shapes."""
+    out = np.empty(tuple(n // 2 for n in values.shape), dtype=values.dtype)
+    for index in np.ndindex(out.shape):
+        group = values[tuple(slice(2 * i, 2 * i + 2) for i in index)].ravel()
+        found, counts = np.unique(group, return_counts=True)
+        out[index] = found[np.argmax(counts)]
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16"])
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_ome_label_image_reads_as_a_label_image(
+    ome_label_image: LabelImage, version: str, dtype: str
+) -> None:
+    path = ome_label_image(version, dtype)
+    ds = Dataset.from_path(path)
+    assert ds.datatype is None and ds.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(ds.to_numpy(), _stored(path))
+    assert ds.attributes[IMAGE_LABEL] == _kept(path)  # colors and properties, value for value
+    assert is_label_image(ds) and image_label(ds) == _kept(path)
+    assert ZARR_CODEC.describe(path)["zarr"] == f"OME-Zarr {version} label image"
+    image = Dataset.from_path(path.parent.parent)  # the image the labels belong to
+    assert IMAGE_LABEL not in image.attributes and not is_label_image(image)
+    assert ZARR_CODEC.describe(path.parent.parent)["zarr"] == f"OME-Zarr {version} image"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_cli_converts_an_ome_label_image_to_a_label_image(
+    ome_label_image: LabelImage, version: str, tmp_path: Path
+) -> None:
+    source = ome_label_image(version, "uint16")
+    out = tmp_path / "cells05.ome.zarr"
+    done = _ctlab("convert", str(source), str(out), "--levels", "2")
+    assert done.returncode == 0, done.stderr
+    ome = _ome(out)
+    assert ome["image-label"] == {"version": "0.5", **_kept(source)}
+    assert ome["multiscales"][0]["type"] == "mode"
+    ImageLabel.from_zarr(zarr.open_group(out, mode="r"))  # a valid OME-Zarr 0.5 label image
+    values = _stored(source)
+    np.testing.assert_array_equal(_level(out, 0), values)
+    np.testing.assert_array_equal(_level(out, 1), _mode_reference(values))
+    assert set(np.unique(_level(out, 1))) <= {0, 10, 200}  # never a blend such as 2, 4, 5
+    back = Dataset.from_path(out)
+    assert back.attributes[IMAGE_LABEL] == _kept(source) and back.datatype is None
+    assert IMAGE_LABEL not in json.loads((out / "zarr.json").read_text())["attributes"]["mango"]
+    info = _ctlab("info", str(out))
+    assert "OME-Zarr 0.5 label image" in info.stdout and "downsampling  mode" in info.stdout
+    assert f"OME-Zarr {version} label image" in _ctlab("info", str(source)).stdout
+
+
+def test_a_plain_array_keeps_the_label_metadata_in_its_mango_block(
+    ome_label_image: LabelImage, tmp_path: Path
+) -> None:
+    source = ome_label_image("0.5")
+    plain = Dataset.from_path(source).to_path(tmp_path / "cells.zarr", ome_zarr=False)
+    mango = json.loads((plain / "zarr.json").read_text())["attributes"]["mango"]
+    assert mango[IMAGE_LABEL] == _kept(source)  # a plain array has no OME metadata
+    again = Dataset.from_path(plain).to_path(tmp_path / "again.ome.zarr", levels=2)
+    assert _ome(again)["image-label"] == {"version": "0.5", **_kept(source)}
+    assert _ome(again)["multiscales"][0]["type"] == "mode"
+
+
+def test_a_label_image_needs_integers(ome_label_image: LabelImage) -> None:
+    ds = Dataset.from_path(ome_label_image("0.5"))
+    as_floats = ds.evolve(data=ds.data.astype("float32"))  # no longer ids: the mark is kept, inert
+    assert not is_label_image(as_floats) and image_label(as_floats) is None
+    assert method_for("auto", None, np.dtype("float32")) == "mean"
+    text = ds.evolve(attributes={IMAGE_LABEL: json.dumps({"colors": []})})  # as NetCDF keeps it
+    assert image_label(text) == {"colors": []}
+    assert image_label(ds.evolve(attributes={IMAGE_LABEL: "not json"})) == {}
+
+
+def test_an_explicit_mean_of_labels_warns_and_is_done(
+    ome_label_image: LabelImage, tmp_path: Path
+) -> None:
+    ds = Dataset.from_path(ome_label_image("0.4"))
+    with pytest.warns(UserWarning, match="mean.ome.zarr: downsampling='mean' of a label image"):
+        ds.to_path(tmp_path / "mean.ome.zarr", levels=2, downsampling="mean")
+    assert _ome(tmp_path / "mean.ome.zarr")["multiscales"][0]["type"] == "mean"
+    segmented = Dataset(np.zeros((4, 4, 4), np.uint8), voxel_size=(1, 1, 1), datatype="segmented")
+    with pytest.warns(UserWarning, match="labels will blend"):
+        segmented.to_path(tmp_path / "seg.ome.zarr", levels=2, downsampling="mean")
+    tomo = Dataset(np.zeros((4, 4, 4), np.uint16), voxel_size=(1, 1, 1), datatype="tomo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tomo.to_path(tmp_path / "tomo.ome.zarr", levels=2, downsampling="mean")
+        segmented.to_path(tmp_path / "one.ome.zarr", levels=1, downsampling="mean")  # no pyramid

@@ -11,6 +11,7 @@ from typing import Any
 
 import dask.array as da
 import numpy as np
+import pytest
 from ctlab_zarr.downsample import downsample_block
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,7 +152,8 @@ def test_labels_with_stride_and_explicit_methods(tmp_path: Path) -> None:
     ds = Dataset(values, voxel_size=(1, 1, 1), datatype="labels")
     ds.to_path(tmp_path / "mode.ome.zarr", levels=2)
     ds.to_path(tmp_path / "stride.ome.zarr", levels=2, downsampling="stride")
-    ds.to_path(tmp_path / "mean.ome.zarr", levels=2, downsampling="mean")
+    with pytest.warns(UserWarning, match="mean.ome.zarr: downsampling='mean' of a label image"):
+        ds.to_path(tmp_path / "mean.ome.zarr", levels=2, downsampling="mean")  # as asked
     assert Dataset.from_path(tmp_path / "mode.ome.zarr", level=1).data.compute().tolist() == [[[2]]]
     assert Dataset.from_path(tmp_path / "stride.ome.zarr", level=1).data.compute().tolist() == [
         [[1]]

@@ -16,3 +16,16 @@ def write_image(
     scale: Mapping[str, float] | None = ...,
     axes_units: Mapping[str, str] | None = ...,
 ) -> list[Any]: ...
+def write_labels(
+    labels: Any,
+    group: zarr.Group | str,
+    name: str = ...,
+    scaler: Any = ...,
+    scale_factors: Sequence[int] | Sequence[Mapping[str, int]] = ...,
+    *,
+    fmt: Format | None = ...,
+    axes: str | Sequence[str] | None = ...,
+    label_metadata: Mapping[str, Any] | None = ...,
+    scale: Mapping[str, float] | None = ...,
+    axes_units: Mapping[str, str] | None = ...,
+) -> list[Any]: ...

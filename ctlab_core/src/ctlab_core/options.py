@@ -40,6 +40,9 @@ __all__ = [
 
 OptionsT = TypeVar("OptionsT", bound="Options")
 
+Rename = Callable[[Any], Mapping[str, Any]]
+"""A value of another library's option -> the options it means here (ValueError: none)."""
+
 
 @attrs.frozen
 class OptionInfo:
@@ -83,6 +86,13 @@ class Options:
 
     legacy: ClassVar[Mapping[str, str]] = {}
     """Option names of ``anu_ctlab_io`` with no meaning here -> what to use instead."""
+
+    legacy_extra: ClassVar[str] = ""
+    """Advice added to the error for an unknown name (``anu_ctlab_io``'s extra keywords)."""
+
+    renamed: ClassVar[Mapping[str, Rename]] = {}
+    """Option names of ``anu_ctlab_io`` taken as aliases -> what a value means here
+    (the function's docstring says it, for the documentation)."""
 
     def changed(self) -> dict[str, Any]:
         """The options whose value differs from the default (for history records)."""
@@ -132,10 +142,12 @@ def _hints(cls: type[Options]) -> dict[str, Any]:
 def build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: str) -> OptionsT:
     """``cls`` from keyword arguments, every name and value checked.
 
+    Aliases (``cls.renamed``) are first replaced by the options they mean.
     Unknown names, names of ``anu_ctlab_io`` that have no meaning here, values
     of the wrong type and values a validator refuses raise
     :class:`InvalidOptionError` naming ``where``, the option and what is accepted.
     """
+    given = _renamed(cls, given, where)
     names = [field.name for field in option_fields(cls)]
     for name in given:
         if name in names:
@@ -145,9 +157,10 @@ def build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: s
                 f"{where}: {name}= is an anu_ctlab_io option that the {codec} codec does not "
                 f"take; {cls.legacy[name]}"
             )
+        advice = f"; {cls.legacy_extra}" if cls.legacy_extra else ""
         raise InvalidOptionError(
             f"{where}: the {codec} codec does not accept {name}= (it accepts "
-            f"{', '.join(names) or 'no options'})"
+            f"{', '.join(names) or 'no options'}){advice}"
         )
     try:
         built = cls(**given)
@@ -163,6 +176,27 @@ def build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: s
                 f"{where}: {name}={given[name]!r} is not {_type_text(hints[name])}"
             )
     return built
+
+
+def _renamed(cls: type[Options], given: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``given`` with every alias replaced by the options its value means; an alias that
+    contradicts an option given beside it is an error."""
+    result = {name: value for name, value in given.items() if name not in cls.renamed}
+    for name, value in given.items():
+        if name not in cls.renamed:
+            continue
+        try:
+            meant = cls.renamed[name](value)
+        except (TypeError, ValueError) as error:
+            raise InvalidOptionError(f"{where}: {name}={value!r}: {error}") from error
+        for target, target_value in meant.items():
+            if target in result and result[target] != target_value:
+                raise InvalidOptionError(
+                    f"{where}: {name}={value!r} means {target}={target_value!r}, "
+                    f"but {target}={result[target]!r} is given too"
+                )
+            result[target] = target_value
+    return result
 
 
 # --- checking values against annotations ---------------------------------------

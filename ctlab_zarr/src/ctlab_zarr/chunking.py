@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 from ctlab_core.errors import InvalidOptionError
@@ -76,22 +75,20 @@ def resolve_layout(
     shards: Sequence[int] | int | str | None = "auto",
     source_depth: int | None = None,
 ) -> Layout:
-    """The layout for ``shape`` from the ``chunks=``/``shards=`` write options.
+    """The layout for ``shape`` from the (valid) ``chunks=``/``shards=`` write options.
 
-    ``"auto"`` takes the CT default (see :func:`default_layout`); ``shards=None``
-    writes without sharding; a single int is the same edge on every axis.
-    Explicit values are checked (one positive int per axis, each shard edge a
-    whole multiple of the chunk edge; InvalidOptionError otherwise) and then
+    ``"auto"`` (or None for ``chunks``) takes the CT default (see
+    :func:`default_layout`); ``shards=None`` writes without sharding; a single
+    int is the same edge on every axis. The values themselves are checked by
+    :class:`~ctlab_zarr.options.ZarrWriteOptions`; here an explicit shape must
+    have one edge per axis (InvalidOptionError otherwise). Explicit values are
     trimmed to the array: a chunk edge to the extent, a shard edge to the least
     multiple of the chunk that covers the extent.
     """
-    if isinstance(chunks, str):
-        _check_auto("chunks", chunks)
-        chunk_shape = None
-    else:
-        chunk_shape = None if chunks is None else _positive_edges("chunks", chunks, len(shape))
+    chunk_shape = None
+    if chunks is not None and not isinstance(chunks, str):
+        chunk_shape = _per_axis("chunks", chunks, len(shape))
     if isinstance(shards, str):
-        _check_auto("shards", shards)
         if chunk_shape is None:
             return default_layout(shape, source_depth)
         trimmed = _trim_chunks(shape, chunk_shape)
@@ -99,15 +96,9 @@ def resolve_layout(
     if shards is None:
         chunk_shape = chunk_shape or default_layout(shape).chunks
         return Layout(_trim_chunks(shape, chunk_shape), None)
-    shard_shape = _positive_edges("shards", shards, len(shape))
+    shard_shape = _per_axis("shards", shards, len(shape))
     if chunk_shape is None:
         chunk_shape = tuple(_largest_divisor_at_most(s, DEFAULT_CHUNK_EDGE) for s in shard_shape)
-    bad = [(s, c) for s, c in zip(shard_shape, chunk_shape, strict=True) if s % c]
-    if bad:
-        raise InvalidOptionError(
-            f"shards={shard_shape} is not a whole multiple of chunks={chunk_shape} "
-            f"(shard edge {bad[0][0]} is not a multiple of chunk edge {bad[0][1]})"
-        )
     trimmed = _trim_chunks(shape, chunk_shape)
     return Layout(trimmed, _trim_shards(shape, trimmed, shard_shape))
 
@@ -126,22 +117,14 @@ def _trim_shards(
     )
 
 
-def _check_auto(name: str, value: str) -> None:
-    if value != "auto":
-        raise InvalidOptionError(f'{name}={value!r}: use "auto", a tuple of ints, or None')
-
-
-def _positive_edges(name: str, value: Sequence[Any] | int, ndim: int) -> tuple[int, ...]:
-    wanted = f"{name}={value!r}: expected {ndim} positive ints (or one for every axis)"
-    if isinstance(value, bool):
-        raise InvalidOptionError(wanted)
-    items: Sequence[Any] = (value,) * ndim if isinstance(value, int) else value
-    try:
-        edges = tuple(int(v) for v in items)
-    except (TypeError, ValueError) as error:
-        raise InvalidOptionError(wanted) from error
-    if len(edges) != ndim or any(e < 1 for e in edges) or edges != tuple(items):
-        raise InvalidOptionError(wanted)
+def _per_axis(name: str, value: Sequence[int] | int, ndim: int) -> tuple[int, ...]:
+    """An explicit shape option as one edge per axis."""
+    edges = (value,) * ndim if isinstance(value, int) else tuple(value)
+    if len(edges) != ndim:
+        raise InvalidOptionError(
+            f"{name}={value!r} has {len(edges)} edges, but the array has {ndim} axes "
+            f"(give {ndim} edges, or one for every axis)"
+        )
     return edges
 
 

@@ -1,21 +1,22 @@
 """The ``zarr`` codec: Zarr v3 arrays and OME-Zarr images for the ctlab registry.
 
-This module is what the registry imports to sniff: it holds the codec and its
-declared options only; readers and writers are imported when used.
+This module is what the registry imports to sniff: it holds the codec; its
+declared options are in :mod:`ctlab_zarr.options`, and readers and writers are
+imported when used.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from ctlab_core.codec import Codec, LevelInfo, WriteTarget
-from ctlab_core.datatype import DataType
-from ctlab_core.options import ReadOptions, WriteOptions, option, parse_shape
+from ctlab_core.options import ReadOptions, WriteOptions
+
+from ctlab_zarr.options import ZarrReadOptions, ZarrWriteOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,125 +29,7 @@ __all__ = ["ZARR_CODEC", "ZarrCodec", "ZarrReadOptions", "ZarrWriteOptions"]
 
 _METADATA_FILES = frozenset({"zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata"})
 _ROOT_FILES = ("zarr.json", ".zgroup", ".zarray")
-EngineChoice = Literal["auto", "tensorstore", "zarr-python", "zarrs"]
-_ENGINE_HELP = (
-    "what reads and writes the chunks: tensorstore (auto, the fastest), zarr-python, or "
-    "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows "
-    "$CTLAB_ZARR_ENGINE when set"
-)
-_PIPELINE_HELP = "deprecated: use engine= ('default' is engine='zarr-python')"
 _CHUNK_PART = re.compile(r"^(c|\d+)([./]\d+)*$")
-
-Shape = tuple[int, ...] | int | Literal["auto"] | None
-
-
-def _datatype(value: Any) -> Any:
-    return DataType.from_basename(value) if isinstance(value, str) else value
-
-
-def _shape(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _levels(text: str) -> int | str:
-    if text == "auto":
-        return text
-    value = int(text)
-    if value < 1:
-        raise ValueError("--levels must be at least 1")
-    return value
-
-
-def _shape_or_auto(text: str) -> Any:
-    return text if text in ("auto", "none") else parse_shape(text)
-
-
-def _none_word(value: Any) -> Any:
-    return None if value == "none" else _shape(value)
-
-
-_READ_BLOCKS = "ctlab reads in blocks that follow the storage (whole shards, ~64-256 MiB)"
-_TASK_SIZE = "a write task's size is the dask config ctlab.task-bytes (CLI --task-size)"
-
-LEGACY_READ: dict[str, str] = {
-    "ignore_block_chunks": f"nothing to set: {_READ_BLOCKS}",
-    "chunk_size_mb": f"nothing to set: {_READ_BLOCKS}; to rechunk, use ds.data.rechunk(...)",
-}
-"""anu_ctlab_io read options with no meaning here -> what ctlab does instead."""
-
-LEGACY_WRITE: dict[str, str] = {
-    "chunk_size_mb": "give the inner chunk shape: chunks=N or (z, y, x) (default 32 per side)",
-    "max_shard_size_mb": (
-        "give the shard shape: shards=N or (z, y, x) (default about 512 per side, its depth "
-        f"following the source's blocks); {_TASK_SIZE}"
-    ),
-    "input_aligned_chunks": (
-        "nothing to set: the default shards follow the source's blocks, and every write task "
-        "reads only its own region of the source"
-    ),
-    "ignore_block_chunks": f"it is a reading option, and {_READ_BLOCKS}",
-    "dimension_separator_threshold": "ctlab always writes Zarr v3's '/'-separated chunk keys",
-    "elements_per_file": "a NetCDF option (MANGO's block rule); Zarr has no files per block",
-    "max_file_size_mb": "a NetCDF option (MANGO's block rule); Zarr has no files per block",
-    "history": "put the entries on the dataset: ds.with_history({...}).to_path(...)",
-}
-"""anu_ctlab_io write options with no meaning here -> what ctlab does instead."""
-
-
-@attrs.frozen(kw_only=True)
-class ZarrReadOptions(ReadOptions):
-    """Reading Zarr v3 arrays and OME-Zarr images."""
-
-    level: int = option(0, help="the pyramid level to open (0 = full resolution)")
-    datatype: DataType | None = option(
-        None,
-        help="the MANGO datatype, for stores without mango attributes",
-        converter=_datatype,
-    )
-    engine: EngineChoice = option("auto", help=_ENGINE_HELP)
-    codec_pipeline: Literal["default", "zarrs"] | None = option(
-        None, help=_PIPELINE_HELP, cli=False
-    )
-    legacy: ClassVar[Mapping[str, str]] = LEGACY_READ
-
-
-@attrs.frozen(kw_only=True)
-class ZarrWriteOptions(WriteOptions):
-    """Writing an OME-Zarr 0.5 image (default) or a plain Zarr v3 array."""
-
-    ome_zarr: bool = option(
-        True, help="write an OME-Zarr image group (False: one plain Zarr array)",
-        aliases={"--plain-zarr": False},
-    )  # fmt: skip
-    levels: int | Literal["auto"] = option(
-        "auto", help="pyramid levels of an OME-Zarr image, N or 'auto' (halve until the "
-        "smallest side is below 64)", parse=_levels, metavar="N|auto",
-    )  # fmt: skip
-    chunks: Shape = option(
-        "auto", help="inner chunk shape: N or Z,Y,X", parse=_shape_or_auto,
-        metavar="N|Z,Y,X", converter=_none_word,
-    )  # fmt: skip
-    shards: Shape = option(
-        "auto", help="shard shape (whole multiples of the chunks): N, Z,Y,X or none",
-        parse=_shape_or_auto, metavar="N|Z,Y,X|none", converter=_none_word,
-    )  # fmt: skip
-    compressor: Literal["zstd", "blosc"] | None = option(
-        "zstd", help="compressor: zstd, blosc (blosc-zstd with shuffle) or none",
-        parse=lambda text: None if text == "none" else text, metavar="zstd|blosc|none",
-    )  # fmt: skip
-    compression_level: int | None = option(None, help="zstd -131072..22 or blosc 0..9 (default 3)")
-    downsampling: Literal["auto", "mean", "mode", "stride"] = option(
-        "auto", help="pyramid method; auto: mode for labels (segmented, labels, and integers "
-        "of 32 bits or more without a datatype), mean otherwise",
-    )  # fmt: skip
-    checksum: bool = option(
-        True, help="a crc32c checksum on every chunk, so verify sees changed bytes"
-    )
-    engine: EngineChoice = option("auto", help=_ENGINE_HELP)
-    codec_pipeline: Literal["default", "zarrs"] | None = option(
-        None, help=_PIPELINE_HELP, cli=False
-    )
-    legacy: ClassVar[Mapping[str, str]] = LEGACY_WRITE
 
 
 class ZarrCodec(Codec):

@@ -13,8 +13,6 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ctlab_core.errors import InvalidOptionError
-
 from ctlab_zarr.pyramid import halved
 
 if TYPE_CHECKING:
@@ -33,24 +31,21 @@ _SLAB_BYTES = 8 * 2**20
 _LABEL_ITEMSIZE = 4
 
 
-def method_for(downsampling: str, discrete: bool | None, dtype: np.dtype[Any]) -> str:
-    """The method a ``downsampling=`` option selects.
+def method_for(downsampling: str, labels: bool | None, dtype: np.dtype[Any]) -> str:
+    """The method a (valid) ``downsampling=`` option selects.
 
-    ``"auto"``: ``mode`` for label datatypes (``discrete``), for booleans and,
-    when the datatype is unknown (``discrete`` None), for integers of 32 bits
-    or more (label fields; CT images are 8 or 16 bits); ``mean`` otherwise.
+    ``"auto"``: ``mode`` for labels (``labels`` True: a label datatype or an OME
+    label image), for booleans and, when that is unknown (``labels`` None: no
+    datatype), for integers of 32 bits or more (label fields; CT images are 8
+    or 16 bits); ``mean`` otherwise.
     """
-    if downsampling == "auto":
-        if discrete or dtype.kind == "b":
-            return "mode"
-        if discrete is None and dtype.kind in "iu" and dtype.itemsize >= _LABEL_ITEMSIZE:
-            return "mode"
-        return "mean"
-    if downsampling not in METHODS:
-        raise InvalidOptionError(
-            f"downsampling={downsampling!r}: use 'auto', {', '.join(repr(m) for m in METHODS)}"
-        )
-    return downsampling
+    if downsampling != "auto":
+        return downsampling
+    if labels or dtype.kind == "b":
+        return "mode"
+    if labels is None and dtype.kind in "iu" and dtype.itemsize >= _LABEL_ITEMSIZE:
+        return "mode"
+    return "mean"
 
 
 def downsample_block(

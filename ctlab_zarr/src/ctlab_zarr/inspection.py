@@ -20,10 +20,11 @@ from ctlab_core.errors import CorruptDataError, CTLabError
 
 from ctlab_zarr.engine import Engine
 from ctlab_zarr.integrity import check_storage, has_record
+from ctlab_zarr.labels import read_image_label
 from ctlab_zarr.multiscales import downsampling_type
 from ctlab_zarr.nodes import load_node
 from ctlab_zarr.pyramid import level_factors, level_shapes
-from ctlab_zarr.reader import list_levels, open_level
+from ctlab_zarr.reader import list_levels, ome_metadata, open_level
 
 __all__ = ["FOREIGN_NOTE", "describe_store", "verify_store"]
 
@@ -53,32 +54,37 @@ def _storage(meta: Mapping[str, Any]) -> str:
     return f"chunks {outer}, {', '.join(names) or 'uncompressed'}"
 
 
-def _kind(root: Mapping[str, Any]) -> str:
+def _kind(path: Path, root: Mapping[str, Any]) -> str:
     if root["node_type"] == "array":
         return f"Zarr v{root['zarr_format']} array"
-    if root["zarr_format"] == 2:
-        return "OME-Zarr 0.4 image"
-    label = "image-label" in (root["attributes"].get("ome") or {})
-    return "OME-Zarr 0.5 label image" if label else "OME-Zarr 0.5 image"
+    version = "0.4" if root["zarr_format"] == 2 else "0.5"
+    label = read_image_label(ome_metadata(path, root)) is not None
+    return f"OME-Zarr {version} {'label image' if label else 'image'}"
 
 
 def describe_store(path: Path) -> dict[str, str]:
-    """Format facts: kind of store, pyramid levels and how they were made, storage layout."""
+    """Format facts: kind of store, pyramid levels and how they were made, storage layout.
+
+    The storage of each level is shown when the levels differ (``storage 1`` is what
+    ``ctlab info --level 1`` reads), else once.
+    """
     root = load_node(path)
     levels = list_levels(path)
-    first = path / levels[0].path if levels[0].path else path
-    attributes = root["attributes"]
-    mango = " with mango attributes" if "mango" in attributes else ""
+    mango = " with mango attributes" if "mango" in root["attributes"] else ""
     facts = {
-        "zarr": _kind(root) + mango,
+        "zarr": _kind(path, root) + mango,
         "levels": ", ".join(
             f"{level.path or '.'}: {'x'.join(str(n) for n in level.shape)}" for level in levels
         ),
     }
     if len(levels) > 1:
-        ome = attributes.get("ome") if root["zarr_format"] == 3 else attributes
-        facts["downsampling"] = downsampling_type(ome) or "(not recorded)"
-    facts["storage"] = _storage(load_node(first))
+        facts["downsampling"] = downsampling_type(ome_metadata(path, root)) or "(not recorded)"
+    storage = [_storage(load_node(path / level.path if level.path else path)) for level in levels]
+    if len(set(storage)) == 1:
+        facts["storage"] = storage[0]
+    else:
+        pairs = zip(levels, storage, strict=True)
+        facts.update({f"storage {level.index}": text for level, text in pairs})
     return facts
 
 

@@ -40,8 +40,6 @@ def halved(n: int, halve: bool = True) -> int:
 
 def level_factors(shape: Sequence[int], levels: int) -> list[tuple[int, ...]]:
     """Per level, the downsampling factor of each axis (an axis of size 1 stops halving)."""
-    if levels < 1:
-        raise InvalidOptionError(f"levels={levels}: need at least 1")
     factors = [tuple(1 for _ in shape)]
     current = [int(n) for n in shape]
     for level in range(1, levels):
@@ -74,11 +72,10 @@ def auto_level_count(shape: Sequence[int]) -> int:
 
 
 def level_count(shape: Sequence[int], levels: int | str) -> int:
-    """The number of levels for a ``levels=`` option (an int >= 1 or ``"auto"``)."""
-    if levels == "auto":
+    """The number of levels for a (valid) ``levels=`` option: an int >= 1 or ``"auto"``;
+    InvalidOptionError when ``shape`` cannot be halved that often."""
+    if isinstance(levels, str):
         return auto_level_count(shape)
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
-        raise InvalidOptionError(f'levels={levels!r}: use an int >= 1 or "auto"')
     level_factors(shape, levels)
     return levels
 

@@ -25,6 +25,7 @@ from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr.chunking import read_block_shape
 from ctlab_zarr.engine import ArrayLocation, Engine
+from ctlab_zarr.labels import label_attributes, read_image_label
 from ctlab_zarr.multiscales import MultiscaleLevel, parse_multiscales
 from ctlab_zarr.nodes import load_node, metadata_file
 
@@ -37,6 +38,7 @@ __all__ = [
     "array_facts",
     "list_levels",
     "load_level",
+    "ome_metadata",
     "open_level",
 ]
 
@@ -107,7 +109,7 @@ def open_level(
     return _dataset(location, root, kwargs, datatype), location
 
 
-def _ome(path: Path, node: Mapping[str, Any]) -> Any:
+def ome_metadata(path: Path, node: Mapping[str, Any]) -> Any:
     """The multiscales holder of an image group: ``ome`` (0.5) or the attributes (0.4)."""
     attributes = node["attributes"]
     if node["zarr_format"] == 3:
@@ -124,7 +126,7 @@ def _ome(path: Path, node: Mapping[str, Any]) -> Any:
 def _levels(
     path: Path, node: Mapping[str, Any]
 ) -> tuple[tuple[str, ...], VoxelUnit | None, list[MultiscaleLevel]]:
-    return parse_multiscales(_ome(path, node), str(path))
+    return parse_multiscales(ome_metadata(path, node), str(path))
 
 
 def _read_image(
@@ -147,6 +149,11 @@ def _read_image(
     if array_meta["node_type"] != "array":
         raise CorruptDataError(f"{array_dir}: OME metadata names a group, not an array")
     kwargs = _mango_kwargs(root["attributes"], path)
+    kwargs["attributes"] = label_attributes(
+        kwargs.get("attributes", {}),
+        read_image_label(ome_metadata(path, root)),
+        datatype or kwargs.get("datatype"),
+    )
     kwargs["voxel_size"] = chosen.voxel_size
     kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
     kwargs["dimension_names"] = names

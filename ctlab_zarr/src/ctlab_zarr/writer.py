@@ -11,6 +11,7 @@ The core fsyncs and renames the finished store into place.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -19,17 +20,17 @@ import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.deprecation import moved
-from ctlab_core.errors import InvalidOptionError
+from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
-from ctlab_zarr.codec import ZarrWriteOptions
 from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
 from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
 from ctlab_zarr.integrity import writer_record
 from ctlab_zarr.labels import image_label
 from ctlab_zarr.memory import release_freed_memory
 from ctlab_zarr.multiscales import build_multiscales
+from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 from ctlab_zarr.pyramid import LevelPlan, halved, level_count, plan_levels
 
 if TYPE_CHECKING:
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
 __all__ = ["COMPRESSORS", "LevelWrite", "ZarrBlockWriter", "write_store"]
-
-COMPRESSORS = ("zstd", "blosc", None)
-DEFAULT_COMPRESSION_LEVEL = 3
 
 
 @attrs.frozen
@@ -94,21 +92,14 @@ class ZarrBlockWriter:
 
 
 def _compressors(name: str | None, level: int | None, itemsize: int, checksum: bool) -> Any:
+    """The codecs of a (valid) ``compressor``/``compression_level`` pair, then crc32c."""
     from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
 
-    if name not in COMPRESSORS:
-        raise InvalidOptionError(
-            f"compressor={name!r}: use {', '.join(repr(c) for c in COMPRESSORS)}"
-        )
     level = DEFAULT_COMPRESSION_LEVEL if level is None else level
     codecs: list[Any] = []
     if name == "zstd":
-        if not -131072 <= level <= 22:
-            raise InvalidOptionError(f"compression_level={level}: zstd takes -131072 to 22")
         codecs.append(ZstdCodec(level=level))
     elif name == "blosc":
-        if not 0 <= level <= 9:
-            raise InvalidOptionError(f"compression_level={level}: blosc takes 0 to 9")
         codecs.append(BloscCodec(cname="zstd", clevel=level, shuffle="shuffle", typesize=itemsize))
     if checksum:
         codecs.append(Crc32cCodec())
@@ -126,17 +117,8 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
 
     engine = resolve_engine(options.engine, options.codec_pipeline)
     shape = dataset.shape
-    if options.ome_zarr:
-        count = level_count(shape, options.levels)
-    elif options.levels not in ("auto", 1):
-        raise InvalidOptionError(
-            f"{target.path}: levels={options.levels!r} needs an OME-Zarr image; "
-            "a plain array has one level"
-        )
-    else:
-        count = 1
-    discrete = dataset.datatype.is_discrete if dataset.datatype is not None else None
-    method = method_for(options.downsampling, discrete, dataset.dtype)
+    count = level_count(shape, options.levels) if options.ome_zarr else 1
+    method = _method(dataset, options.downsampling, count, target)
     compressors = _compressors(
         options.compressor, options.compression_level, dataset.dtype.itemsize, options.checksum
     )
@@ -150,6 +132,19 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     last = _write_levels(dataset, plans, locations, method)
     done: Delayed = delayed(_all_done, pure=False)(last)
     return done
+
+
+def _method(dataset: Dataset, downsampling: str, count: int, target: WriteTarget) -> str:
+    """The pyramid's method; an explicit mean of labels is done as asked, with a warning."""
+    labels = is_label_image(dataset) or (None if dataset.datatype is None else False)
+    if downsampling == "mean" and labels and count > 1:
+        warnings.warn(
+            f"{target.path}: downsampling='mean' of a label image: labels will blend into "
+            "values that are no label (downsampling='auto' picks 'mode' for labels)",
+            UserWarning,
+            stacklevel=2,
+        )
+    return method_for(downsampling, labels, dataset.dtype)
 
 
 def _computed_block(data: da.Array) -> tuple[int, ...] | None:
@@ -177,13 +172,10 @@ def _create(
 ) -> list[ArrayLocation]:
     """The store's metadata (group and arrays, create-only) and where each level's array is."""
     import zarr
-    from zarr.core.common import JSON
     from zarr.storage import LocalStore
 
     store = LocalStore(store_path)
-    mango: dict[str, JSON] = {
-        "mango": MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
-    }
+    block = MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     common: dict[str, Any] = {
         "dtype": dataset.dtype,
         "compressors": compressors,
@@ -196,7 +188,7 @@ def _create(
         (plan,) = plans
         zarr.create_array(
             store=store, shape=plan.shape, chunks=plan.layout.chunks, shards=plan.layout.shards,
-            attributes={**mango, **record}, zarr_format=3, **common,
+            attributes={"mango": block, **record}, zarr_format=3, **common,
         )  # fmt: skip
         return [ArrayLocation(store_path, "", 3, engine)]
     ome = build_multiscales(
@@ -207,10 +199,11 @@ def _create(
         method=method,
         metadata={"method": method, "description": DESCRIPTIONS[method]},
     )
-    label = image_label(dataset.datatype)
+    label = image_label(dataset)
     if label is not None:
         ome["image-label"] = label
-    group = zarr.create_group(store=store, zarr_format=3, attributes={"ome": ome, **mango})
+        block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
+    group = zarr.create_group(store=store, zarr_format=3, attributes={"ome": ome, "mango": block})
     for number, plan in enumerate(plans):
         group.create_array(
             name=str(number), shape=plan.shape, chunks=plan.layout.chunks,

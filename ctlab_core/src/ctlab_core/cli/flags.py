@@ -135,7 +135,7 @@ def _add_flag(
             action="store_const",
             const=value,
             default=argparse.SUPPRESS,
-            help=f"the same as --{_flag(name)} {describe_value(value)}",
+            help=f"the same as {_spelled(name, value, boolean=parse is None)}",
         )
     if parse is None:
         group.add_argument(
@@ -156,6 +156,13 @@ def _add_flag(
         default=argparse.SUPPRESS,
         help=text,
     )
+
+
+def _spelled(name: str, value: Any, *, boolean: bool) -> str:
+    """The flag that sets ``value``: ``--ome-zarr``/``--no-ome-zarr``, ``--levels 1``."""
+    if boolean:
+        return f"--{'' if value else 'no-'}{_flag(name)}"
+    return f"--{_flag(name)} {describe_value(value)}"
 
 
 def _metavar(field: attrs.Attribute[Any], cls: type[Options]) -> str:

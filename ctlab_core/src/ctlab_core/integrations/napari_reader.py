@@ -3,12 +3,14 @@
 A dataset becomes one layer: a multiscale layer when the store holds a
 pyramid (``ctlab_core.levels``), its ``scale`` the voxel size and its
 ``translate`` the centre of voxel 0 (see :mod:`.geometry`), axis labels and
-units from the dataset. Discrete datatypes (``segmented``, ``labels``) open
-as a Labels layer; everything else as an Image whose contrast limits come
-from MANGO's ``data_min_max``, else from the range of the dtype without the
-datatype's mask value (floats: from the middle slice of the smallest level,
-mask left out). The MANGO metadata travels in the layer's ``metadata``
-(see :mod:`.attributes`), so the writer can give it back.
+units from the dataset. Label images (the datatypes ``segmented`` and
+``labels``, and the OME label images of other tools: see
+:mod:`ctlab_core.labels`) open as a Labels layer; everything else as an
+Image whose contrast limits come from MANGO's ``data_min_max``, else from
+the range of the dtype without the datatype's mask value (floats: from the
+middle slice of the smallest level, mask left out). The MANGO metadata
+travels in the layer's ``metadata`` (see :mod:`.attributes`), so the writer
+can give it back.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ctlab_core.errors import CTLabError
 from ctlab_core.integrations.attributes import dataset_attributes
 from ctlab_core.integrations.geometry import level_origins, mango_origin
+from ctlab_core.labels import is_label_image
 from ctlab_core.units import VoxelUnit
 
 if TYPE_CHECKING:
@@ -68,7 +71,7 @@ def read_layers(path: PathOrPaths) -> list[LayerData]:
         "multiscale": multiscale,
     }
     data: Any = [d.data for d in datasets] if multiscale else base.data
-    if base.datatype is not None and base.datatype.is_discrete:
+    if is_label_image(base):
         return [(data, kwargs, "labels")]
     kwargs["rgb"] = False  # a volume 3 or 4 voxels wide is not a colour image
     codec = codec_for_reading(single)
