@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Each format package alone: build the wheels, check each ships its LICENSE,
-# install ctlab-core with one format package (third-party versions from
-# uv.lock) into a fresh environment, check the other format is absent, and run
-# that package's tests there.
+# Each format package alone: build the wheels, check each ships its LICENSE and
+# project URLs, install ctlab-core alone and with one format package (third-party
+# versions from uv.lock) into fresh environments, check that no other format
+# package nor its I/O libraries are importable there, and run that package's tests
+# and tests/core/test_alone.py there. Only the Zarr environment gets the
+# `test-zarr` group: its ome-zarr would bring the zarr library with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 PY=${PYTHON:-python3}
 UV=.uv/bin/uv
 [ -x "$UV" ] || scripts/setup.sh
@@ -16,24 +19,40 @@ done
 for wheel in "$work"/wheels/*.whl; do
     "$PY" - "$wheel" <<'PYCHECK'
 import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
+wheel = zipfile.ZipFile(sys.argv[1])
+names = wheel.namelist()
 if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
     sys.exit(f"{sys.argv[1]}: no LICENSE in the wheel")
+metadata = wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+urls = {line.split(":", 1)[1].split(",")[0].strip() for line in metadata.splitlines()
+        if line.startswith("Project-URL:")}
+missing = {"Homepage", "Documentation", "Repository", "Changelog", "Issues"} - urls
+if missing:
+    sys.exit(f"{sys.argv[1]}: no Project-URL {', '.join(sorted(missing))} in METADATA")
 PYCHECK
 done
-"$UV" export --quiet --locked --only-group test --no-hashes --output-file "$work/test.txt"
-for format in netcdf zarr; do
-    other=$([ "$format" = netcdf ] && echo zarr || echo netcdf)
+for format in core netcdf zarr; do
+    case $format in
+        core) group=test extras= wheels=() tests=()
+              absent="ctlab_netcdf ctlab_zarr zarr tensorstore h5py h5netcdf netCDF4" ;;
+        netcdf) group=test extras=--all-extras wheels=("$work"/wheels/ctlab_netcdf-*.whl)
+                tests=("$root/tests/netcdf") absent="ctlab_zarr zarr tensorstore" ;;
+        zarr) group=test-zarr extras=--all-extras wheels=("$work"/wheels/ctlab_zarr-*.whl)
+              tests=("$root/tests/zarr") absent="ctlab_netcdf h5py h5netcdf netCDF4" ;;
+    esac
     env="$work/env-$format"
-    "$UV" export --quiet --locked --package "ctlab-$format" --all-extras --no-dev --no-emit-workspace \
+    "$UV" export --quiet --locked --package "ctlab-$format" $extras --no-dev --no-emit-workspace \
         --no-hashes --output-file "$work/$format.txt"
+    "$UV" export --quiet --locked --only-group "$group" --no-hashes --output-file "$work/$group.txt"
     "$UV" venv --quiet --python "$PY" "$env"
-    "$UV" pip install --quiet --python "$env/bin/python" -r "$work/$format.txt" -r "$work/test.txt" \
-        "$work"/wheels/ctlab_core-*.whl "$work"/wheels/ctlab_"$format"-*.whl
-    if (cd "$work" && "$env/bin/python" -c "import ctlab_$other" 2>/dev/null); then
-        echo "ctlab_$other is importable beside ctlab-$format alone" >&2; exit 1
-    fi
-    echo "ctlab-core + ctlab-$format alone: tests/$format"
+    "$UV" pip install --quiet --python "$env/bin/python" -r "$work/$format.txt" -r "$work/$group.txt" \
+        "$work"/wheels/ctlab_core-*.whl "${wheels[@]}"
+    for module in $absent; do
+        if (cd "$work" && "$env/bin/python" -c "import $module" 2>/dev/null); then
+            echo "$module is importable in the ctlab-$format alone environment" >&2; exit 1
+        fi
+    done
+    echo "ctlab-$format alone: ${tests[*]:+${tests[*]} }tests/core/test_alone.py"
     (cd "$work" && "$env/bin/python" -m pytest -q -p no:cacheprovider \
-        --rootdir "$OLDPWD" -c "$OLDPWD/pyproject.toml" "$OLDPWD/tests/$format" "$OLDPWD/tests/core/test_alone.py")
+        --rootdir "$root" -c "$root/pyproject.toml" "${tests[@]}" "$root/tests/core/test_alone.py")
 done
