@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from ctlab_core.cli import main
+from ctlab_core.options import build
 
 from ctlab_core import Dataset, DataType, InvalidOptionError
 from ctlab_netcdf import NetCDFReadOptions, NetCDFWriteOptions, slices_per_file
@@ -74,6 +75,16 @@ def test_block_options_need_a_split_name_and_exclude_each_other(
         with pytest.raises(InvalidOptionError, match=option):
             hires.to_path(tmp_path / "tomo_bad_nc", **{option: value})
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_block_options_exclude_each_other_when_the_options_are_built() -> None:
+    # an option-only rule: checked by the declared class, before any dataset or path is seen
+    with pytest.raises(InvalidOptionError, match="give one of .*got slices_per_file, max_file"):
+        NetCDFWriteOptions(slices_per_file=9, max_file_size_mb=2.0)
+    given = {"elements_per_file": 10, "slices_per_file": 4}
+    with pytest.raises(InvalidOptionError, match="^tomo_x_nc: give one of"):
+        build(NetCDFWriteOptions, given, where="tomo_x_nc", codec="netcdf")
+    assert NetCDFWriteOptions(elements_per_file=10).block_sizing() == ["elements_per_file"]
 
 
 def test_block_options_on_the_command_line(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 
+from ctlab_core.datatype import DataType
 from ctlab_core.errors import CTLabError, InvalidOptionError
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ReadOptions",
     "WriteOptions",
     "build",
+    "datatype_option",
     "describe_value",
     "markdown_table",
     "option",
@@ -78,6 +80,17 @@ def option(
         validator=validator,
         metadata={"ctlab": info},
     )
+
+
+def to_datatype(value: Any) -> Any:
+    """A MANGO datatype from its name (``"tomo"``); other values go on to the type check."""
+    return DataType.from_basename(value) if isinstance(value, str) else value
+
+
+def datatype_option(*, help: str, cli: bool = True) -> Any:
+    """A ``datatype`` option field (annotate it ``DataType | None``): a
+    :class:`~ctlab_core.DataType` or its name such as ``"tomo"``, default None."""
+    return option(None, help=help, cli=cli, converter=to_datatype)
 
 
 @attrs.frozen(kw_only=True)

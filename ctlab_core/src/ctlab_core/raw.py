@@ -20,7 +20,7 @@ import attrs
 from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.options import ReadOptions, option, parse_shape
+from ctlab_core.options import ReadOptions, datatype_option, option, parse_shape
 from ctlab_core.regions import Region, block_region
 
 if TYPE_CHECKING:
@@ -54,10 +54,6 @@ def _shape_option(value: Any) -> Any:
     return value
 
 
-def _datatype_option(value: Any) -> Any:
-    return DataType.from_basename(value) if isinstance(value, str) else value
-
-
 def _dtype_option(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
@@ -82,9 +78,7 @@ class RawReadOptions(ReadOptions):
         help="numpy dtype of a raw file without sidecar (e.g. uint16)",
         converter=_dtype_option,
     )
-    datatype: DataType | None = option(
-        None, help="the MANGO datatype of the values", converter=_datatype_option
-    )
+    datatype: DataType | None = datatype_option(help="the MANGO datatype of the values")
     voxel_size: tuple[float, ...] | None = option(
         None,
         help="voxel size in dimension order",

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
-from ctlab_core.options import ReadOptions, WriteOptions, option
+from ctlab_core.errors import InvalidOptionError
+from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, option
 
 from ctlab_netcdf.blocking import DEFAULT_ELEMENTS_PER_FILE
 
@@ -49,10 +50,6 @@ def file_format(path: Path) -> str | None:
     if head.startswith(_NETCDF3_SIGNATURES):
         return "classic"
     return None
-
-
-def _datatype(value: Any) -> Any:
-    return DataType.from_basename(value) if isinstance(value, str) else value
 
 
 def _level(_instance: Any, _attribute: Any, value: Any) -> None:
@@ -108,10 +105,8 @@ class NetCDFReadOptions(ReadOptions):
     verify: bool = option(
         False, help="check every block's md5_checksum before returning (reads all data once)"
     )
-    datatype: DataType | None = option(
-        None,
-        help="the MANGO datatype, for files whose variable is not named after one",
-        converter=_datatype,
+    datatype: DataType | None = datatype_option(
+        help="the MANGO datatype, for files whose variable is not named after one"
     )
 
     legacy: ClassVar[Mapping[str, str]] = LEGACY_READ
@@ -145,6 +140,26 @@ class NetCDFWriteOptions(WriteOptions):
     checksum: bool = option(True, help="write each block's md5_checksum as MANGO does", cli=False)
 
     legacy: ClassVar[Mapping[str, str]] = LEGACY_WRITE
+
+    def __attrs_post_init__(self) -> None:
+        """One way to size the block files: the three options exclude each other."""
+        given = self.block_sizing()
+        if len(given) > 1:
+            raise InvalidOptionError(
+                f"give one of slices_per_file, elements_per_file, max_file_size_mb "
+                f"(got {', '.join(given)})"
+            )
+
+    def block_sizing(self) -> list[str]:
+        """The options given that size the block files of a split directory."""
+        given = [
+            name
+            for name in ("slices_per_file", "max_file_size_mb")
+            if getattr(self, name) is not None
+        ]
+        if self.elements_per_file != DEFAULT_ELEMENTS_PER_FILE:
+            given.append("elements_per_file")
+        return given
 
 
 class NetCDFCodec(Codec):

@@ -90,14 +90,12 @@ def _shape3(dataset: Dataset, path: Path) -> tuple[int, int, int]:
 def slices_per_block(
     path: Path, shape: tuple[int, int, int], itemsize: int, options: NetCDFWriteOptions
 ) -> int | None:
-    """Slices per block file of a split target (None for a single file), from the options."""
-    given = [
-        name
-        for name in ("slices_per_file", "max_file_size_mb")
-        if getattr(options, name) is not None
-    ]
-    if options.elements_per_file != blocking.DEFAULT_ELEMENTS_PER_FILE:
-        given.append("elements_per_file")
+    """Slices per block file of a split target (None for a single file), from the options.
+
+    The options exclude each other (checked when they are built); whether they
+    apply depends on the target's name.
+    """
+    given = options.block_sizing()
     if not is_split_name(path.name):
         if given:
             raise InvalidOptionError(
@@ -105,11 +103,6 @@ def slices_per_block(
                 f"{path.name.removesuffix('.nc')}_nc to write a directory of block files"
             )
         return None
-    if len(given) > 1:
-        raise InvalidOptionError(
-            f"{path}: give one of slices_per_file, elements_per_file, max_file_size_mb "
-            f"(got {', '.join(given)})"
-        )
     if options.slices_per_file is not None:
         return min(options.slices_per_file, shape[0])
     elements = options.elements_per_file
