@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ctlab_core.raw import RAW_CODEC
 
@@ -36,6 +40,7 @@ def test_registry_knows_only_entry_points(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def _without(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """The registry as if the codecs ``names`` were not installed."""
     table = {k: v for k, v in registry._entry_points().items() if k not in names}
     monkeypatch.setattr(registry, "_entry_points", lambda: table)
 
@@ -123,3 +128,71 @@ def test_dataset_names_drop_the_codecs_suffix() -> None:
     assert get_codec("zarr").dataset_name(Path("a/b.zarr")) == "b"
     assert get_codec("netcdf").dataset_name(Path("c.nc")) == "c"
     assert get_codec("raw").dataset_name(Path("plain")) == "plain"
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (a registry of its own)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+def test_sniffing_imports_no_reader_writer_or_io_library(fixtures: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "tomo_small.raw"
+    Dataset(np.zeros((2, 3, 4), np.uint16), voxel_size=(1, 1, 1)).to_path(raw)
+    names = ("tomoLoRes_SS.nc", "tomoHiRes_SS_nc", "tomoLoRes.zarr")
+    paths = [str(fixtures / name) for name in names]
+    done = _python(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ctlab_core import Dataset, registry\n"
+        f"Dataset.from_path({str(raw)!r})\n"
+        f"codecs = [registry.codec_for_reading(Path(p)).name for p in {paths!r}]\n"
+        "print(' '.join(codecs))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    assert done.returncode == 0, done.stderr
+    codecs, modules = done.stdout.splitlines()
+    assert codecs.split() == ["netcdf", "netcdf", "zarr"]
+    heavy = {"h5py", "netCDF4", "h5netcdf", "zarr", "tensorstore"}
+    heavy |= {
+        "ctlab_netcdf.reader",
+        "ctlab_netcdf.writer",
+        "ctlab_zarr.reader",
+        "ctlab_zarr.writer",
+    }
+    assert not heavy & set(modules.split())
+
+
+def test_two_distributions_registering_one_name_is_an_error(tmp_path: Path) -> None:
+    info = tmp_path / "ctlab_other_raw-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ctlab-other-raw\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[ctlab.codecs]\nraw = other_raw:CODEC\n")
+    done = _python(
+        "from ctlab_core import CTLabError, get_codec, registry\n"
+        "print(registry.codec_distribution('netcdf')[0], get_codec('netcdf').name)\n"
+        "try:\n"
+        "    get_codec('raw')\n"
+        "except CTLabError as error:\n"
+        "    print(error)\n",
+        PYTHONPATH=str(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    usable, message = done.stdout.splitlines()
+    assert usable == "ctlab-netcdf netcdf"  # other names are unaffected
+    assert "codec 'raw' is registered twice" in message
+    assert "ctlab_core.raw:RAW_CODEC (from ctlab-core)" in message
+    assert "other_raw:CODEC (from ctlab-other-raw)" in message
+
+
+def test_codec_distribution_names_the_registering_package() -> None:
+    from ctlab_core import __version__
+
+    assert registry.codec_distribution("raw") == ("ctlab-core", __version__)
+    assert registry.codec_distribution("npy") == ("ctlab-npy", "0.1.0")

@@ -3,7 +3,8 @@
 Entry point names are collected on first use; a codec object is loaded when
 it is asked for or when sniffing a path needs it (codec modules are light:
 readers and writers are imported only when used). Codecs sniff in the order
-of their names; two claims on one path are an error, not a coin toss.
+of their names; two claims on one path, or two distributions registering one
+name, are an error, not a coin toss.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ctlab_core.hints import HINTS, InstallHint, hint_for_content, hint_for_name
 __all__ = [
     "GROUP",
     "available_codecs",
+    "codec_distribution",
     "codec_for_reading",
     "codec_for_writing",
     "get_codec",
@@ -29,13 +31,35 @@ GROUP = "ctlab.codecs"
 
 
 @functools.cache
-def _entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)}
+def _entry_points() -> dict[str, tuple[EntryPoint, ...]]:
+    """The entry points of each codec name; more than one value under a name is a conflict."""
+    found: dict[str, list[EntryPoint]] = {}
+    for entry in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        same = found.setdefault(entry.name, [])
+        if all(other.value != entry.value for other in same):
+            same.append(entry)
+    return {name: tuple(entries) for name, entries in found.items()}
+
+
+def _entry(name: str) -> EntryPoint:
+    """The one entry point registering ``name``; CTLabError when distributions disagree."""
+    entries = _entry_points()[name]
+    if len(entries) > 1:
+        shown = " and ".join(f"{e.value} (from {_dist_name(e)})" for e in entries)
+        raise CTLabError(
+            f"codec {name!r} is registered twice in the {GROUP} entry points: {shown}; "
+            "uninstall one of these distributions"
+        )
+    return entries[0]
+
+
+def _dist_name(entry: EntryPoint) -> str:
+    return entry.dist.name if entry.dist is not None else "an unknown distribution"
 
 
 @functools.cache
 def _load(name: str) -> Codec:
-    entry = _entry_points()[name]
+    entry = _entry(name)
     try:
         codec = entry.load()
     except Exception as error:  # a broken plugin must not look like a missing one
@@ -48,6 +72,12 @@ def _load(name: str) -> Codec:
 def available_codecs() -> list[str]:
     """Names of the installed codecs, in sniffing order."""
     return list(_entry_points())
+
+
+def codec_distribution(name: str) -> tuple[str, str] | None:
+    """The distribution (name, version) that registers the codec ``name``, if known."""
+    dist = _entry(name).dist
+    return None if dist is None else (dist.name, dist.version)
 
 
 def get_codec(name: str) -> Codec:

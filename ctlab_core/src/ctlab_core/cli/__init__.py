@@ -36,18 +36,15 @@ class Terminated(KeyboardInterrupt):
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     from ctlab_core import __version__, registry
 
     parts = []
     for name in registry.available_codecs():
-        entry = registry._entry_points()[name]
-        package = entry.dist.name if entry.dist is not None else "?"
         try:
-            parts.append(f"{name} ({package} {version(package)})")
-        except PackageNotFoundError:
-            parts.append(name)
+            found = registry.codec_distribution(name)
+        except CTLabError:  # registered twice: reported when it is used
+            found = None
+        parts.append(name if found is None else f"{name} ({found[0]} {found[1]})")
     return f"ctlab {__version__}; codecs: {', '.join(parts) or 'none'}"
 
 
