@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from ctlab_core.cli.flags import DeclaredFlags, add_declared_flags
+from ctlab_core.cli.flags import DeclaredFlags, add_conversion_flags, add_declared_flags
 from ctlab_core.cli.help import PAGES
 from ctlab_core.deprecation import moved
 from ctlab_core.errors import CTLabError
@@ -102,9 +102,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
     flags: dict[str, DeclaredFlags] = {}
 
     def reading(sub: argparse.ArgumentParser, key: str) -> None:
-        flags[key] = add_declared_flags(
-            sub, codecs, "read", title=lambda name: f"reading ({name} codec)"
-        )
+        flags[key] = add_declared_flags(sub, codecs, "read")
 
     info = _command(commands, "info")
     info.add_argument("path")
@@ -144,14 +142,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
         "a few times this per worker",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    reading(conv, "convert-read")
-    flags["convert-write"] = add_declared_flags(
-        conv,
-        codecs,
-        "write",
-        existing=frozenset(flags["convert-read"].owners),
-        title=lambda name: f"writing ({name} codec)",
-    )
+    flags["convert-read"], flags["convert-write"] = add_conversion_flags(conv, codecs)
 
     verify = _command(commands, "verify")
     verify.add_argument("path")

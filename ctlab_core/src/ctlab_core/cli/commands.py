@@ -12,9 +12,9 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ctlab_core.cli.flags import DeclaredFlags
+from ctlab_core.cli.flags import DeclaredFlags, for_conversion
 
 if TYPE_CHECKING:
     from ctlab_core.codec import Codec
@@ -171,31 +171,44 @@ def convert(
     progress: bool,
 ) -> tuple[str, Path]:
     """Convert ``args.src`` to ``args.dst``; the new dataset id and the path written."""
-    import dask
-
     from ctlab_core import registry
-    from ctlab_core.convert import plan_conversion
-    from ctlab_core.storage import plan_write, read_options
 
     src = Path(args.src)
     source_codec = registry.codec_for_reading(src)
-    source = source_codec.read(
-        src, read_options(source_codec, src, read_flags.for_codec(args, source_codec, str(src)))
-    )
     codec, dst = registry.codec_for_writing(Path(args.dst), args.to or "auto")
-    options = write_flags.for_codec(args, codec, str(dst))
+    reads, writes = for_conversion(
+        args, (read_flags, write_flags), (source_codec, src), (codec, dst)
+    )
+    return _convert(args, (source_codec, src, reads), (codec, dst, writes), progress=progress)
+
+
+Side: TypeAlias = "tuple[Codec, Path, Mapping[str, Any]]"  # a codec, its path, its options
+
+
+def _convert(
+    args: argparse.Namespace, source: Side, target: Side, *, progress: bool
+) -> tuple[str, Path]:
+    """Read ``source``, write ``target``; ``args`` holds the voxel and scheduling flags."""
+    import dask
+
+    from ctlab_core.convert import plan_conversion
+    from ctlab_core.storage import plan_write, read_options
+
+    source_codec, src, reads = source
+    codec, dst, writes = target
+    dataset = source_codec.read(src, read_options(source_codec, src, reads))
     plan, key = plan_conversion(
-        source,
+        dataset,
         src,
         dst,
         codec=codec,
-        write_options=options,
+        write_options=dict(writes),
         voxel_size=args.voxel_size,
         voxel_unit=args.voxel_unit,
     )
     config = {} if args.task_size is None else {"ctlab.task-bytes": args.task_size}
     with dask.config.set(config):
-        write = plan_write(plan, dst, filetype=codec.name, overwrite=args.overwrite, **options)
+        write = plan_write(plan, dst, filetype=codec.name, overwrite=args.overwrite, **writes)
         address = args.address
         if getattr(args, "scheduler_file", None):
             from ctlab_core.scheduling import address_from_file

@@ -1,17 +1,20 @@
 """Command-line flags built from the installed codecs' declared options.
 
-Every option a codec declares (and marks ``cli``) becomes one ``--flag``,
-grouped by codec in ``--help``; an option several codecs declare under one
-name is one flag that applies to each of them. Given flags are collected per
-codec, and a flag that does not apply to the codec at hand is an error that
-names the codecs it belongs to.
+Every option a codec declares (and marks ``cli``) becomes one ``--flag``. In
+``--help`` a flag sits in the group of the codecs that take it: "reading (zarr
+codec)" for one codec's option, "reading (netcdf, raw, zarr codecs)" for a name
+several declare, "reading and writing (zarr codec)" for a name a conversion
+uses on both sides. A given value goes only to the codecs that declare the
+name; a flag that no codec at hand takes is an error naming the codecs it
+belongs to.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -26,9 +29,11 @@ from ctlab_core.options import (
     option_fields,
 )
 
-__all__ = ["DeclaredFlags", "add_declared_flags"]
+__all__ = ["DeclaredFlags", "add_conversion_flags", "add_declared_flags", "for_conversion"]
 
 _PREFIX = "option_"
+
+Declaration: TypeAlias = "tuple[str, attrs.Attribute[Any], type[Options]]"  # codec, field, class
 
 
 @attrs.frozen
@@ -49,59 +54,145 @@ class DeclaredFlags:
     def for_codec(self, args: argparse.Namespace, codec: Codec, role: str) -> dict[str, Any]:
         """The given options that ``codec`` takes; InvalidOptionError for the others."""
         declared = _declared(codec, self.kind)
-        result: dict[str, Any] = {}
-        for name, value in self.given(args).items():
-            if name in declared:
-                result[name] = value
-            else:
+        for name in self.given(args):
+            if name not in declared:
                 raise InvalidOptionError(
-                    f"--{_flag(name)} is a {'/'.join(self.owners[name])} {self.kind} option, "
-                    f"but {role} is {'read' if self.kind == 'read' else 'written'} by the "
-                    f"{codec.name} codec"
+                    f"--{_flag(name)} is {_owned(name, [self])}, but {role} is "
+                    f"{_verb(self.kind)} by the {codec.name} codec"
                 )
-        return result
+        return {name: value for name, value in self.given(args).items() if name in declared}
+
+
+def for_conversion(
+    args: argparse.Namespace,
+    flags: tuple[DeclaredFlags, DeclaredFlags],
+    source: tuple[Codec, Path],
+    target: tuple[Codec, Path],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The given options split into those of reading ``source`` and of writing ``target``.
+
+    A value goes to each side whose codec declares the name (``--engine`` to a
+    Zarr source and a Zarr target alike); a flag neither side takes is an error.
+    """
+    read, write = flags
+    given = {**read.given(args), **write.given(args)}
+    reads = _declared(source[0], "read")
+    writes = _declared(target[0], "write")
+    for name in given:
+        if name not in reads and name not in writes:
+            raise InvalidOptionError(
+                f"--{_flag(name)} is {_owned(name, [read, write])}, but {source[1]} is read by "
+                f"the {source[0].name} codec and {target[1]} is written by the "
+                f"{target[0].name} codec"
+            )
+    return (
+        {name: value for name, value in given.items() if name in reads},
+        {name: value for name, value in given.items() if name in writes},
+    )
+
+
+def _verb(kind: str) -> str:
+    return "read" if kind == "read" else "written"
+
+
+def _owned(name: str, flags: Sequence[DeclaredFlags]) -> str:
+    """``a zarr read option``, ``a netcdf/zarr write option``, or both kinds."""
+    parts = [f"{'/'.join(f.owners[name])} {f.kind}" for f in flags if name in f.owners]
+    return "a " + " and a ".join(f"{part} option" for part in parts)
 
 
 def _declared(codec: Codec, kind: str) -> set[str]:
-    cls = codec.read_options if kind == "read" else codec.write_options
-    return {field.name for field in option_fields(cls)}
+    return {field.name for field in option_fields(_options(codec, kind))}
+
+
+def _options(codec: Codec, kind: str) -> type[Options]:
+    return codec.read_options if kind == "read" else codec.write_options
 
 
 def _flag(name: str) -> str:
     return name.replace("_", "-")
 
 
-def add_declared_flags(
-    parser: argparse.ArgumentParser,
-    codecs: Mapping[str, Codec],
-    kind: str,
-    *,
-    existing: frozenset[str] = frozenset(),
-    title: Callable[[str], str] = lambda name: f"{name} options",
-) -> DeclaredFlags:
-    """Add one flag per declared option of ``kind`` ("read"/"write"), grouped by codec.
-
-    Names in ``existing`` already have a flag (a read option of the same name):
-    its value then serves both.
-    """
-    owners: dict[str, list[str]] = {}
-    fields: dict[str, list[tuple[attrs.Attribute[Any], type[Options]]]] = {}
+def _declarations(codecs: Mapping[str, Codec], kind: str) -> dict[str, list[Declaration]]:
+    """Option name -> the codecs that declare it as a flag, in codec order."""
+    found: dict[str, list[Declaration]] = {}
     for codec_name, codec in codecs.items():
-        cls = codec.read_options if kind == "read" else codec.write_options
+        cls = _options(codec, kind)
         for field in option_fields(cls):
-            if not info(field).cli:
-                continue
-            owners.setdefault(field.name, []).append(codec_name)
-            fields.setdefault(field.name, []).append((field, cls))
-    groups: dict[str, argparse._ArgumentGroup] = {}
-    for name, names in owners.items():
-        if name in existing:
-            continue
-        first = names[0]
-        if first not in groups:
-            groups[first] = parser.add_argument_group(title(first))
-        _add_flag(groups[first], name, fields[name], names)
-    return DeclaredFlags({name: tuple(names) for name, names in owners.items()}, kind)
+            if info(field).cli:
+                found.setdefault(field.name, []).append((codec_name, field, cls))
+    return found
+
+
+def add_declared_flags(
+    parser: argparse.ArgumentParser, codecs: Mapping[str, Codec], kind: str
+) -> DeclaredFlags:
+    """Add one flag per declared option of ``kind`` ("read"/"write"), grouped by codecs."""
+    declared = _declarations(codecs, kind)
+    empty: dict[str, list[Declaration]] = {}
+    reads, writes = (declared, empty) if kind == "read" else (empty, declared)
+    _add_groups(parser, list(codecs), reads, writes)
+    return _owners(declared, kind)
+
+
+def add_conversion_flags(
+    parser: argparse.ArgumentParser, codecs: Mapping[str, Codec]
+) -> tuple[DeclaredFlags, DeclaredFlags]:
+    """The read and the write flags of a conversion: a name declared on both sides
+    (by one codec or several) is one flag whose value serves each side that takes it."""
+    reads = _declarations(codecs, "read")
+    writes = _declarations(codecs, "write")
+    _add_groups(parser, list(codecs), reads, writes)
+    return _owners(reads, "read"), _owners(writes, "write")
+
+
+def _owners(declared: Mapping[str, list[Declaration]], kind: str) -> DeclaredFlags:
+    return DeclaredFlags({name: tuple(d[0] for d in each) for name, each in declared.items()}, kind)
+
+
+Group: TypeAlias = tuple[tuple[str, ...], tuple[str, ...]]  # codecs reading, codecs writing
+
+
+def _add_groups(
+    parser: argparse.ArgumentParser,
+    order: list[str],
+    reads: Mapping[str, list[Declaration]],
+    writes: Mapping[str, list[Declaration]],
+) -> None:
+    """One argument group per set of codecs; each flag in the group of those that take it."""
+    members: dict[Group, list[str]] = {}
+    for name in [*reads, *(n for n in writes if n not in reads)]:
+        key = (_names(reads.get(name, [])), _names(writes.get(name, [])))
+        members.setdefault(key, []).append(name)
+    for key in sorted(members, key=lambda k: _group_rank(k, order)):
+        group = parser.add_argument_group(_title(*key))
+        for name in members[key]:
+            _add_flag(group, name, [*reads.get(name, []), *writes.get(name, [])])
+
+
+def _names(declarations: list[Declaration]) -> tuple[str, ...]:
+    return tuple(codec for codec, _, _ in declarations)
+
+
+def _group_rank(key: Group, order: list[str]) -> tuple[int, bool, int]:
+    """Reading before reading-and-writing before writing; one codec's groups before shared."""
+    reading, writing = key
+    kind = 0 if not writing else (2 if not reading else 1)
+    codecs = reading or writing
+    return kind, len(set(reading + writing)) > 1, order.index(codecs[0])
+
+
+def _title(reading: tuple[str, ...], writing: tuple[str, ...]) -> str:
+    """``reading (raw, zarr codecs)``, ``writing (zarr codec)``, ``reading and writing (...)``."""
+
+    def codecs(names: tuple[str, ...]) -> str:
+        return f"({', '.join(names)} codec{'s' if len(names) > 1 else ''})"
+
+    if reading and reading == writing:
+        return f"reading and writing {codecs(reading)}"
+    parts = [f"reading {codecs(reading)}"] if reading else []
+    parts += [f"writing {codecs(writing)}"] if writing else []
+    return ", ".join(parts)
 
 
 def _help(field: attrs.Attribute[Any], boolean: bool) -> str:
@@ -112,21 +203,23 @@ def _help(field: attrs.Attribute[Any], boolean: bool) -> str:
     return info(field).help + shown
 
 
-def _add_flag(
-    group: argparse._ArgumentGroup,
-    name: str,
-    declared: list[tuple[attrs.Attribute[Any], type[Options]]],
-    codecs: list[str],
-) -> None:
-    field, cls = declared[0]
+def _help_text(declared: list[Declaration], boolean: bool) -> str:
+    """The flag's help; for a flag several codecs take, what it means to each."""
+    texts: dict[str, list[str]] = {}
+    for codec, field, _ in declared:
+        codecs = texts.setdefault(_help(field, boolean), [])
+        if codec not in codecs:
+            codecs.append(codec)
+    if len(texts) == 1:
+        (text, codecs), *_ = texts.items()
+        return text if len(codecs) == 1 else f"{text} ({', '.join(codecs)})"
+    return "; ".join(f"{', '.join(codecs)}: {text}" for text, codecs in texts.items())
+
+
+def _add_flag(group: argparse._ArgumentGroup, name: str, declared: list[Declaration]) -> None:
+    _, field, cls = declared[0]
     parse = cli_parser(field, cls)
-    if len(declared) == 1:
-        text = _help(field, parse is None)
-    else:  # one flag for several codecs: each says what it means there
-        text = "; ".join(
-            f"{codec}: {_help(each, parse is None)}"
-            for codec, (each, _) in zip(codecs, declared, strict=True)
-        )
+    text = _help_text(declared, parse is None)
     flag = "--" + _flag(name)
     for alias, value in info(field).aliases.items():
         group.add_argument(
