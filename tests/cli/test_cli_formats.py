@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
+from ctlab_core.cli.commands import demo_chain, run_demo
+from ctlab_zarr.codec import ZarrCodec
 
-from ctlab_core import Dataset
+from ctlab_core import Codec, Dataset, DemoStep, available_codecs, get_codec, levels
 
 from .test_cli import ctlab
 
@@ -90,12 +94,46 @@ def test_convert_zarr_to_split_netcdf_with_options(fixtures: Path, tmp_path: Pat
     assert ctlab("verify", str(dst)).returncode == 0
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
-    out = ctlab("demo", str(tmp_path / "demo"), "--size", "64").stdout
-    assert "OK " in out and "tomo_phantom_nc" in out and "tomo_phantom.ome.zarr" in out
+class _ZarrInTheDemo(ZarrCodec):
+    """The zarr codec declaring the demo step ctlab-zarr is to declare (an OME-Zarr pyramid)."""
+
+    demo = DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid")
+
+
+def _chain(*codecs: Codec) -> list[str]:
+    return [step.name for _, step in demo_chain({codec.name: codec for codec in codecs})]
+
+
+def test_the_demo_chain_follows_the_installed_codecs() -> None:
+    netcdf, raw, zarr = get_codec("netcdf"), get_codec("raw"), _ZarrInTheDemo()
+    assert _chain(netcdf, raw, zarr) == ["tomo_phantom_nc", "tomo_phantom.ome.zarr"]
+    assert _chain(netcdf, raw) == ["tomo_phantom_nc", "tomo_phantom.raw"]
+    assert _chain(raw, zarr) == ["tomo_phantom.raw", "tomo_phantom.ome.zarr"]
+    assert _chain(raw) == ["tomo_phantom.raw"]
+
+
+def test_demo_writes_split_netcdf_and_converts_it_to_an_ome_zarr_pyramid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    codecs = {"netcdf": get_codec("netcdf"), "raw": get_codec("raw"), "zarr": _ZarrInTheDemo()}
+    args = argparse.Namespace(dir=str(tmp_path / "demo"), size=64, quiet=True)
+    assert run_demo(args, codecs) == 0
+    out = capsys.readouterr().out
+    assert "as MANGO split NetCDF" in out and "converting it to an OME-Zarr pyramid" in out
+    assert out.count("    OK ") == 2
     nc = Dataset.from_path(tmp_path / "demo" / "tomo_phantom_nc")
-    zarr = Dataset.from_path(tmp_path / "demo" / "tomo_phantom.ome.zarr")
-    np.testing.assert_array_equal(nc.data.compute(), zarr.data.compute())
+    pyramid = tmp_path / "demo" / "tomo_phantom.ome.zarr"
+    assert len(nc.data.chunks[0]) == 2  # slices_per_file=32
+    assert [level.shape for level in levels(pyramid)] == [(64, 64, 64), (32, 32, 32)]
+    np.testing.assert_array_equal(nc.to_numpy(), Dataset.from_path(pyramid).to_numpy())
+
+
+def test_demo_command_runs_the_installed_chain(tmp_path: Path) -> None:
+    chain = demo_chain({name: get_codec(name) for name in available_codecs()})
+    out = ctlab("demo", str(tmp_path / "demo"), "--size", "32").stdout
+    assert out.count("    OK ") == len(chain) >= 2
+    for _, step in chain:
+        assert str(tmp_path / "demo" / step.name) in out
 
 
 def test_failed_conversion_leaves_no_temporaries(fixtures: Path, tmp_path: Path) -> None:

@@ -196,3 +196,28 @@ def test_codec_distribution_names_the_registering_package() -> None:
 
     assert registry.codec_distribution("raw") == ("ctlab-core", __version__)
     assert registry.codec_distribution("npy") == ("ctlab-npy", "0.1.0")
+
+
+def test_a_mango_name_without_suffix_is_written_by_the_codec_declaring_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    writers = [name for name in available_codecs() if get_codec(name).writes_mango_names]
+    assert writers == ["netcdf"]
+    codec, path = registry.codec_for_writing(tmp_path / "tomo_out")
+    assert (codec.name, path.name) == ("netcdf", "tomo_out.nc")
+    _without(monkeypatch, "netcdf")
+    with pytest.raises(CodecNotInstalledError) as info:
+        registry.codec_for_writing(tmp_path / "tomo_out")
+    message = str(info.value)
+    assert "tomo_out: a MANGO-style name without a suffix is written as NetCDF" in message
+    assert "as anu_ctlab_io does" in message and "pip install ctlab-netcdf" in message
+    assert "format 'netcdf'" not in message
+    with pytest.raises(FormatNotRecognisedError, match="cannot tell the format"):
+        registry.codec_for_writing(tmp_path / "plain_name")
+
+
+def test_demo_step_moved_from_the_hints_to_the_codec_contract() -> None:
+    from ctlab_core import DemoStep
+
+    with pytest.warns(DeprecationWarning, match="ctlab_core.hints.DemoStep is deprecated"):
+        assert hints.DemoStep is DemoStep

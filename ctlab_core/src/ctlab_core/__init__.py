@@ -4,7 +4,7 @@ Importing this package is cheap: numpy, dask and every I/O library are
 imported on first use, never at import.
 """
 
-from ctlab_core.codec import Codec, LevelInfo, WriteTarget
+from ctlab_core.codec import CliExample, Codec, DemoStep, LevelInfo, WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, StorageDType
 from ctlab_core.errors import (
@@ -40,12 +40,14 @@ __version__ = "0.2.0"
 
 __all__ = [
     "CTLabError",
+    "CliExample",
     "Codec",
     "CodecNotInstalledError",
     "CorruptDataError",
     "DataType",
     "Dataset",
     "DatasetExistsError",
+    "DemoStep",
     "FormatNotRecognisedError",
     "FrozenDict",
     "History",

@@ -21,6 +21,12 @@ such as a sidecar), ``load`` (eager whole read), ``verify``, ``describe``,
 ``value_range`` (recorded min/max), ``levels`` and ``read_level`` (pyramids) and
 ``dataset_name``.
 
+What the command line and the documentation show about a format is declared
+too: ``examples`` (lines of ``ctlab COMMAND --help``), ``sample`` (a typical
+dataset name, the source of other codecs' conversion examples), ``demo`` (what
+``ctlab demo`` writes in this format) and ``writes_mango_names`` (whether a
+MANGO-named path without a suffix, ``tomo_out``, is written by this codec).
+
 Every method taking a path also takes a ``str`` or any ``os.PathLike``: the
 base class turns it into a :class:`~pathlib.Path` before a codec's own code
 runs, so codecs are written against ``Path`` alone.
@@ -33,11 +39,12 @@ import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
 from ctlab_core.errors import InvalidOptionError
+from ctlab_core.frozen import FrozenDict
 from ctlab_core.options import ReadOptions, WriteOptions
 
 if TYPE_CHECKING:
@@ -46,7 +53,7 @@ if TYPE_CHECKING:
 
     from ctlab_core.dataset import Dataset
 
-__all__ = ["Codec", "LevelInfo", "WriteTarget"]
+__all__ = ["CliExample", "Codec", "DemoStep", "LevelInfo", "WriteTarget"]
 
 
 @attrs.frozen
@@ -72,6 +79,43 @@ class LevelInfo:
     shape: tuple[int, ...]
     voxel_size: tuple[float, ...]  # dimension order
     translation: tuple[float, ...] | None = None  # physical origin of voxel 0's centre
+
+
+@attrs.frozen
+class CliExample:
+    """One example line of ``ctlab COMMAND --help``: ``ctlab COMMAND PATH... FLAG...``.
+
+    A path equal to :attr:`OTHER` stands for a dataset of another installed
+    codec (its :attr:`Codec.sample`, or this codec's own when it is alone), so a
+    codec shows a conversion into its format without naming a format that may
+    not be installed.
+    """
+
+    OTHER: ClassVar[str] = "{other}"
+
+    command: Literal["info", "convert", "verify", "history"]
+    paths: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+
+def _frozen(options: Mapping[str, Any]) -> FrozenDict[str, Any]:
+    return FrozenDict(options)
+
+
+@attrs.frozen
+class DemoStep:
+    """What ``ctlab demo`` writes in a codec's format: an output name and write options.
+
+    The demo writes a phantom in the first step of its chain and converts it to
+    the others. Steps are taken from the installed codecs in sniffing order; a
+    ``fallback`` step joins only when the others make fewer than two, so that
+    the demo converts something whatever is installed.
+    """
+
+    name: str  # the output's name, with this codec's suffix
+    options: Mapping[str, Any] = attrs.field(converter=_frozen)  # as ``to_path`` takes them
+    what: str  # what the output is, for the demo's messages ("an OME-Zarr pyramid")
+    fallback: bool = False
 
 
 _PATH_METHODS = (
@@ -108,6 +152,12 @@ class Codec(abc.ABC):
     description: ClassVar[str]
     read_options: ClassVar[type[ReadOptions]] = ReadOptions
     write_options: ClassVar[type[WriteOptions]] = WriteOptions
+    examples: ClassVar[tuple[CliExample, ...]] = ()
+    sample: ClassVar[str | None] = None
+    """A typical name of a dataset of this format, converted from in other codecs' examples."""
+    demo: ClassVar[DemoStep | None] = None
+    writes_mango_names: ClassVar[bool] = False
+    """True for the codec that writes MANGO-named paths without a suffix (``tomo_out``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -2,21 +2,21 @@
 
 The core reads and writes nothing through it. When no installed codec takes a
 path, this table tells which distribution would, so the error can say
-``pip install ...``. Codecs themselves never need an entry here.
+``pip install ...``. Codecs themselves never need an entry here: what they do
+(suffixes, MANGO names, examples, the demo) they declare on their
+:class:`~ctlab_core.Codec`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import attrs
 
+from ctlab_core.deprecation import moved
+
 __all__ = [
-    "DEMO_STEPS",
     "HINTS",
-    "DemoStep",
     "InstallHint",
     "hint_for_content",
     "hint_for_name",
@@ -30,16 +30,20 @@ class InstallHint:
 
     codec: str
     package: str
+    title: str  # the format's name in messages
     suffixes: tuple[str, ...] = ()
     signatures: tuple[bytes, ...] = ()  # first bytes of a file of the format
     markers: tuple[str, ...] = ()  # glob patterns of files inside a directory of the format
-    mango_names: bool = False  # written for MANGO-named paths without a suffix
+    mango_names: bool = False
+    """anu_ctlab_io writes MANGO-named paths without a suffix in this format: the package
+    to name when no installed codec declares ``writes_mango_names``."""
 
 
 HINTS: tuple[InstallHint, ...] = (
     InstallHint(
         codec="netcdf",
         package="ctlab-netcdf",
+        title="NetCDF",
         suffixes=(".nc", "_nc"),
         signatures=(b"\x89HDF\r\n\x1a\n", b"CDF\x01", b"CDF\x02", b"CDF\x05"),
         markers=("block*.nc",),
@@ -48,27 +52,12 @@ HINTS: tuple[InstallHint, ...] = (
     InstallHint(
         codec="zarr",
         package="ctlab-zarr",
+        title="Zarr",
         suffixes=(".zarr", ".ome.zarr"),
         markers=("zarr.json", ".zgroup", ".zarray"),
     ),
-    InstallHint(codec="raw", package="ctlab-core", suffixes=(".raw",)),
+    InstallHint(codec="raw", package="ctlab-core", title="raw", suffixes=(".raw",)),
 )
-
-
-@attrs.frozen
-class DemoStep:
-    """One output of ``ctlab demo``: a name (its suffix picks the codec) and write options."""
-
-    name: str
-    options: Mapping[str, Any]
-    what: str
-
-
-DEMO_STEPS: tuple[DemoStep, ...] = (
-    DemoStep("tomo_phantom_nc", {"slices_per_file": 32}, "MANGO split NetCDF"),
-    DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid"),
-)
-"""The main job ``ctlab demo`` shows: a phantom written as the first, converted to the rest."""
 
 
 def hint_named(codec: str) -> InstallHint | None:
@@ -98,3 +87,6 @@ def hint_for_name(path: Path) -> InstallHint | None:
     name = path.name.lower()
     matches = [h for h in HINTS if any(name.endswith(s) for s in h.suffixes)]
     return matches[0] if len(matches) == 1 else None
+
+
+__getattr__ = moved(__name__, {"DemoStep": "ctlab_core.codec:DemoStep"})

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ctlab_core.codec import Codec, WriteTarget
+from ctlab_core.codec import CliExample, Codec, DemoStep, WriteTarget
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.options import ReadOptions, datatype_option, option, parse_shape
@@ -149,6 +149,13 @@ class RawCodec(Codec):
     suffixes = (".raw",)
     description = "headerless little-endian C-order bytes with a .raw.json sidecar"
     read_options = RawReadOptions
+    examples = (
+        CliExample("info", ("volume.raw",), ("--shape", "100,200,300", "--dtype", "uint16")),
+        CliExample("convert", ("volume.raw", "volume_um.raw"), ("--voxel-unit", "um")),
+        CliExample("verify", ("volume.raw",)),
+        CliExample("history", ("volume.raw",), ("--json",)),
+    )
+    demo = DemoStep("tomo_phantom.raw", {}, "raw bytes with a JSON sidecar", fallback=True)
 
     def sniff(self, path: Path) -> bool:
         try:

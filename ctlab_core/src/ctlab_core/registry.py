@@ -137,8 +137,8 @@ def codec_for_writing(path: Path, filetype: str = "auto") -> tuple[Codec, Path]:
 
     The codec is the named one, else the one whose suffix ends the name, else
     (for MANGO-named paths such as ``tomo_output``, as anu_ctlab_io does) the
-    codec that writes MANGO names. A name without the codec's suffix gets it
-    appended (``tomo_output`` -> ``tomo_output.nc``).
+    codec that declares ``writes_mango_names``. A name without the codec's
+    suffix gets it appended (``tomo_output`` -> ``tomo_output.nc``).
     """
     if path.name in ("", ".", ".."):
         raise CTLabError(f"{str(path)!r} is a directory reference, not a name for a new dataset")
@@ -157,17 +157,42 @@ def codec_for_writing(path: Path, filetype: str = "auto") -> tuple[Codec, Path]:
     if hint is not None:
         raise _not_installed(hint, f"writing {path}")
     if _mango_named(path):
-        for hint in HINTS:
-            if hint.mango_names:
-                codec = get_codec(hint.codec)
-                return codec, _with_suffix(path, codec)
-    suffixes = sorted(
+        return _mango_writer(path)
+    raise FormatNotRecognisedError(
+        f"{path}: cannot tell the format from the name; end it in one of "
+        f"{', '.join(_all_suffixes())} or pass filetype=..."
+    )
+
+
+def _all_suffixes() -> list[str]:
+    return sorted(
         {s for name in available_codecs() for s in _load(name).suffixes}
         | {s for h in HINTS for s in h.suffixes}
     )
+
+
+def _mango_writer(path: Path) -> tuple[Codec, Path]:
+    """The codec declaring ``writes_mango_names``, for a MANGO-named path without a suffix."""
+    writers = [name for name in available_codecs() if _load(name).writes_mango_names]
+    if len(writers) == 1:
+        codec = _load(writers[0])
+        return codec, _with_suffix(path, codec)
+    if len(writers) > 1:
+        raise FormatNotRecognisedError(
+            f"{path}: more than one codec writes MANGO-named paths without a suffix "
+            f"({', '.join(writers)}); add a suffix or pass filetype=..."
+        )
+    hint = next((h for h in HINTS if h.mango_names), None)
+    installed = sorted({s for name in available_codecs() for s in _load(name).suffixes})
+    if hint is not None and hint.codec not in _entry_points():
+        raise CodecNotInstalledError(
+            f"{path}: a MANGO-style name without a suffix is written as {hint.title}, as "
+            f"anu_ctlab_io does, by the {hint.codec} codec, which is not installed: pip install "
+            f"{hint.package} (or end the name in one of {', '.join(installed)})"
+        )
     raise FormatNotRecognisedError(
         f"{path}: cannot tell the format from the name; end it in one of "
-        f"{', '.join(suffixes)} or pass filetype=..."
+        f"{', '.join(_all_suffixes())} or pass filetype=..."
     )
 
 

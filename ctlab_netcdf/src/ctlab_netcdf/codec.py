@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
-from ctlab_core.codec import Codec, WriteTarget
+from ctlab_core.codec import CliExample, Codec, DemoStep, WriteTarget
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, option
@@ -170,6 +170,16 @@ class NetCDFCodec(Codec):
     description = "MANGO NetCDF-4 files (.nc) and split block directories (_nc)"
     read_options = NetCDFReadOptions
     write_options = NetCDFWriteOptions
+    sample = "tomoHiRes_SS_nc"
+    examples = (
+        CliExample("info", ("tomoLoRes_SS.nc",)),
+        CliExample("info", ("tomoHiRes_SS_nc",), ("--json",)),
+        CliExample("convert", (CliExample.OTHER, "tomo_out_nc"), ("--slices-per-file", "64")),
+        CliExample("verify", ("tomoHiRes_SS_nc",)),
+        CliExample("history", ("tomoLoRes_SS.nc",)),
+    )
+    demo = DemoStep("tomo_phantom_nc", {"slices_per_file": 32}, "MANGO split NetCDF")
+    writes_mango_names = True  # as anu_ctlab_io does: tomo_out -> tomo_out.nc
 
     def sniff(self, path: Path) -> bool:
         """An HDF5/NetCDF-3 file, a directory of ``block*.nc``, or a ``.nc``/``_nc`` name."""

@@ -19,7 +19,8 @@ from types import FrameType
 from typing import Any
 
 from ctlab_core.cli.flags import DeclaredFlags, add_conversion_flags, add_declared_flags
-from ctlab_core.cli.help import PAGES
+from ctlab_core.cli.help import PAGES, demo_description, examples
+from ctlab_core.codec import Codec
 from ctlab_core.deprecation import moved
 from ctlab_core.errors import CTLabError
 
@@ -63,22 +64,25 @@ class _Help(argparse.RawDescriptionHelpFormatter):
     """Descriptions and examples keep their lines."""
 
 
-def _command(commands: Any, name: str) -> argparse.ArgumentParser:
-    summary, description, examples = PAGES[name]
+def _command(
+    commands: Any, name: str, codecs: dict[str, Codec], description: str | None = None
+) -> argparse.ArgumentParser:
+    summary, text = PAGES[name]
+    lines = "".join(f"\n  {line}" for line in examples(name, codecs))
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=summary,
-        description=f"{summary}.\n\n{description}",
-        epilog="examples:\n" + examples,
+        description=f"{summary}.\n\n{text if description is None else description}",
+        epilog="examples:" + lines if lines else None,
         formatter_class=_Help,
     )
     return parser
 
 
-def _installed_codecs() -> dict[str, Any]:
+def _installed_codecs() -> dict[str, Codec]:
     from ctlab_core import registry
 
-    codecs: dict[str, Any] = {}
+    codecs: dict[str, Codec] = {}
     for name in registry.available_codecs():
         try:
             codecs[name] = registry.get_codec(name)
@@ -87,8 +91,9 @@ def _installed_codecs() -> dict[str, Any]:
     return codecs
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
-    codecs = _installed_codecs()
+def _parser(codecs: dict[str, Codec]) -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
+    from ctlab_core.cli.commands import demo_chain
+
     parser = argparse.ArgumentParser(
         prog="ctlab",
         description="Read, convert and check ANU CTLab (MANGO) array datasets.",
@@ -104,12 +109,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
     def reading(sub: argparse.ArgumentParser, key: str) -> None:
         flags[key] = add_declared_flags(sub, codecs, "read")
 
-    info = _command(commands, "info")
+    info = _command(commands, "info", codecs)
     info.add_argument("path")
     info.add_argument("--json", action="store_true", help="print the metadata as JSON")
     reading(info, "info")
 
-    conv = _command(commands, "convert")
+    conv = _command(commands, "convert", codecs)
     conv.add_argument("src", help="the dataset to read")
     conv.add_argument("dst", help="the dataset to write")
     conv.add_argument("--to", choices=sorted(codecs), help="format of DST (default: from its name)")
@@ -144,16 +149,17 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     flags["convert-read"], flags["convert-write"] = add_conversion_flags(conv, codecs)
 
-    verify = _command(commands, "verify")
+    verify = _command(commands, "verify", codecs)
     verify.add_argument("path")
     reading(verify, "verify")
 
-    history = _command(commands, "history")
+    history = _command(commands, "history", codecs)
     history.add_argument("path")
     history.add_argument("--json", action="store_true", help="print the history as JSON")
     reading(history, "history")
 
-    demo = _command(commands, "demo")
+    chain = [step for _, step in demo_chain(codecs)]
+    demo = _command(commands, "demo", codecs, demo_description(chain))
     demo.add_argument("dir", nargs="?", default="demo-output")
     demo.add_argument("--size", type=_positive, default=256, help="side of the cubic phantom")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -182,7 +188,9 @@ def _bytes(text: str) -> int:
     return value
 
 
-def _dispatch(args: argparse.Namespace, flags: dict[str, DeclaredFlags]) -> int:
+def _dispatch(
+    args: argparse.Namespace, flags: dict[str, DeclaredFlags], codecs: dict[str, Codec]
+) -> int:
     from ctlab_core.cli import commands
 
     runs: dict[str, Callable[[], int]] = {
@@ -192,7 +200,7 @@ def _dispatch(args: argparse.Namespace, flags: dict[str, DeclaredFlags]) -> int:
         ),
         "verify": lambda: commands.run_verify(args, flags["verify"]),
         "history": lambda: commands.run_history(args, flags["history"]),
-        "demo": lambda: commands.run_demo(args, flags["convert-read"], flags["convert-write"]),
+        "demo": lambda: commands.run_demo(args, codecs),
     }
     return runs[args.command]()
 
@@ -217,9 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        parser, flags = _parser()
+        codecs = _installed_codecs()
+        parser, flags = _parser(codecs)
         args = parser.parse_args(argv)
-        return _dispatch(args, flags)
+        return _dispatch(args, flags, codecs)
     except Terminated:
         print("ctlab: terminated", file=sys.stderr)
         return EXIT_TERMINATED

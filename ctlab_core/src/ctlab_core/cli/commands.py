@@ -17,10 +17,18 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ctlab_core.cli.flags import DeclaredFlags, for_conversion
 
 if TYPE_CHECKING:
-    from ctlab_core.codec import Codec
+    from ctlab_core.codec import Codec, DemoStep
     from ctlab_core.dataset import Dataset
 
-__all__ = ["convert", "run_demo", "run_history", "run_info", "run_verify", "verify_text"]
+__all__ = [
+    "convert",
+    "demo_chain",
+    "run_demo",
+    "run_history",
+    "run_info",
+    "run_verify",
+    "verify_text",
+]
 
 
 def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[Codec, Dataset]:
@@ -233,40 +241,57 @@ def run_convert(
 # --- demo --------------------------------------------------------------------
 
 
-def run_demo(
-    args: argparse.Namespace, read_flags: DeclaredFlags, write_flags: DeclaredFlags
-) -> int:
+def demo_chain(codecs: Mapping[str, Codec]) -> list[tuple[Codec, DemoStep]]:
+    """The demo's outputs: the installed codecs' demo steps, in sniffing order.
+
+    Fallback steps join only when the others are fewer than two, so the demo
+    converts between formats whenever two are installed.
+    """
+    declared = [(codec, codec.demo) for codec in codecs.values() if codec.demo is not None]
+    main = [(codec, step) for codec, step in declared if not step.fallback]
+    return main if len(main) >= 2 else declared
+
+
+def run_demo(args: argparse.Namespace, codecs: Mapping[str, Codec]) -> int:
     from ctlab_core import registry
-    from ctlab_core.hints import DEMO_STEPS
+    from ctlab_core.errors import CTLabError
     from ctlab_core.phantom import phantom
     from ctlab_core.storage import plan_write
 
+    chain = demo_chain(codecs)
+    if not chain:
+        raise CTLabError("ctlab demo: no installed codec declares a demo step")
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     progress = not args.quiet and sys.stderr.isatty()
-    first, *rest = DEMO_STEPS
     side = args.size
-    count = len(DEMO_STEPS) + 2
-    paths = [out / step.name for step in DEMO_STEPS]
+    count = len(chain) + 2
+    targets = [registry.codec_for_writing(out / step.name, codec.name) for codec, step in chain]
+    paths = [path for _, path in targets]
+    (first_codec, first), *rest = chain
     print(f"1/{count} writing a {side}^3 uint16 phantom as {first.what}: {paths[0]}")
-    write = plan_write(phantom((side, side, side)), paths[0], overwrite=True, **first.options)
+    write = plan_write(
+        phantom((side, side, side)),
+        paths[0],
+        filetype=first_codec.name,
+        overwrite=True,
+        **first.options,
+    )
     write.run(progress=progress)
-    for number, (step, path) in enumerate(zip(rest, paths[1:], strict=True), start=2):
+    source_codec = registry.codec_for_reading(paths[0])
+    running = argparse.Namespace(
+        voxel_size=None,
+        voxel_unit=None,
+        overwrite=True,
+        scheduler=None,
+        workers=None,
+        address=None,
+        task_size=None,
+    )
+    for number, ((codec, step), path) in enumerate(zip(rest, paths[1:], strict=True), start=2):
         print(f"{number}/{count} converting it to {step.what}: {path}")
-        convert_args = argparse.Namespace(
-            src=str(paths[0]),
-            dst=str(path),
-            to=None,
-            voxel_size=None,
-            voxel_unit=None,
-            overwrite=True,
-            scheduler=None,
-            workers=None,
-            address=None,
-            task_size=None,
-            **{f"option_{name}": value for name, value in step.options.items()},
-        )
-        convert(convert_args, read_flags, write_flags, progress=progress)
+        source: Side = (source_codec, paths[0], {})
+        _convert(running, source, (codec, path, step.options), progress=progress)
     print(f"{count - 1}/{count} verifying")
     for path in paths:
         print("    " + verify_text(path).replace("\n", "\n    "))

@@ -1,21 +1,24 @@
 """The help pages of the ``ctlab`` subcommands: summary, description, examples.
 
-Text only, kept apart from the parser so the documentation is easy to read
-and to check.
+The text here names no format: the examples come from the installed codecs'
+declarations (:class:`~ctlab_core.CliExample`), so every example a page shows
+works with what is installed.
 """
 
 from __future__ import annotations
 
-__all__ = ["PAGES"]
+import textwrap
+from collections.abc import Mapping, Sequence
 
-PAGES: dict[str, tuple[str, str, str]] = {
+from ctlab_core.codec import CliExample, Codec, DemoStep
+
+__all__ = ["PAGES", "demo_description", "examples"]
+
+PAGES: dict[str, tuple[str, str]] = {
     "info": (
         "describe a dataset",
         "Format, shape, dtype, MANGO datatype, voxel size in both orders, chunking,\n"
         "size on disk and in memory, dataset_id and history entries.",
-        "  ctlab info tomoLoRes_SS.nc\n"
-        "  ctlab info tomoHiRes_SS_nc --json\n"
-        "  ctlab info volume.raw --shape 100,200,300 --dtype uint16",
     ),
     "convert": (
         "convert a dataset to another format",
@@ -25,27 +28,65 @@ PAGES: dict[str, tuple[str, str, str]] = {
         "new dataset_id. An existing DST is replaced only with --overwrite, and only\n"
         "when it is a dataset of the same format. Peak memory is a few task blocks\n"
         "per worker (--task-size, --workers).",
-        "  ctlab convert tomoHiRes_SS_nc tomoHiRes.ome.zarr\n"
-        "  ctlab convert tomo.ome.zarr tomo_out_nc --slices-per-file 64\n"
-        "  ctlab convert big_nc big.ome.zarr --scheduler distributed --workers 4\n"
-        "  ctlab convert big_nc big.ome.zarr --address tcp://10.0.0.5:8786",
     ),
     "verify": (
         "check a dataset's checksums, structure and data",
         "Checks what the format records about itself (checksums of blocks or shards,\n"
         "structure, pyramid levels) and decodes every value. Prints OK and notes, or\n"
         "one line naming what is wrong (exit 1).",
-        "  ctlab verify tomoHiRes_SS_nc\n  ctlab verify tomo.ome.zarr",
     ),
     "history": (
         "show a dataset's processing history",
         "Entries in order, their parameters as an indented tree and their output logs.",
-        "  ctlab history tomoLoRes_SS.nc\n  ctlab history tomo.ome.zarr --json",
     ),
-    "demo": (
-        "run the main job on a built-in phantom",
-        "Writes a synthetic CT phantom as MANGO split NetCDF, converts it to an\n"
-        "OME-Zarr pyramid, verifies both and describes them.",
-        "  ctlab demo\n  ctlab demo /tmp/ctlab-demo --size 128",
-    ),
+    "demo": ("run the main job on a built-in phantom", ""),  # described by demo_description
 }
+"""Summary and description of each subcommand."""
+
+_RUNNING: tuple[tuple[str, ...], ...] = (
+    ("--scheduler", "distributed", "--workers", "4"),
+    ("--address", "tcp://10.0.0.5:8786"),
+)
+"""Flags of the core shown on the paths of the first conversion example."""
+
+_DEMO: tuple[tuple[str, ...], ...] = ((), ("/tmp/ctlab-demo", "--size", "128"))
+
+
+def examples(command: str, codecs: Mapping[str, Codec]) -> list[str]:
+    """The example lines of ``ctlab COMMAND --help``, from the installed codecs."""
+    found = [
+        (paths, example.flags)
+        for name, codec in codecs.items()
+        for example in codec.examples
+        if example.command == command and (paths := _paths(example, name, codecs)) is not None
+    ]
+    if command == "convert" and found:
+        found += [(found[0][0], flags) for flags in _RUNNING]
+    if command == "demo":
+        found += [((), arguments) for arguments in _DEMO]
+    return [" ".join(["ctlab", command, *paths, *flags]) for paths, flags in found]
+
+
+def _paths(example: CliExample, name: str, codecs: Mapping[str, Codec]) -> tuple[str, ...] | None:
+    """The example's paths, ``OTHER`` replaced by another installed codec's sample."""
+    others = [c.sample for n, c in codecs.items() if n != name and c.sample is not None]
+    other = others[0] if others else codecs[name].sample
+    if CliExample.OTHER in example.paths and other is None:
+        return None
+    return tuple(other if p == CliExample.OTHER and other else p for p in example.paths)
+
+
+def demo_description(chain: Sequence[DemoStep]) -> str:
+    """What ``ctlab demo`` does with the installed codecs' demo steps."""
+    if not chain:
+        return "No installed codec declares a demo step."
+    first, *rest = chain
+    text = f"Writes a synthetic CT phantom as {first.what}"
+    if rest:
+        text += f", converts it to {_listed([step.what for step in rest])}"
+        return textwrap.fill(text + ", verifies them all and describes them.", 78)
+    return textwrap.fill(text + ", verifies it and describes it.", 78)
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
