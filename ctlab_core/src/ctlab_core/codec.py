@@ -85,7 +85,7 @@ class LevelInfo:
 class CliExample:
     """One example line of ``ctlab COMMAND --help``: ``ctlab COMMAND PATH... FLAG...``.
 
-    A path equal to :attr:`OTHER` stands for a dataset of another installed
+    A path equal to ``CliExample.OTHER`` stands for a dataset of another installed
     codec (its :attr:`Codec.sample`, or this codec's own when it is alone), so a
     codec shows a conversion into its format without naming a format that may
     not be installed.
