@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from ctlab_core.codec import Codec, LevelInfo, WriteTarget
+from ctlab_core.codec import CliExample, Codec, DemoStep, LevelInfo, WriteTarget
 from ctlab_core.options import ReadOptions, WriteOptions
 
 from ctlab_zarr.options import ZarrReadOptions, ZarrWriteOptions
@@ -40,6 +40,15 @@ class ZarrCodec(Codec):
     description = "Zarr v3 / OME-Zarr 0.5 (sharded, multiscale), with MANGO metadata; reads 0.4"
     read_options = ZarrReadOptions
     write_options = ZarrWriteOptions
+    sample = "tomo.ome.zarr"
+    examples = (
+        CliExample("convert", (CliExample.OTHER, "tomoHiRes.ome.zarr")),
+        CliExample("convert", (CliExample.OTHER, "tomo_array.zarr"), ("--plain-zarr",)),
+        CliExample("info", ("tomo.ome.zarr",), ("--level", "1")),
+        CliExample("verify", ("tomo.ome.zarr",)),
+        CliExample("history", ("tomo.ome.zarr",), ("--json",)),
+    )
+    demo = DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid")
 
     def sniff(self, path: Path) -> bool:
         """A directory holding Zarr metadata, or a name ending in ``.zarr``."""

@@ -16,7 +16,14 @@ from typing import Any, ClassVar, Literal
 import attrs
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidOptionError
-from ctlab_core.options import ReadOptions, Rename, WriteOptions, option, parse_shape
+from ctlab_core.options import (
+    ReadOptions,
+    Rename,
+    WriteOptions,
+    datatype_option,
+    option,
+    parse_shape,
+)
 
 from ctlab_zarr.legacy import LEGACY_EXTRA, LEGACY_READ, LEGACY_WRITE, RENAMED_WRITE
 
@@ -48,10 +55,6 @@ _PLAIN = "a plain Zarr array (ome_zarr=False) has one level"
 
 
 # --- converters and command-line parsers ----------------------------------------------------
-
-
-def _datatype(value: Any) -> Any:
-    return DataType.from_basename(value) if isinstance(value, str) else value
 
 
 def _shape(value: Any) -> Any:
@@ -152,10 +155,8 @@ class ZarrReadOptions(ReadOptions):
     """Reading Zarr v3 arrays and OME-Zarr images."""
 
     level: int = option(0, help="the pyramid level to open (0 = full resolution)")
-    datatype: DataType | None = option(
-        None,
-        help="the MANGO datatype, for stores without mango attributes",
-        converter=_datatype,
+    datatype: DataType | None = datatype_option(
+        help="the MANGO datatype, for stores without mango attributes"
     )
     engine: EngineChoice = option("auto", help=_ENGINE_HELP)
     codec_pipeline: Literal["default", "zarrs"] | None = option(
