@@ -119,6 +119,22 @@ def test_permission_denied(source: Path, tmp_path: Path) -> None:
     assert list(locked.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["secret.nc", "secret_nc", "secret.zarr"])
+def test_an_unreadable_source_is_reported_as_such(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".nc"):
+        path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
+    else:
+        path.mkdir()
+    path.chmod(0)
+    prefix = ("setpriv", "--inh-caps=-all", "--bounding-set=-all") if IS_ROOT else ()
+    try:
+        done = ctlab_in(tmp_path, "info", str(path), prefix=prefix)
+    finally:
+        path.chmod(0o700)
+    assert_one_line(done, f"cannot read {path}", "Permission denied")
+
+
 def test_target_in_or_at_a_file(source: Path, tmp_path: Path) -> None:
     plain = tmp_path / "notes.txt"
     plain.write_text("mine")

@@ -16,6 +16,7 @@ __all__ = [
     "ImmutableDatasetError",
     "InvalidDatasetError",
     "InvalidOptionError",
+    "ReadError",
     "UnitConversionError",
     "UnknownDataTypeError",
     "UnknownUnitError",
@@ -53,6 +54,10 @@ class CodecNotInstalledError(CTLabError, ImportError):
 
 class DatasetExistsError(CTLabError, FileExistsError):
     """Writing would replace an existing path and ``overwrite=True`` was not given."""
+
+
+class ReadError(CTLabError, OSError):
+    """The system refused a read (permission denied, an I/O error)."""
 
 
 class WriteError(CTLabError, OSError):

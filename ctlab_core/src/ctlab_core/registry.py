@@ -15,7 +15,12 @@ from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 from ctlab_core.codec import Codec
-from ctlab_core.errors import CodecNotInstalledError, CTLabError, FormatNotRecognisedError
+from ctlab_core.errors import (
+    CodecNotInstalledError,
+    CTLabError,
+    FormatNotRecognisedError,
+    ReadError,
+)
 from ctlab_core.hints import HINTS, InstallHint, hint_for_content, hint_for_name, hint_named
 
 __all__ = [
@@ -126,10 +131,24 @@ def codec_for_reading(path: Path, filetype: str = "auto") -> Codec:
     hint = hint_for_content(path) or hint_for_name(path)
     if hint is not None and hint.codec not in _entry_points():
         raise _not_installed(hint, f"reading {path}")
+    _check_readable(path)
     raise FormatNotRecognisedError(
         f"{path}: not a format any installed codec recognises (installed: {_installed_text()}; "
         f"other formats come from: {_packages_text()})"
     )
+
+
+def _check_readable(path: Path) -> None:
+    """ReadError when the system refuses to read ``path`` (so codecs could not sniff it)."""
+    try:
+        if path.is_dir():
+            os.listdir(path)
+        else:
+            with path.open("rb") as handle:
+                handle.read(1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ReadError(error.errno, f"cannot read {path}: {reason}") from error
 
 
 def codec_for_writing(path: Path, filetype: str = "auto") -> tuple[Codec, Path]:

@@ -6,6 +6,7 @@ declared options only; readers and writers are imported when used.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -201,6 +202,8 @@ class NetCDFCodec(Codec):
         if path.is_symlink():
             return "a symbolic link"
         if path.is_file():
+            if not os.access(path, os.R_OK):
+                return "a file ctlab may not read, so cannot tell what it is"
             return None if file_format(path) is not None else "a file that is not NetCDF"
         if not path.is_dir():
             return "neither a file nor a directory"
