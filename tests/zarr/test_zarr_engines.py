@@ -98,6 +98,23 @@ def test_mixed_engines_in_threads_leave_zarr_config_alone(mango_dir: Path) -> No
     assert zarr.config.get("codec_pipeline.path") == before
 
 
+@pytest.mark.parametrize("mode", ["r", "r+"])
+def test_arrays_open_with_their_engines_pipeline_to_read_and_to_write(
+    fixture_copy: Path, mode: str
+) -> None:
+    """Writing needs a second array (every chunk stored): it keeps the engine's pipeline."""
+    from ctlab_zarr.aio import run_here
+    from ctlab_zarr.engine import ArrayLocation, Engine
+
+    pipelines: dict[Engine, str] = {"zarr-python": "BatchedCodecPipeline"}
+    if "zarrs" in ENGINES:
+        pipelines["zarrs"] = "ZarrsCodecPipeline"
+    for engine, name in pipelines.items():
+        location = ArrayLocation(str(fixture_copy / "tomoLoRes.zarr"), "", 3, engine)
+        array = run_here(lambda: location._zarr(mode))  # noqa: B023  # run at once
+        assert type(array.codec_pipeline).__name__ == name, engine
+
+
 def test_unknown_engine_is_refused(mango_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError, match="engine='fast' is not 'auto'"):
         Dataset.from_path(mango_dir / "tomoLoRes.zarr", engine="fast")

@@ -225,12 +225,12 @@ class ArrayLocation:
         from zarr.storage import LocalStore
 
         local = LocalStore(self.store, read_only=(mode == "r"))
-        with _pipeline(self.engine):
+        with _pipeline(self.engine):  # with_config makes a new array: its pipeline too
             array = await open_array(
                 store=local, path=self.array_path, mode=mode, zarr_format=self.zarr_format
             )
-        if mode != "r":  # every chunk stored: verify can tell a lost shard from fill values
-            array = array.with_config({"write_empty_chunks": True})
+            if mode != "r":  # every chunk stored: verify can tell a lost shard from fill values
+                array = array.with_config({"write_empty_chunks": True})
         return array
 
 
