@@ -4,7 +4,10 @@ Opening reads only metadata. Each dask task reads one block aligned to the
 storage (see :func:`ctlab_zarr.chunking.read_block_shape`) through the
 engine (:mod:`ctlab_zarr.engine`): the graph holds an
 :class:`~ctlab_zarr.engine.ArrayLocation` (paths), never an open handle, so it
-pickles and runs under ``dask.distributed`` with process workers.
+pickles and runs under ``dask.distributed`` with process workers. In a store
+ctlab wrote (its record that every chunk was stored) a read requires the
+shard files of its region, so a lost shard raises CorruptDataError instead of
+reading as fill values; other stores read absent chunks as the fill value.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr.chunking import read_block_shape
 from ctlab_zarr.engine import ArrayLocation, Engine
+from ctlab_zarr.integrity import StorageGrid, has_record
 from ctlab_zarr.labels import label_attributes, read_image_label
 from ctlab_zarr.multiscales import MultiscaleLevel, parse_multiscales
 from ctlab_zarr.nodes import load_node, metadata_file
@@ -40,6 +44,7 @@ __all__ = [
     "load_level",
     "ome_metadata",
     "open_level",
+    "stored_files",
 ]
 
 
@@ -51,10 +56,25 @@ class ZarrBlockReader:
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
     unit: tuple[int, ...]  # the inner chunk: what the storage decodes at once
+    stored: StorageGrid | None = None  # every file of it must exist (ctlab's record)
 
     def read(self, region: Region) -> np.ndarray[Any, Any]:
-        """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise."""
+        """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise.
+
+        Raises CorruptDataError naming a shard file of ``region`` that is absent although
+        ctlab stored every chunk (one ``stat`` per shard).
+        """
+        if self.stored is not None:
+            self.stored.require(region)
         return to_dtype(self.location.read(region), self.dtype)
+
+
+def stored_files(path: Path, meta: Mapping[str, Any]) -> StorageGrid | None:
+    """The files every region of the array at ``path`` needs: all of them when ctlab
+    recorded that it stored every chunk, else None (absent chunks read as fill values)."""
+    if meta.get("zarr_format") != 3 or not has_record(meta.get("attributes") or {}):
+        return None
+    return StorageGrid.of(path, meta)
 
 
 @attrs.frozen
@@ -211,7 +231,9 @@ def _dataset(
         facts.dtype, recorded=kwargs.get("datatype"), requested=datatype, where=str(where)
     )
     block = read_block_shape(facts.shape, facts.chunks, facts.shards, facts.dtype.itemsize)
-    reader = ZarrBlockReader(location, facts.shape, true_dtype, facts.chunks)
+    reader = ZarrBlockReader(
+        location, facts.shape, true_dtype, facts.chunks, stored_files(where, meta)
+    )
     chunks = tuple(
         tuple(min(b, n - start) for start in range(0, n, b)) or (0,)
         for n, b in zip(facts.shape, block, strict=True)
@@ -264,7 +286,8 @@ def load_level(
     concurrently straight into the result, with no blocks to concatenate.
     """
     dataset, location = open_level(path, level, datatype, engine)
-    reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape)
+    stored = stored_files(location.path, load_node(location.path))
+    reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape, stored)
     return reader.read(tuple(slice(0, n) for n in dataset.shape))
 
 
