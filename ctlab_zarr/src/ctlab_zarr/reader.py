@@ -8,6 +8,8 @@ pickles and runs under ``dask.distributed`` with process workers. In a store
 ctlab wrote (its record that every chunk was stored) a read requires the
 shard files of its region, so a lost shard raises CorruptDataError instead of
 reading as fill values; other stores read absent chunks as the fill value.
+A level's OME ``translation`` becomes MANGO's origin fields when the store
+records none (:func:`ctlab_core.geometry.origin_fields`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, read_as, to_dtype
 from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
+from ctlab_core.geometry import origin_fields
 from ctlab_core.mango import MangoMetadata, to_dimension_order
 from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
@@ -176,9 +179,22 @@ def _read_image(
     )
     kwargs["voxel_size"] = chosen.voxel_size
     kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
+    kwargs.update(_origin_from_translation(kwargs, chosen))
     kwargs["dimension_names"] = names
     location = ArrayLocation(str(path), chosen.path, array_meta["zarr_format"], engine)
     return _dataset(location, array_meta, kwargs, datatype), location
+
+
+def _origin_from_translation(fields: Mapping[str, Any], level: MultiscaleLevel) -> dict[str, Any]:
+    """MANGO's origin fields from the level's OME translation (the centre of its voxel 0):
+    whole voxels and the fraction. Nothing when MANGO's fields are recorded (they win, as
+    in the xarray engine) or the translation is 0."""
+    if "coordinate_origin_xyz" in fields or "offset_to_coordinate_origin_xyz" in fields:
+        return {}
+    if not all(v > 0 for v in level.voxel_size):
+        return {}  # the dataset refuses the voxel size itself, naming it
+    found = origin_fields(level.translation, level.voxel_size, None, None)
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.deprecation import moved
+from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
@@ -187,6 +188,7 @@ def _create(
         dataset.voxel_size,
         dataset.voxel_unit,
         [plan.factor for plan in plans],
+        base_translation=mango_origin(dataset),  # level 0 where MANGO's origin puts it
         method=method,
         metadata={"method": method, "description": DESCRIPTIONS[method]},
     )

@@ -17,8 +17,8 @@ from typing import Any
 
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidDatasetError
+from ctlab_core.geometry import origin_fields
 from ctlab_core.integrations.attributes import metadata
-from ctlab_core.integrations.geometry import origin_fields
 from ctlab_core.labels import IMAGE_LABEL
 from ctlab_core.units import VoxelUnit
 
