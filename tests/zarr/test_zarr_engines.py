@@ -122,3 +122,20 @@ def test_unknown_engine_is_refused(mango_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError, match="engine="):
         ds.to_path(tmp_path / "x.zarr", engine="fast")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_zarr_python_reads_and_writes_from_a_thread_running_an_event_loop(
+    mango_dir: Path, tmp_path: Path
+) -> None:
+    """As in a notebook: each call's own event loop then runs on a thread of its own."""
+    import asyncio
+
+    import dask
+
+    async def in_a_notebook() -> np.ndarray[Any, Any]:
+        source = Dataset.from_path(mango_dir / "tomoLoRes.zarr", engine="zarr-python")
+        source.to_path(tmp_path / "copy.zarr", engine="zarr-python")
+        return Dataset.from_path(tmp_path / "copy.zarr", engine="zarr-python").to_numpy()
+
+    with dask.config.set(scheduler="sync"):  # every task on the thread that runs the loop
+        np.testing.assert_array_equal(asyncio.run(in_a_notebook()), LO_RES)
