@@ -37,17 +37,19 @@ def staged(directory: Path, name: str) -> list[Path]:
 
 
 def interrupt_when_writing(
-    command: list[str], directory: Path, name: str, signum: int
+    command: list[str], directory: Path, name: str, signum: int, delay: float = 0.2
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``command``, send ``signum`` as soon as its staged output appears."""
+    """Run ``command``, send ``signum`` ``delay`` seconds after its staged output appears
+    (default: well inside the write)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not staged(directory, name) and process.poll() is None:
         if time.monotonic() > deadline:
             process.kill()
             raise AssertionError(f"{name} was never staged")
-        time.sleep(0.02)
-    time.sleep(0.2)  # well inside the write
+        time.sleep(0.001)
+    if delay:
+        time.sleep(delay)
     process.send_signal(signum)
     out, err = process.communicate(timeout=300)
     return subprocess.CompletedProcess(command, process.returncode, out, err)
@@ -81,6 +83,36 @@ def test_interrupted_conversion_leaves_nothing(
     )
     assert_stopped(done, signum)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.002, 0.01, 0.05])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+@pytest.mark.parametrize("name", ["x.ome.zarr", "x.zarr"])
+def test_a_signal_as_a_zarr_write_starts_leaves_nothing(
+    big_source: Path, tmp_path: Path, name: str, signum: int, delay: float
+) -> None:
+    """The store's metadata is being created, the first tasks start: one line, no
+    staged store left, whatever the moment."""
+    command = convert_command(big_source, tmp_path / name)
+    done = interrupt_when_writing(command, tmp_path, name, signum, delay)
+    assert_stopped(done, signum)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.005, 0.02])
+@pytest.mark.parametrize("name", ["x.ome.zarr", "x.zarr"])
+def test_a_signal_as_a_zarr_overwrite_starts_keeps_the_old_store(
+    big_source: Path, tmp_path: Path, name: str, delay: float
+) -> None:
+    old = Dataset(np.arange(24, dtype=np.uint16).reshape(2, 3, 4), voxel_size=(1, 1, 1))
+    old.evolve(datatype="tomo", dataset_id="old").to_path(tmp_path / name)
+    command = convert_command(big_source, tmp_path / name, "--overwrite")
+    done = interrupt_when_writing(command, tmp_path, name, signal.SIGTERM, delay)
+    assert_stopped(done, signal.SIGTERM)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    kept = Dataset.from_path(tmp_path / name)
+    assert kept.dataset_id == "old"
+    np.testing.assert_array_equal(kept.to_numpy(), np.arange(24).reshape(2, 3, 4))
 
 
 @pytest.mark.parametrize("scheduler", ["processes", "distributed"])

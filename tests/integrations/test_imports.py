@@ -14,7 +14,8 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 def test_ctlab_core_and_the_pure_modules_import_no_integration_library() -> None:
     done = _run(
         "import sys, ctlab_core\n"
-        "import ctlab_core.integrations.geometry, ctlab_core.integrations.attributes\n"
+        "import ctlab_core.geometry, ctlab_core.integrations.geometry\n"
+        "import ctlab_core.integrations.attributes\n"
         "import ctlab_core.integrations.napari_reader, ctlab_core.integrations.napari_writer\n"
         "print(' '.join(sys.modules))"
     )

@@ -168,3 +168,24 @@ def test_a_plain_image_layer_is_written_as_a_continuous_dataset(tmp_path: Path) 
     assert back.datatype is None and back.voxel_unit is VoxelUnit.UM
     assert back.voxel_size == (2.0, 1.0, 1.0) and back.coordinate_origin_xyz == (0, 0, 2)
     assert back.dimension_names == ("z", "y", "x")
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "int16", "int64"])
+def test_a_labels_layer_of_any_integer_dtype_is_written_as_a_label_image(
+    tmp_path: Path, dtype: str
+) -> None:
+    """Without ctlab metadata or a MANGO datatype of its dtype, a Labels layer becomes an
+    OME label image: mode pyramid (no blended ids), image-label metadata."""
+    ids = np.zeros((64, 64, 64), dtype=dtype)  # two levels by default
+    ids[:, :, 1::2] = 300  # a mean of 2x2x2 groups would give 150, which is no label
+    ids[:, ::2, :] = 7
+    layer = ViewerModel().add_labels(ids)
+    written = layer.save(str(tmp_path / "cells.ome.zarr"), plugin=PLUGIN)
+    back = Dataset.from_path(written[0])
+    assert back.datatype is None and back.attributes[IMAGE_LABEL] == {}
+    np.testing.assert_array_equal(back.to_numpy(), ids)
+    coarse = Dataset.from_path(written[0], level=1).to_numpy()
+    assert set(np.unique(coarse)) <= {0, 7, 300}
+    ome = json.loads((Path(written[0]) / "zarr.json").read_text())["attributes"]["ome"]
+    assert "image-label" in ome and ome["multiscales"][0]["type"] == "mode"
+    assert isinstance(_open(Path(written[0])), Labels)

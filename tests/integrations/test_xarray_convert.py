@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import attrs
 import dask.array as da
 import numpy as np
 import pytest
@@ -156,17 +155,17 @@ def test_a_translated_plain_ome_zarr_keeps_its_position_through_xarray(
 ) -> None:
     store = _translated(fixtures, tmp_path)
     source = Dataset.from_path(store)
-    assert source.coordinate_origin_xyz is None  # a dataset holds no OME translation
+    # the translation in voxels, as MANGO's origin (x, y, z): whole voxels and the rest
+    assert source.coordinate_origin_xyz == (0, 2, 1)
+    assert source.offset_to_coordinate_origin_xyz == pytest.approx((0.5, 0.0, 0.0))
     opened = xr.open_dataset(store, engine="ctlab")
     first = [float(opened[axis].values[0]) for axis in "zyx"]
     assert first == pytest.approx([1 * VOXEL, 2 * VOXEL, 0.5 * VOXEL], rel=1e-12)
     back = Dataset.from_xarray(opened)
-    # the translation in voxels, as MANGO's origin (x, y, z): whole voxels and the rest
+    # the engine's output is the dataset the store holds, position included
     assert back.coordinate_origin_xyz == (0, 2, 1)
     assert back.offset_to_coordinate_origin_xyz == pytest.approx((0.5, 0.0, 0.0))
-    # otherwise the dataset the store holds, value for value and attribute for attribute
-    unplaced = attrs.evolve(back, coordinate_origin_xyz=None, offset_to_coordinate_origin_xyz=None)
-    _same(unplaced, source)
+    _same(back, source)
     # the dataset's own DataArray, and every format it is written to, sit where the engine put it
     for axis in "zyx":
         np.testing.assert_allclose(back.to_xarray()[axis], opened[axis], rtol=1e-12)
@@ -176,8 +175,12 @@ def test_a_translated_plain_ome_zarr_keeps_its_position_through_xarray(
         np.testing.assert_array_equal(values, opened["data"].values)
         for axis in "zyx":
             np.testing.assert_allclose(again[axis], opened[axis], rtol=1e-12, err_msg=name)
-    # Dataset.to_xarray() of the store's dataset cannot know the translation: voxel 0 at 0
-    assert [float(source.to_xarray()[axis].values[0]) for axis in "zyx"] == [0.0, 0.0, 0.0]
+    # Dataset.to_xarray() of the store's dataset, and ctlab convert, keep the position too
+    for axis in "zyx":
+        np.testing.assert_allclose(source.to_xarray()[axis], opened[axis], rtol=1e-12)
+    converted = Dataset.from_path(source.to_path(tmp_path / "converted.nc"))
+    assert converted.coordinate_origin_xyz == (0, 2, 1)
+    assert converted.offset_to_coordinate_origin_xyz == source.offset_to_coordinate_origin_xyz
 
 
 def test_a_translated_pyramid_places_every_level_from_its_own_translation(

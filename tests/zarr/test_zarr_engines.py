@@ -98,6 +98,23 @@ def test_mixed_engines_in_threads_leave_zarr_config_alone(mango_dir: Path) -> No
     assert zarr.config.get("codec_pipeline.path") == before
 
 
+@pytest.mark.parametrize("mode", ["r", "r+"])
+def test_arrays_open_with_their_engines_pipeline_to_read_and_to_write(
+    fixture_copy: Path, mode: str
+) -> None:
+    """Writing needs a second array (every chunk stored): it keeps the engine's pipeline."""
+    from ctlab_zarr.aio import run_here
+    from ctlab_zarr.engine import ArrayLocation, Engine
+
+    pipelines: dict[Engine, str] = {"zarr-python": "BatchedCodecPipeline"}
+    if "zarrs" in ENGINES:
+        pipelines["zarrs"] = "ZarrsCodecPipeline"
+    for engine, name in pipelines.items():
+        location = ArrayLocation(str(fixture_copy / "tomoLoRes.zarr"), "", 3, engine)
+        array = run_here(lambda: location._zarr(mode))  # noqa: B023  # run at once
+        assert type(array.codec_pipeline).__name__ == name, engine
+
+
 def test_unknown_engine_is_refused(mango_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError, match="engine='fast' is not 'auto'"):
         Dataset.from_path(mango_dir / "tomoLoRes.zarr", engine="fast")
@@ -105,3 +122,20 @@ def test_unknown_engine_is_refused(mango_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError, match="engine="):
         ds.to_path(tmp_path / "x.zarr", engine="fast")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_zarr_python_reads_and_writes_from_a_thread_running_an_event_loop(
+    mango_dir: Path, tmp_path: Path
+) -> None:
+    """As in a notebook: each call's own event loop then runs on a thread of its own."""
+    import asyncio
+
+    import dask
+
+    async def in_a_notebook() -> np.ndarray[Any, Any]:
+        source = Dataset.from_path(mango_dir / "tomoLoRes.zarr", engine="zarr-python")
+        source.to_path(tmp_path / "copy.zarr", engine="zarr-python")
+        return Dataset.from_path(tmp_path / "copy.zarr", engine="zarr-python").to_numpy()
+
+    with dask.config.set(scheduler="sync"):  # every task on the thread that runs the loop
+        np.testing.assert_array_equal(asyncio.run(in_a_notebook()), LO_RES)

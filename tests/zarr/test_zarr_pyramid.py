@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctlab_core import Dataset, DataType
+from ctlab_zarr import verify
 
 
 def reference_level(values: np.ndarray, method: str, mask: Any = None) -> np.ndarray:
@@ -201,3 +204,62 @@ def test_mean_pyramid_never_blends_the_mask_value(tmp_path: Path) -> None:
     ds.to_path(tmp_path / "m.ome.zarr", levels=2)
     level1 = Dataset.from_path(tmp_path / "m.ome.zarr", level=1).data.compute()
     assert level1.tolist() == [[[100, 65535]]]
+
+
+def _strip_mango(store: Path) -> None:
+    meta = json.loads((store / "zarr.json").read_text())
+    del meta["attributes"]["mango"]
+    (store / "zarr.json").write_text(json.dumps(meta))
+
+
+def test_the_origin_is_level_0s_translation_both_ways(tmp_path: Path) -> None:
+    """MANGO's origin fields (whole voxels + offset) are written as level 0's OME translation
+    (the centre of voxel 0); a store without MANGO's fields gives them back from it."""
+    ds = Dataset(
+        np.arange(8 * 8 * 12, dtype=np.uint16).reshape(8, 8, 12),
+        voxel_size=(0.5, 2.0, 3.0),
+        voxel_unit="um",
+        coordinate_origin_xyz=(-4, 0, 10),
+        offset_to_coordinate_origin_xyz=(0.25, 0.0, 0.0),
+    )
+    store = ds.to_path(tmp_path / "o.ome.zarr", levels=2)
+    ome = json.loads((store / "zarr.json").read_text())["attributes"]["ome"]
+    transforms = [d["coordinateTransformations"] for d in ome["multiscales"][0]["datasets"]]
+    assert transforms[0][1] == {"type": "translation", "translation": [5.0, 0.0, -11.25]}
+    assert transforms[1][1] == {"type": "translation", "translation": [5.25, 1.0, -9.75]}
+    assert verify(store) == []  # the levels follow level 0, translations included
+    kept = Dataset.from_path(store)  # ctlab's own store: MANGO's fields as written
+    assert kept.coordinate_origin_xyz == (-4, 0, 10)
+    assert kept.offset_to_coordinate_origin_xyz == (0.25, 0.0, 0.0)
+    _strip_mango(store)  # as other tools write it: the translation alone
+    plain = Dataset.from_path(store)
+    assert plain.coordinate_origin_xyz == (-4, 0, 10)
+    assert plain.offset_to_coordinate_origin_xyz == (0.25, 0.0, 0.0)
+    again = plain.to_path(tmp_path / "again.ome.zarr", levels=2)
+    ome_again = json.loads((again / "zarr.json").read_text())["attributes"]["ome"]
+    assert ome_again["multiscales"][0]["datasets"] == ome["multiscales"][0]["datasets"]
+    coarse = Dataset.from_path(store, level=1)  # each level from its own translation
+    assert coarse.voxel_size == (1.0, 4.0, 6.0)
+    assert coarse.coordinate_origin_xyz == (-2, 0, 5)
+    assert coarse.offset_to_coordinate_origin_xyz == (0.375, 0.25, 0.25)
+
+
+def test_a_translation_of_another_tool_survives_ctlab_convert(tmp_path: Path) -> None:
+    store = Dataset(np.zeros((4, 6, 8), np.uint8), voxel_size=(2.0, 2.0, 2.0)).to_path(
+        tmp_path / "t.ome.zarr", levels=1
+    )
+    meta = json.loads((store / "zarr.json").read_text())
+    del meta["attributes"]["mango"]
+    level0 = meta["attributes"]["ome"]["multiscales"][0]["datasets"][0]
+    level0["coordinateTransformations"].append(
+        {"type": "translation", "translation": [20.0, -3.0, 0.5]}
+    )
+    (store / "zarr.json").write_text(json.dumps(meta))
+    done = subprocess.run(
+        [sys.executable, "-m", "ctlab_core.cli", "convert", str(store), str(tmp_path / "t_nc")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    converted = Dataset.from_path(tmp_path / "t_nc")
+    assert converted.coordinate_origin_xyz == (0, -2, 10)
+    assert converted.offset_to_coordinate_origin_xyz == (0.25, 0.5, 0.0)

@@ -249,6 +249,17 @@ def test_overwrite_refuses_a_directory_that_is_not_a_store(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.zarr"]
 
 
+@pytest.mark.parametrize("name", ["e.zarr", "e.ome.zarr"])
+def test_overwrite_replaces_an_empty_directory(tmp_path: Path, name: str) -> None:
+    """An empty directory holds nothing to lose: replaced like an empty ``x_nc/``."""
+    (tmp_path / name).mkdir()
+    with pytest.raises(DatasetExistsError, match="already exists"):
+        _small(4).to_path(tmp_path / name)
+    _small(4).to_path(tmp_path / name, overwrite=True)
+    assert (Dataset.from_path(tmp_path / name).to_numpy() == 4).all()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 def test_overwrite_refuses_a_store_holding_a_foreign_file(tmp_path: Path) -> None:
     store = tmp_path / "s.ome.zarr"
     _small(1).to_path(store)

@@ -60,13 +60,16 @@ class ZarrCodec(Codec):
             return False
 
     def replaceable(self, path: Path) -> str | None:
-        """A Zarr store: metadata at its root and nothing but Zarr metadata and chunks below."""
+        """A Zarr store (metadata at its root and nothing but Zarr metadata and chunks
+        below), or an empty directory: it holds nothing to lose."""
         if path.is_symlink() or not path.is_dir():
             return "not a directory"
         if not any((path / name).is_file() for name in _ROOT_FILES):
             names = sorted(entry.name for entry in path.iterdir())
+            if not names:
+                return None
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            return f"a directory without zarr.json holding {shown or 'nothing'}"
+            return f"a directory without zarr.json holding {shown}"
         for file in sorted(p for p in path.rglob("*") if not p.is_dir()):
             relative = file.relative_to(path)
             if file.is_symlink() or not _zarr_file(relative):

@@ -1,13 +1,16 @@
 """The engine that moves array data: tensorstore by default, zarr-python as the fallback.
 
-zarr-python writes the metadata (``zarr.json``) of every store ctlab creates;
-the chunk data is read and written by the engine chosen here. tensorstore is
+ctlab writes the metadata (``zarr.json``) of every store it creates
+(:mod:`ctlab_zarr.documents`); the chunk data is read and written by the engine
+chosen here. tensorstore is
 the fastest on the same store (it decodes and encodes shards on its own thread
 pool), so ``engine="auto"`` takes it whenever it is importable; the
 environment variable ``CTLAB_ZARR_ENGINE`` changes what ``"auto"`` means
 (e.g. ``CTLAB_ZARR_ENGINE=zarr-python``, which the test suite uses to run
 every test on the fallback). ``"zarrs"`` is zarr-python with the Rust codec
-pipeline of the ``zarrs`` package.
+pipeline of the ``zarrs`` package. zarr-python and zarrs run on an event loop
+of each call's own (:mod:`ctlab_zarr.aio`): when a chunk fails, nothing of the
+call goes on after it, and nothing is printed.
 
 :class:`ArrayLocation` is what dask tasks carry: a store path, an array path
 inside it, the Zarr format and the engine — never an open handle. Each task
@@ -22,17 +25,21 @@ import itertools
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 
+from ctlab_zarr.aio import run_here
+from ctlab_zarr.integrity import StorageGrid
+from ctlab_zarr.nodes import load_node
+
 if TYPE_CHECKING:
     import numpy as np
     import tensorstore as ts
-    import zarr
+    from zarr import AsyncArray
 
 __all__ = [
     "ENGINES",
@@ -51,6 +58,7 @@ _PIPELINES = {
     "zarr-python": "zarr.core.codec_pipeline.BatchedCodecPipeline",
 }
 _LEGACY_PIPELINES: dict[str, Engine] = {"default": "zarr-python", "zarrs": "zarrs"}
+T = TypeVar("T")
 
 
 def resolve_engine(requested: str = "auto", codec_pipeline: str | None = None) -> Engine:
@@ -111,24 +119,48 @@ class ArrayLocation:
         return Path(self.store, self.array_path) if self.array_path else Path(self.store)
 
     def read(self, region: tuple[slice, ...] | None = None) -> np.ndarray[Any, Any]:
-        """The values of ``region`` (all when None) as stored; CorruptDataError on failure."""
-        import numpy as np
+        """The values of ``region`` (all when None) as stored.
 
+        On failure a CorruptDataError names the region and the first shard (or
+        chunk) file of it that cannot be read.
+        """
         try:
-            if self.engine == "tensorstore":
-                store = self._tensorstore(write=False)
-                view = store if region is None else store[region]
-                values: np.ndarray[Any, Any] = view.read().result()
-                return values
-            array = self._zarr(mode="r")
-            return np.asarray(array[... if region is None else region])
+            return self._read(region)
         except CTLabError:
             raise
         except Exception as error:
-            raise CorruptDataError(
-                f"{self.path}: cannot read [{_region_text(region)}]: "
-                f"{type(error).__name__}: {error}"
-            ) from error
+            raise self._failure(region, error) from error
+
+    def _read(self, region: tuple[slice, ...] | None) -> np.ndarray[Any, Any]:
+        import numpy as np
+
+        if self.engine == "tensorstore":
+            store = self._tensorstore(write=False)
+            view = store if region is None else store[region]
+            values: np.ndarray[Any, Any] = view.read().result()
+            return values
+        selection: Any = ... if region is None else region
+        return np.asarray(self._on_zarr("r", lambda array: array.getitem(selection)))
+
+    def _failure(self, region: tuple[slice, ...] | None, error: Exception) -> CorruptDataError:
+        """The error of a failed read of ``region``, naming the first file that fails alone."""
+        where = f"{self.path}: cannot read [{_region_text(region)}]"
+        culprit = self._failing_file(region)
+        return CorruptDataError(f"{where}: {culprit or f'{type(error).__name__}: {error}'}")
+
+    def _failing_file(self, region: tuple[slice, ...] | None) -> str | None:
+        """The first shard (or chunk) of ``region`` that cannot be read, and why; read again
+        file by file, which costs time only when something is wrong."""
+        try:
+            files = StorageGrid.of(self.path, load_node(self.path))
+        except CTLabError:
+            return None
+        for index in files.cells(region):
+            try:
+                self._read(files.box(index))
+            except Exception as error:
+                return f"{files.unit} {files.key(index)}: {type(error).__name__}: {error}"
+        return None
 
     def write(
         self,
@@ -157,9 +189,12 @@ class ArrayLocation:
                 except ValueError as error:
                     raise _os_error(error, self.path) from error
             return
-        array = self._zarr(mode="r+")
-        for part, local in parts:
-            array[part] = values[local]
+
+        async def write_parts(array: AsyncArray[Any]) -> None:
+            for part, local in parts:
+                await array.setitem(part, values[local])
+
+        self._on_zarr("r+", write_parts)
 
     # --- opening ------------------------------------------------------------------
 
@@ -176,13 +211,22 @@ class ArrayLocation:
             spec["store_data_equal_to_fill_value"] = True
         return ts.open(spec, open=True, read=True, write=write, context=_context()).result()
 
-    def _zarr(self, mode: str) -> zarr.Array[Any]:
-        import zarr
+    def _on_zarr(self, mode: str, use: Callable[[AsyncArray[Any]], Awaitable[T]]) -> T:
+        """``use(array)`` with the array opened by zarr-python in ``mode``, on an event loop
+        of this call's own (:func:`ctlab_zarr.aio.run_here`)."""
+
+        async def opened() -> T:
+            return await use(await self._zarr(mode))
+
+        return run_here(opened)
+
+    async def _zarr(self, mode: str) -> AsyncArray[Any]:
+        from zarr.api.asynchronous import open_array
         from zarr.storage import LocalStore
 
         local = LocalStore(self.store, read_only=(mode == "r"))
-        with _pipeline(self.engine):
-            array = zarr.open_array(
+        with _pipeline(self.engine):  # with_config makes a new array: its pipeline too
+            array = await open_array(
                 store=local, path=self.array_path, mode=mode, zarr_format=self.zarr_format
             )
             if mode != "r":  # every chunk stored: verify can tell a lost shard from fill values

@@ -12,20 +12,24 @@ With the record, :func:`check_storage` requires every shard (or chunk) of
 the grid to exist; for every sharded array, record or not, it reads each
 shard's index and checks its checksum, that every chunk lies inside the
 file (a truncated shard), and, with the record, that no chunk is missing.
-Decoding the values then checks every chunk's crc32c (changed bytes).
+Decoding the values then checks every chunk's crc32c (changed bytes). Reads of
+such a store require the files of the region they read (:class:`StorageGrid`,
+one ``stat`` per shard), so a lost shard is an error there too, never a region
+of fill values.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 from ctlab_core.errors import CorruptDataError
 
-__all__ = ["RECORD_KEY", "check_storage", "has_record", "writer_record"]
+__all__ = ["RECORD_KEY", "StorageGrid", "check_storage", "has_record", "lost", "writer_record"]
 
 RECORD_KEY = "ctlab"
 _EMPTY = 2**64 - 1
@@ -51,36 +55,109 @@ def has_record(attributes: Mapping[str, Any]) -> bool:
     return isinstance(record, Mapping) and record.get("every_chunk_stored") is True
 
 
+def lost(key: Path, array_dir: Path) -> CorruptDataError:
+    """The error for the absent file ``key`` of an array whose every chunk ctlab stored."""
+    return CorruptDataError(
+        f"{key}: missing, but ctlab stored every chunk of {array_dir}: "
+        "the data there is lost (it would read as the fill value)"
+    )
+
+
+@attrs.frozen
+class StorageGrid:
+    """The files of one array: the grid of its shards (or unsharded chunks) and their keys.
+
+    Holds strings and numbers only (it travels in dask graphs).
+    """
+
+    array_dir: str
+    shape: tuple[int, ...]
+    cell: tuple[int, ...]  # the shape of the box one file holds
+    sharded: bool
+    separator: str = "/"
+    prefix: str | None = "c"  # Zarr v3's default key encoding starts keys with "c"
+
+    @classmethod
+    def of(cls, array_dir: Path, meta: Mapping[str, Any]) -> StorageGrid:
+        """The grid of the array whose metadata (as :func:`ctlab_zarr.nodes.load_node`
+        gives it) is ``meta``."""
+        shape = _ints(meta.get("shape"), array_dir)
+        where = str(array_dir)
+        if meta.get("zarr_format") == 2:
+            v2 = meta.get("v2") or {}
+            cell = _ints(v2.get("chunks"), array_dir)
+            return cls(where, shape, cell, False, v2.get("dimension_separator", "."), None)
+        grid = (meta.get("chunk_grid") or {}).get("configuration", {}).get("chunk_shape")
+        cell = _ints(grid, array_dir)
+        codecs = meta.get("codecs") or []
+        sharded = bool(codecs) and codecs[0].get("name") == "sharding_indexed"
+        encoding = meta.get("chunk_key_encoding") or {"name": "default"}
+        config = encoding.get("configuration") or {}
+        if encoding.get("name") == "v2":
+            return cls(where, shape, cell, sharded, config.get("separator", "."), None)
+        return cls(where, shape, cell, sharded, config.get("separator", "/"))
+
+    @property
+    def unit(self) -> str:
+        """What one file holds: ``"shard"`` or ``"chunk"``."""
+        return "shard" if self.sharded else "chunk"
+
+    def key(self, index: Sequence[int]) -> Path:
+        """The file of grid cell ``index``."""
+        parts = [str(i) for i in index]
+        if self.prefix is not None:
+            name = self.separator.join([self.prefix, *parts])
+        else:
+            name = self.separator.join(parts) if parts else "0"
+        return Path(self.array_dir, *name.split("/"))
+
+    def cells(self, region: Sequence[slice] | None = None) -> Iterator[tuple[int, ...]]:
+        """The grid cells ``region`` (slices with start and stop; all when None) touches."""
+        axes = []
+        for axis, (n, c) in enumerate(zip(self.shape, self.cell, strict=True)):
+            start, stop = (0, n) if region is None else (region[axis].start, region[axis].stop)
+            axes.append(range(start // c, -(-stop // c)) if stop > start else range(0))
+        return itertools.product(*axes)
+
+    def box(self, index: Sequence[int]) -> tuple[slice, ...]:
+        """The region of the array that grid cell ``index`` holds."""
+        return tuple(
+            slice(i * c, min((i + 1) * c, n))
+            for i, c, n in zip(index, self.cell, self.shape, strict=True)
+        )
+
+    def require(self, region: Sequence[slice] | None = None) -> None:
+        """Raise CorruptDataError naming the first absent file of ``region`` (one ``stat``
+        per file): for arrays whose every chunk ctlab stored."""
+        for index in self.cells(region):
+            key = self.key(index)
+            if not key.is_file():
+                raise lost(key, Path(self.array_dir))
+
+
 def check_storage(array_dir: Path, meta: Mapping[str, Any]) -> int:
     """Check the shard (or chunk) files of a Zarr v3 array; the number of files checked.
 
     Raises CorruptDataError naming the first missing, empty or damaged file.
     """
     complete = has_record(meta.get("attributes") or {})
-    shape = _ints(meta.get("shape"), array_dir)
-    grid = _ints(
-        (meta.get("chunk_grid") or {}).get("configuration", {}).get("chunk_shape"), array_dir
-    )
+    files = StorageGrid.of(array_dir, meta)
     codecs = meta.get("codecs") or []
-    sharding = codecs[0] if codecs and codecs[0].get("name") == "sharding_indexed" else None
+    sharding = codecs[0] if files.sharded else None
     checked = 0
-    for index in itertools.product(*(range(-(-n // g)) for n, g in zip(shape, grid, strict=True))):
-        key = _key(array_dir, meta, index)
+    for index in files.cells():
+        key = files.key(index)
         if not key.is_file():
             if complete:
-                raise CorruptDataError(
-                    f"{key}: missing, but ctlab stored every chunk of {array_dir}: "
-                    "the data there is lost (it would read as the fill value)"
-                )
+                raise lost(key, array_dir)
             continue
         size = key.stat().st_size
         if size == 0:
             raise CorruptDataError(f"{key}: an empty file where a chunk or shard belongs")
         if sharding is not None:
-            origin = [i * g for i, g in zip(index, grid, strict=True)]
-            _check_shard(
-                key, size, sharding.get("configuration") or {}, shape, origin, grid, complete
-            )
+            origin = [i * g for i, g in zip(index, files.cell, strict=True)]
+            config = sharding.get("configuration") or {}
+            _check_shard(key, size, config, files.shape, origin, files.cell, complete)
         checked += 1
     return checked
 
@@ -89,19 +166,6 @@ def _ints(value: Any, where: Path) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(isinstance(n, int) and n >= 0 for n in value):
         raise CorruptDataError(f"{where}/zarr.json: invalid shape or chunk grid {value!r}")
     return tuple(value)
-
-
-def _key(array_dir: Path, meta: Mapping[str, Any], index: Sequence[int]) -> Path:
-    """The file of chunk-grid cell ``index`` (default or v2 chunk key encoding)."""
-    encoding = meta.get("chunk_key_encoding") or {"name": "default"}
-    config = encoding.get("configuration") or {}
-    if encoding.get("name") == "v2":
-        separator = config.get("separator", ".")
-        name = separator.join(str(i) for i in index) if index else "0"
-    else:
-        separator = config.get("separator", "/")
-        name = separator.join(["c", *(str(i) for i in index)])
-    return array_dir.joinpath(*name.split("/"))
 
 
 def _check_shard(

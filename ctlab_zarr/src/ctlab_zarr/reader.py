@@ -4,7 +4,12 @@ Opening reads only metadata. Each dask task reads one block aligned to the
 storage (see :func:`ctlab_zarr.chunking.read_block_shape`) through the
 engine (:mod:`ctlab_zarr.engine`): the graph holds an
 :class:`~ctlab_zarr.engine.ArrayLocation` (paths), never an open handle, so it
-pickles and runs under ``dask.distributed`` with process workers.
+pickles and runs under ``dask.distributed`` with process workers. In a store
+ctlab wrote (its record that every chunk was stored) a read requires the
+shard files of its region, so a lost shard raises CorruptDataError instead of
+reading as fill values; other stores read absent chunks as the fill value.
+A level's OME ``translation`` becomes MANGO's origin fields when the store
+records none (:func:`ctlab_core.geometry.origin_fields`).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, read_as, to_dtype
 from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
+from ctlab_core.geometry import origin_fields
 from ctlab_core.mango import MangoMetadata, to_dimension_order
 from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr.chunking import read_block_shape
 from ctlab_zarr.engine import ArrayLocation, Engine
+from ctlab_zarr.integrity import StorageGrid, has_record
 from ctlab_zarr.labels import label_attributes, read_image_label
 from ctlab_zarr.multiscales import MultiscaleLevel, parse_multiscales
 from ctlab_zarr.nodes import load_node, metadata_file
@@ -40,6 +47,7 @@ __all__ = [
     "load_level",
     "ome_metadata",
     "open_level",
+    "stored_files",
 ]
 
 
@@ -51,10 +59,25 @@ class ZarrBlockReader:
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
     unit: tuple[int, ...]  # the inner chunk: what the storage decodes at once
+    stored: StorageGrid | None = None  # every file of it must exist (ctlab's record)
 
     def read(self, region: Region) -> np.ndarray[Any, Any]:
-        """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise."""
+        """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise.
+
+        Raises CorruptDataError naming a shard file of ``region`` that is absent although
+        ctlab stored every chunk (one ``stat`` per shard).
+        """
+        if self.stored is not None:
+            self.stored.require(region)
         return to_dtype(self.location.read(region), self.dtype)
+
+
+def stored_files(path: Path, meta: Mapping[str, Any]) -> StorageGrid | None:
+    """The files every region of the array at ``path`` needs: all of them when ctlab
+    recorded that it stored every chunk, else None (absent chunks read as fill values)."""
+    if meta.get("zarr_format") != 3 or not has_record(meta.get("attributes") or {}):
+        return None
+    return StorageGrid.of(path, meta)
 
 
 @attrs.frozen
@@ -156,9 +179,22 @@ def _read_image(
     )
     kwargs["voxel_size"] = chosen.voxel_size
     kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
+    kwargs.update(_origin_from_translation(kwargs, chosen))
     kwargs["dimension_names"] = names
     location = ArrayLocation(str(path), chosen.path, array_meta["zarr_format"], engine)
     return _dataset(location, array_meta, kwargs, datatype), location
+
+
+def _origin_from_translation(fields: Mapping[str, Any], level: MultiscaleLevel) -> dict[str, Any]:
+    """MANGO's origin fields from the level's OME translation (the centre of its voxel 0):
+    whole voxels and the fraction. Nothing when MANGO's fields are recorded (they win, as
+    in the xarray engine) or the translation is 0."""
+    if "coordinate_origin_xyz" in fields or "offset_to_coordinate_origin_xyz" in fields:
+        return {}
+    if not all(v > 0 for v in level.voxel_size):
+        return {}  # the dataset refuses the voxel size itself, naming it
+    found = origin_fields(level.translation, level.voxel_size, None, None)
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:
@@ -211,7 +247,9 @@ def _dataset(
         facts.dtype, recorded=kwargs.get("datatype"), requested=datatype, where=str(where)
     )
     block = read_block_shape(facts.shape, facts.chunks, facts.shards, facts.dtype.itemsize)
-    reader = ZarrBlockReader(location, facts.shape, true_dtype, facts.chunks)
+    reader = ZarrBlockReader(
+        location, facts.shape, true_dtype, facts.chunks, stored_files(where, meta)
+    )
     chunks = tuple(
         tuple(min(b, n - start) for start in range(0, n, b)) or (0,)
         for n, b in zip(facts.shape, block, strict=True)
@@ -264,7 +302,8 @@ def load_level(
     concurrently straight into the result, with no blocks to concatenate.
     """
     dataset, location = open_level(path, level, datatype, engine)
-    reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape)
+    stored = stored_files(location.path, load_node(location.path))
+    reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape, stored)
     return reader.read(tuple(slice(0, n) for n in dataset.shape))
 
 

@@ -1,7 +1,8 @@
 """Writing a Dataset as an OME-Zarr 0.5 image (default) or a plain Zarr v3 array.
 
-zarr-python creates the metadata under the staging path the core gives
-(create-only modes); then one streaming pass of dask tasks writes the data:
+ctlab writes the metadata (``zarr.json`` documents, :mod:`ctlab_zarr.documents`)
+under the staging path the core gives, in the calling thread, so an interrupt
+leaves nothing running; then one streaming pass of dask tasks writes the data:
 each task owns whole shards of its level, reads only its own region of the
 source (:func:`ctlab_core.regions.rechunked`), writes it through the engine,
 and hands the block halved to the next level (:mod:`ctlab_zarr.pyramid`).
@@ -14,16 +15,19 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.deprecation import moved
+from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
+from ctlab_zarr.documents import array_document, codec_documents, group_document, write_node
 from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
 from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
 from ctlab_zarr.integrity import writer_record
@@ -91,19 +95,12 @@ class ZarrBlockWriter:
         return result
 
 
-def _compressors(name: str | None, level: int | None, itemsize: int, checksum: bool) -> Any:
+def _compressors(
+    name: str | None, level: int | None, itemsize: int, checksum: bool
+) -> list[dict[str, Any]]:
     """The codecs of a (valid) ``compressor``/``compression_level`` pair, then crc32c."""
-    from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
-
     level = DEFAULT_COMPRESSION_LEVEL if level is None else level
-    codecs: list[Any] = []
-    if name == "zstd":
-        codecs.append(ZstdCodec(level=level))
-    elif name == "blosc":
-        codecs.append(BloscCodec(cname="zstd", clevel=level, shuffle="shuffle", typesize=itemsize))
-    if checksum:
-        codecs.append(Crc32cCodec())
-    return tuple(codecs) or None
+    return codec_documents(name, level, itemsize, checksum)
 
 
 def _fill_value(dataset: Dataset) -> Any:
@@ -165,37 +162,33 @@ def _create(
     store_path: str,
     ome_zarr: bool,
     plans: Sequence[LevelPlan],
-    compressors: Any,
+    compressors: list[dict[str, Any]],
     method: str,
     engine: Engine,
     checksum: bool,
 ) -> list[ArrayLocation]:
     """The store's metadata (group and arrays, create-only) and where each level's array is."""
-    import zarr
-    from zarr.storage import LocalStore
-
-    store = LocalStore(store_path)
+    store = Path(store_path)
     block = MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
-    common: dict[str, Any] = {
-        "dtype": dataset.dtype,
-        "compressors": compressors,
-        "fill_value": _fill_value(dataset),
-        "dimension_names": dataset.dimension_names,
-        "overwrite": False,
-    }
     record = writer_record(checksum)
+
+    def array(plan: LevelPlan, attributes: dict[str, Any]) -> dict[str, Any]:
+        return array_document(
+            shape=plan.shape, dtype=dataset.dtype, chunks=plan.layout.chunks,
+            shards=plan.layout.shards, codecs=compressors, fill_value=_fill_value(dataset),
+            dimension_names=dataset.dimension_names, attributes=attributes, where=store_path,
+        )  # fmt: skip
+
     if not ome_zarr:
         (plan,) = plans
-        zarr.create_array(
-            store=store, shape=plan.shape, chunks=plan.layout.chunks, shards=plan.layout.shards,
-            attributes={"mango": block, **record}, zarr_format=3, **common,
-        )  # fmt: skip
+        write_node(store, array(plan, {"mango": block, **record}))
         return [ArrayLocation(store_path, "", 3, engine)]
     ome = build_multiscales(
         dataset.dimension_names,
         dataset.voxel_size,
         dataset.voxel_unit,
         [plan.factor for plan in plans],
+        base_translation=mango_origin(dataset),  # level 0 where MANGO's origin puts it
         method=method,
         metadata={"method": method, "description": DESCRIPTIONS[method]},
     )
@@ -203,12 +196,9 @@ def _create(
     if label is not None:
         ome["image-label"] = label
         block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
-    group = zarr.create_group(store=store, zarr_format=3, attributes={"ome": ome, "mango": block})
+    write_node(store, group_document({"ome": ome, "mango": block}))
     for number, plan in enumerate(plans):
-        group.create_array(
-            name=str(number), shape=plan.shape, chunks=plan.layout.chunks,
-            shards=plan.layout.shards, attributes=record, **common,
-        )  # fmt: skip
+        write_node(store / str(number), array(plan, record))
     return [ArrayLocation(store_path, str(number), 3, engine) for number in range(len(plans))]
 
 

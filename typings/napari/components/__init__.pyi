@@ -2,7 +2,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from napari.layers import Image, Layer
+from napari.layers import Image, Labels, Layer
 
 class LayerList(Sequence[Layer]):
     def __getitem__(self, index: Any) -> Any: ...
@@ -23,3 +23,4 @@ class ViewerModel:
         **kwargs: Any,
     ) -> list[Layer]: ...
     def add_image(self, data: Any, **kwargs: Any) -> Image: ...
+    def add_labels(self, data: Any, **kwargs: Any) -> Labels: ...

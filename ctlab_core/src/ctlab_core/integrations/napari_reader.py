@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CTLabError
+from ctlab_core.geometry import level_origins, mango_origin
 from ctlab_core.integrations.attributes import dataset_attributes
-from ctlab_core.integrations.geometry import level_origins, mango_origin
 from ctlab_core.labels import is_label_image
 from ctlab_core.units import VoxelUnit
 

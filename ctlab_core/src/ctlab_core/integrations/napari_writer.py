@@ -5,8 +5,9 @@ origin from ``translate``, and the MANGO metadata the reader put into the
 layer's ``metadata``: datatype, history, dataset_id, ...) written with
 ``Dataset.to_path`` with the codec's defaults for the path napari gives (an
 OME-Zarr pyramid for ``.zarr``; needs ctlab-zarr). A labels layer without a
-MANGO datatype is written as ``labels`` (int32) or ``segmented`` (uint8) so
-its pyramid is downsampled by mode. An existing path is never replaced.
+MANGO datatype is written as ``labels`` (int32) or ``segmented`` (uint8), and
+one of any other integer dtype as an OME label image (``image-label``), so its
+pyramid is downsampled by mode. An existing path is never replaced.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidDatasetError
+from ctlab_core.geometry import origin_fields
 from ctlab_core.integrations.attributes import metadata
-from ctlab_core.integrations.geometry import origin_fields
+from ctlab_core.labels import IMAGE_LABEL
 from ctlab_core.units import VoxelUnit
 
 __all__ = ["write_image", "write_labels"]
@@ -53,6 +55,8 @@ def _write(path: str, data: Any, meta: Mapping[str, Any], *, labels: bool) -> li
         )
     )
     fields["datatype"] = _datatype(fields.get("datatype"), array.dtype, labels)
+    if labels and (fields["datatype"] is None or not fields["datatype"].is_discrete):
+        fields["attributes"] = _label_attributes(fields.get("attributes"))
     dataset = Dataset(
         data=array,
         voxel_size=voxel_size,
@@ -74,6 +78,11 @@ def _datatype(recorded: DataType | None, dtype: Any, labels: bool) -> DataType |
             if candidate.dtype == dtype:
                 return candidate
     return None
+
+
+def _label_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``attributes`` marking an OME label image (what is recorded of one kept)."""
+    return {IMAGE_LABEL: {}, **(attributes or {})}
 
 
 def _unit(units: Any, source: str) -> VoxelUnit:

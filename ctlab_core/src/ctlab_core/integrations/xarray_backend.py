@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ctlab_core.errors import CTLabError, InvalidOptionError
+from ctlab_core.geometry import level_origins, mango_origin
 from ctlab_core.integrations.attributes import (
     MASK_VALUE,
     dataset_attributes,
     value_range_attribute,
 )
-from ctlab_core.integrations.geometry import level_origins, mango_origin
 from ctlab_core.integrations.requires import missing
 
 try:

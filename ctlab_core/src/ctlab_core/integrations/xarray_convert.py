@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CTLabError, InvalidDatasetError
+from ctlab_core.geometry import mango_origin, origin_fields
 from ctlab_core.integrations.attributes import MASK_VALUE, dataset_attributes, metadata
-from ctlab_core.integrations.geometry import mango_origin, origin_fields
 from ctlab_core.integrations.requires import missing
 from ctlab_core.mango import plain
 from ctlab_core.units import VoxelUnit
