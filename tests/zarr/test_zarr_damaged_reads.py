@@ -106,7 +106,7 @@ def test_a_damaged_chunk_fails_verify_in_one_line(flipped: Path, engine: Engine)
 def test_converting_a_damaged_store_fails_in_one_line_leaving_nothing(
     flipped: Path, tmp_path: Path, engine: Engine
 ) -> None:
-    done = _ctlab("convert", flipped, tmp_path / "out_nc", engine=engine)
+    done = _ctlab("convert", flipped, tmp_path / "out.raw", engine=engine)
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and _names_the_shard(lines[0], flipped), done.stderr[-2000:]
@@ -146,7 +146,7 @@ def test_library_reads_of_a_lost_shard_raise_quietly(deleted: Path) -> None:
 
 
 def test_converting_a_store_with_a_lost_shard_fails(deleted: Path, tmp_path: Path) -> None:
-    done = _ctlab("convert", deleted, tmp_path / "out_nc", engine="tensorstore")
+    done = _ctlab("convert", deleted, tmp_path / "out.raw", engine="tensorstore")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"ctlab: error: {deleted / LOST}: missing, but ctlab stored every chunk of "

@@ -256,10 +256,10 @@ def test_a_translation_of_another_tool_survives_ctlab_convert(tmp_path: Path) ->
     )
     (store / "zarr.json").write_text(json.dumps(meta))
     done = subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", "convert", str(store), str(tmp_path / "t_nc")],
+        [sys.executable, "-m", "ctlab_core.cli", "convert", str(store), str(tmp_path / "t.raw")],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    converted = Dataset.from_path(tmp_path / "t_nc")
+    converted = Dataset.from_path(tmp_path / "t.raw")  # raw: in every install
     assert converted.coordinate_origin_xyz == (0, -2, 10)
     assert converted.offset_to_coordinate_origin_xyz == (0.25, 0.5, 0.0)
