@@ -15,6 +15,10 @@ Writes and reads a 512x512x512 uint16 CT-like volume (256 MiB) in one run:
   ``.uv/bin/uv venv --python 3.12 .bench/anu && .uv/bin/uv pip install
   --python .bench/anu/bin/python 'anu-ctlab-io[zarr]==1.2.2'``.
 
+Each round also times filling a new array of the volume's size (``np.ones``): on a
+virtual machine that hands freed memory back to its host, the page faults of fresh
+memory vary from run to run (0.04-1 s per 256 MiB here), and every read pays them once.
+
 Every figure is the best of interleaved rounds (each round times every candidate once,
 so the load of a shared machine falls alike on all) and is printed as a ratio against
 tensorstore and anu-ctlab-io
@@ -127,7 +131,7 @@ def measure(
     if anu_python is not None:
         np.save(volume_file, values)
     stores = {engine: scratch / f"ctlab-{engine}.ome.zarr" for engine in engines}
-    tensorstore: dict[str, list[float]] = {"write": [], "read": []}
+    tensorstore: dict[str, list[float]] = {"write": [], "read": [], "touch": []}
     names = ("write", "pyramid", "to_numpy", "compute")
     ctlab: dict[str, dict[str, list[float]]] = {e: {k: [] for k in names} for e in engines}
     with dask.config.set(scheduler="threads"):
@@ -135,12 +139,14 @@ def measure(
             for engine, target in stores.items():
                 ctlab_round(ds, target, engine, ctlab[engine])
             tensorstore_round(values, stores[engines[0]], scratch / "ts.zarr", tensorstore)
+            tensorstore["touch"].append(timed(lambda: np.ones(values.shape, values.dtype)))
             if anu_python is not None:
                 anu.append(anu_round(volume_file, scratch, anu_python))
     for engine, target in stores.items():
         check = Dataset.from_path(target, engine=engine).to_numpy()
         assert np.array_equal(check, values), f"ctlab ({engine}) read back different values"
     best = {name: min(times) for name, times in tensorstore.items()}
+    best["touch max"] = max(tensorstore["touch"])
     mins = {e: {k: min(v) for k, v in t.items()} for e, t in ctlab.items()}
     anu_best = None
     if anu:
@@ -171,6 +177,10 @@ def report(
     for name in ("write", "read"):
         seconds = tensorstore[name]
         print(f"{'tensorstore ' + name:34s} {seconds:6.2f} s {mib / seconds:6.0f} MiB/s")
+    print(
+        f"{'noise: fresh memory (np.ones)':34s} {tensorstore['touch']:6.2f}-"
+        f"{tensorstore['touch max']:.2f} s  (every read fills a new array of this size)"
+    )
     if anu is not None:
         print(f"{'anu-ctlab-io write (+fsync)':34s} {anu['write']:6.2f} s   chunks {anu['chunks']}")
         print(f"{'anu-ctlab-io read (.compute())':34s} {anu['read']:6.2f} s")
