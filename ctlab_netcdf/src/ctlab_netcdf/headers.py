@@ -51,8 +51,9 @@ def read_header(
     """The header of ``path``; CorruptDataError naming it when it is not readable NetCDF.
 
     ``variable`` names the data variable when it is known (found faster);
-    ``only`` restricts the global attributes read to these names (the blocks
-    after the first of a split dataset need only their blocking attributes).
+    ``only`` restricts the global attributes read to these names and skips the
+    variable's dtype mark (the blocks after the first of a split dataset need only
+    their blocking attributes).
     """
     kind = file_format(path)
     if kind is None:
@@ -89,9 +90,9 @@ def _hdf5_header(
             name = _choose_variable(path, list(candidates), datatype)
             variable = candidates[name]
         chunks = variable.chunks
-        attributes: Mapping[str, Any] = handle.attrs
+        attributes: Mapping[str, Any] = handle.attrs  # a new AttributeManager per access
         if only is not None:
-            attributes = {key: handle.attrs[key] for key in only if key in handle.attrs}
+            attributes = {key: attributes[key] for key in only if key in attributes}
         return Header(
             path=str(path),
             format="hdf5",
@@ -101,7 +102,9 @@ def _hdf5_header(
             chunk_z=None if chunks is None else int(chunks[0]),
             attributes=normalised(attributes),
             filtered=variable.id.get_create_plist().get_nfilters() > 0,
-            dtype_mark=_attribute_text(variable.attrs.get(FLOAT16_MARK)),
+            dtype_mark=None
+            if only is not None
+            else _attribute_text(variable.attrs.get(FLOAT16_MARK)),
         )
 
 
