@@ -25,6 +25,7 @@ FORWARDING = {
     "verify",
     "levels",
     "plan_write",
+    "run_write",
     "write_dataset",
     "build",
     "read_options",

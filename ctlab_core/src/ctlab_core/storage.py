@@ -36,6 +36,7 @@ __all__ = [
     "open_level",
     "plan_write",
     "read_options",
+    "run_write",
     "verify",
     "write_dataset",
 ]
@@ -105,8 +106,7 @@ class WritePlan:
 
     def discard(self) -> None:
         """Remove every staged path (after a failure or an interrupt)."""
-        for staging, _ in self.moves:
-            discard(staging)
+        _discard_staged(self.moves)
 
     def run(self, **scheduling: Any) -> Path:
         """Run the work (``scheduling``: see :func:`ctlab_core.scheduling.run`); the path.
@@ -115,10 +115,10 @@ class WritePlan:
         first; the system's refusals (read-only, full, no permission) become a
         :class:`WriteError` naming the target.
         """
-        from ctlab_core.publish import install, sync_staged
-        from ctlab_core.scheduling import deferred_signals, run
-
         try:
+            from ctlab_core.publish import install, sync_staged
+            from ctlab_core.scheduling import deferred_signals, run
+
             run(self.written, **scheduling)
             sync_staged(self.moves)
             # the renames and the removal of a replaced dataset are not interrupted
@@ -126,11 +126,30 @@ class WritePlan:
             with deferred_signals():
                 install(self.moves, self.codec, self.overwrite)
         except BaseException as error:
-            self.discard()
-            if isinstance(error, OSError) and not isinstance(error, CTLabError):
-                raise WriteError(error.errno, _os_text(error, self.path, self.moves)) from error
-            raise
+            _discard_staged(self.moves)
+            failure = _write_error(error, self.path, self.moves)
+            if failure is None:
+                raise
+            raise failure from error
         return self.path
+
+
+def _discard_staged(moves: tuple[tuple[Path, Path], ...]) -> None:
+    """Remove every staged path; a second interrupt meanwhile waits until they are gone."""
+    from ctlab_core.scheduling import deferred_signals
+
+    with deferred_signals():
+        for staging, _ in moves:
+            discard(staging)
+
+
+def _write_error(
+    error: BaseException, path: Path, moves: tuple[tuple[Path, Path], ...]
+) -> WriteError | None:
+    """The system's refusal ``error`` as a :class:`WriteError` naming ``path``, or None."""
+    if isinstance(error, OSError) and not isinstance(error, CTLabError):
+        return WriteError(error.errno, _os_text(error, path, moves))
+    return None
 
 
 def _os_text(error: OSError, path: Path, moves: tuple[tuple[Path, Path], ...]) -> str:
@@ -143,17 +162,20 @@ def _os_text(error: OSError, path: Path, moves: tuple[tuple[Path, Path], ...]) -
     return text
 
 
-def plan_write(
-    dataset: Dataset,
-    path: str | os.PathLike[str],
-    *,
-    filetype: str = "auto",
-    overwrite: bool = False,
-    **options: Any,
-) -> WritePlan:
-    """Check the target and options, stage, and build the codec's work (nothing runs yet)."""
-    from dask.delayed import delayed
+@attrs.frozen
+class _CheckedTarget:
+    """A target checked and its staged names chosen; nothing is on disk yet."""
 
+    codec: Codec
+    path: Path
+    options: WriteOptions
+    moves: tuple[tuple[Path, Path], ...]  # (staging, final) in publication order
+    overwrite: bool
+
+
+def _check(
+    path: str | os.PathLike[str], filetype: str, overwrite: bool, options: Mapping[str, Any]
+) -> _CheckedTarget:
     codec, target = registry.codec_for_writing(Path(path), filetype)
     built = build(codec.write_options, options, where=str(target), codec=codec.name)
     check_target(target, codec, overwrite)
@@ -162,16 +184,68 @@ def plan_write(
         *zip(codec.companions(staging), codec.companions(target), strict=True),
         (staging, target),
     )
+    return _CheckedTarget(codec, target, built, tuple(moves), overwrite)
+
+
+def _stage(dataset: Dataset, checked: _CheckedTarget) -> WritePlan:
+    """The codec's work for ``checked`` (the codec may create staged files now)."""
+    from dask.delayed import delayed
+
+    codec, moves = checked.codec, checked.moves
+    written = codec.write(dataset, WriteTarget(checked.path, moves[-1][0]), checked.options)
+    work: Delayed = delayed(_publish_after, pure=False)(written, moves, codec, checked.overwrite)
+    return WritePlan(codec, checked.path, moves, work, checked.options, written, checked.overwrite)
+
+
+def plan_write(
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    *,
+    filetype: str = "auto",
+    overwrite: bool = False,
+    **options: Any,
+) -> WritePlan:
+    """Check the target and options, stage, and build the codec's work (nothing runs yet).
+
+    The caller owns the staged files from here: :meth:`WritePlan.run` removes them
+    on failure, :meth:`WritePlan.discard` otherwise. :func:`run_write` plans and
+    runs in one step, leaving nothing behind whenever an interrupt comes.
+    """
+    checked = _check(path, filetype, overwrite, options)
     try:
-        written = codec.write(dataset, WriteTarget(target, staging), built)
+        return _stage(dataset, checked)
     except BaseException as error:
-        for staged, _ in moves:
-            discard(staged)
-        if isinstance(error, OSError) and not isinstance(error, CTLabError):
-            raise WriteError(error.errno, _os_text(error, target, tuple(moves))) from error
-        raise
-    work: Delayed = delayed(_publish_after, pure=False)(written, moves, codec, overwrite)
-    return WritePlan(codec, target, tuple(moves), work, built, written, overwrite)
+        _discard_staged(checked.moves)
+        failure = _write_error(error, checked.path, checked.moves)
+        if failure is None:
+            raise
+        raise failure from error
+
+
+def run_write(
+    dataset: Dataset,
+    path: str | os.PathLike[str],
+    *,
+    filetype: str = "auto",
+    overwrite: bool = False,
+    scheduling: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> Path:
+    """Check, stage, run and publish the write of ``dataset`` at ``path``; the path.
+
+    One ``try`` covers everything from the moment the codec may create a staged
+    file to publication, so a failure or an interrupt at any instant leaves no
+    staged file behind (``scheduling``: see :func:`ctlab_core.scheduling.run`).
+    """
+    checked = _check(path, filetype, overwrite, options)
+    try:
+        return _stage(dataset, checked).run(**(scheduling or {}))
+    except BaseException as error:
+        _discard_staged(checked.moves)
+        failure = _write_error(error, checked.path, checked.moves)
+        if failure is None:
+            raise
+        raise failure from error
 
 
 def _publish_after(
@@ -195,8 +269,9 @@ def write_dataset(
     name had none. A failure or an interrupt leaves the target absent or the
     old dataset intact, and no staged files behind.
     """
-    plan = plan_write(dataset, path, filetype=filetype, overwrite=overwrite, **options)
     if not compute:
-        work: Delayed = plan.work
+        work: Delayed = plan_write(
+            dataset, path, filetype=filetype, overwrite=overwrite, **options
+        ).work
         return work
-    return plan.run()
+    return run_write(dataset, path, filetype=filetype, overwrite=overwrite, **options)

@@ -200,7 +200,7 @@ def _convert(
     import dask
 
     from ctlab_core.convert import plan_conversion
-    from ctlab_core.storage import plan_write, read_options
+    from ctlab_core.storage import read_options, run_write
 
     source_codec, src, reads = source
     codec, dst, writes = target
@@ -215,15 +215,25 @@ def _convert(
         voxel_unit=args.voxel_unit,
     )
     config = {} if args.task_size is None else {"ctlab.task-bytes": args.task_size}
-    with dask.config.set(config):
-        write = plan_write(plan, dst, filetype=codec.name, overwrite=args.overwrite, **writes)
-        address = args.address
-        if getattr(args, "scheduler_file", None):
-            from ctlab_core.scheduling import address_from_file
+    address = args.address
+    if getattr(args, "scheduler_file", None):
+        from ctlab_core.scheduling import address_from_file
 
-            address = address_from_file(args.scheduler_file)
-        path = write.run(
-            scheduler=args.scheduler, workers=args.workers, address=address, progress=progress
+        address = address_from_file(args.scheduler_file)
+    scheduling = {
+        "scheduler": args.scheduler,
+        "workers": args.workers,
+        "address": address,
+        "progress": progress,
+    }
+    with dask.config.set(config):
+        path = run_write(
+            plan,
+            dst,
+            filetype=codec.name,
+            overwrite=args.overwrite,
+            scheduling=scheduling,
+            **writes,
         )
     return key, path
 
@@ -256,7 +266,7 @@ def run_demo(args: argparse.Namespace, codecs: Mapping[str, Codec]) -> int:
     from ctlab_core import registry
     from ctlab_core.errors import CTLabError
     from ctlab_core.phantom import phantom
-    from ctlab_core.storage import plan_write
+    from ctlab_core.storage import run_write
 
     chain = demo_chain(codecs)
     if not chain:
@@ -270,14 +280,14 @@ def run_demo(args: argparse.Namespace, codecs: Mapping[str, Codec]) -> int:
     paths = [path for _, path in targets]
     (first_codec, first), *rest = chain
     print(f"1/{count} writing a {side}^3 uint16 phantom as {first.what}: {paths[0]}")
-    write = plan_write(
+    run_write(
         phantom((side, side, side)),
         paths[0],
         filetype=first_codec.name,
         overwrite=True,
+        scheduling={"progress": progress},
         **first.options,
     )
-    write.run(progress=progress)
     source_codec = registry.codec_for_reading(paths[0])
     running = argparse.Namespace(
         voxel_size=None,
