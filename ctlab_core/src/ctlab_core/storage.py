@@ -9,8 +9,9 @@ stops every task and removes the staged files before the exception goes on.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +116,7 @@ class WritePlan:
         first; the system's refusals (read-only, full, no permission) become a
         :class:`WriteError` naming the target.
         """
-        try:
+        with _cleaned_up_on_failure(self.path, self.moves):
             from ctlab_core.publish import install, sync_staged
             from ctlab_core.scheduling import deferred_signals, run
 
@@ -125,13 +126,22 @@ class WritePlan:
             # halfway: a signal then takes effect once the new dataset is in place
             with deferred_signals():
                 install(self.moves, self.codec, self.overwrite)
-        except BaseException as error:
-            _discard_staged(self.moves)
-            failure = _write_error(error, self.path, self.moves)
-            if failure is None:
-                raise
-            raise failure from error
         return self.path
+
+
+@contextlib.contextmanager
+def _cleaned_up_on_failure(path: Path, moves: tuple[tuple[Path, Path], ...]) -> Iterator[None]:
+    """On any failure or interrupt in the block, remove the staged paths; the system's
+    refusals (read-only, full, no permission) go on as a :class:`WriteError` naming
+    ``path``, everything else unchanged."""
+    try:
+        yield
+    except BaseException as error:
+        _discard_staged(moves)
+        failure = _write_error(error, path, moves)
+        if failure is None:
+            raise
+        raise failure from error
 
 
 def _discard_staged(moves: tuple[tuple[Path, Path], ...]) -> None:
@@ -212,14 +222,8 @@ def plan_write(
     runs in one step, leaving nothing behind whenever an interrupt comes.
     """
     checked = _check(path, filetype, overwrite, options)
-    try:
+    with _cleaned_up_on_failure(checked.path, checked.moves):
         return _stage(dataset, checked)
-    except BaseException as error:
-        _discard_staged(checked.moves)
-        failure = _write_error(error, checked.path, checked.moves)
-        if failure is None:
-            raise
-        raise failure from error
 
 
 def run_write(
@@ -238,14 +242,8 @@ def run_write(
     staged file behind (``scheduling``: see :func:`ctlab_core.scheduling.run`).
     """
     checked = _check(path, filetype, overwrite, options)
-    try:
+    with _cleaned_up_on_failure(checked.path, checked.moves):
         return _stage(dataset, checked).run(**(scheduling or {}))
-    except BaseException as error:
-        _discard_staged(checked.moves)
-        failure = _write_error(error, checked.path, checked.moves)
-        if failure is None:
-            raise
-        raise failure from error
 
 
 def _publish_after(
