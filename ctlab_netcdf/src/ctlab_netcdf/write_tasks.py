@@ -29,6 +29,7 @@ from ctlab_netcdf.byte_io import pwrite_all, start_writeback
 from ctlab_netcdf.checksums import file_md5, plain_file_md5, store_md5
 from ctlab_netcdf.compression import compressed_chunks, write_chunks
 from ctlab_netcdf.dtypes import stored_values
+from ctlab_netcdf.file_images import FileImage, create_from_image
 from ctlab_netcdf.file_spec import FileSpec, Placement
 from ctlab_netcdf.headers import read_header
 from ctlab_netcdf.pieces import Box
@@ -49,12 +50,14 @@ __all__ = [
 
 @attrs.frozen
 class FileTarget:
-    """One file being written: where, what, how deep, and its HDF5 chunk depth."""
+    """One file being written: where, what, how deep, its HDF5 chunk depth, and the
+    image it is copied from when like files share one."""
 
     path: str
     spec: FileSpec
     depth: int
     chunk_z: int
+    image: FileImage | None = None
 
 
 @attrs.frozen
@@ -67,6 +70,8 @@ class PieceResult:
 
 def create_file(target: FileTarget) -> Placement | None:
     """Create the file with its attributes and (plain) its preallocated voxels."""
+    if target.image is not None:
+        return create_from_image(target.path, target.image, target.spec.attributes)
     return target.spec.create(target.path, target.depth, target.chunk_z)
 
 
