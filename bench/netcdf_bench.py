@@ -18,7 +18,9 @@ measurement and its ratio to the physical limit measured in the same run:
 4. opening a 1000-block split dataset.
 
 Every timed write creates a new file or dataset (the previous one is removed
-untimed), for numpy and ctlab alike. The page cache cannot be dropped here:
+untimed), for numpy and ctlab alike, and the writes are timed in interleaved
+rounds (each round times every candidate once; the best round counts), so a
+shared machine's changing load falls alike on all of them. The page cache cannot be dropped here:
 every read is *warm* (the file was just written, and each timing is the best
 of a few repetitions after one untimed pass).
 """
@@ -48,6 +50,7 @@ from ctlab_core import Dataset
 SHAPE = (1024, 512, 512)
 SLICES_PER_FILE = 128  # 8 blocks of 64 MiB
 REPEAT = 5
+WRITE_ROUNDS = 7
 
 
 def best_of(
@@ -64,6 +67,24 @@ def best_of(
         if index:  # the first run warms up
             times.append(time.perf_counter() - start)
     return min(times)
+
+
+def interleaved(
+    cases: dict[str, tuple[Callable[[], Any], Callable[[], Any] | None]], repeat: int
+) -> dict[str, float]:
+    """The best time of each case over ``repeat`` rounds that run every case once (after
+    one untimed round), so the load of a shared machine falls alike on every figure;
+    each case's second callable runs untimed before it (to remove the previous output)."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for index in range(repeat + 1):
+        for name, (action, before) in cases.items():
+            if before is not None:
+                before()
+            start = time.perf_counter()
+            action()
+            if index:
+                times[name].append(time.perf_counter() - start)
+    return {name: min(values) for name, values in times.items()}
 
 
 def remove(path: Path) -> None:
@@ -133,12 +154,19 @@ def bench_read_write(work: Path) -> None:
         with ThreadPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(one, range(SHAPE[0] // SLICES_PER_FILE)))
 
-    t_tofile = best_of(numpy_write, before=lambda: remove(raw))
-    t_tofile_sync = best_of(numpy_write_fsync, before=lambda: remove(raw))
-    t_md5 = best_of(md5_blocks)
-    t_hashed = best_of(numpy_write_hashed, before=lambda: remove(blocks_dir))
-    t_unchecked = best_of(ctlab_write_unchecked, before=lambda: remove(split))
-    t_write = best_of(ctlab_write, before=lambda: remove(split))
+    best = interleaved(
+        {
+            "tofile": (numpy_write, lambda: remove(raw)),
+            "tofile+fsync": (numpy_write_fsync, lambda: remove(raw)),
+            "md5": (md5_blocks, None),
+            "hashed": (numpy_write_hashed, lambda: remove(blocks_dir)),
+            "unchecked": (ctlab_write_unchecked, lambda: remove(split)),
+            "checked": (ctlab_write, lambda: remove(split)),
+        },
+        repeat=WRITE_ROUNDS,
+    )
+    t_tofile, t_tofile_sync, t_md5 = best["tofile"], best["tofile+fsync"], best["md5"]
+    t_hashed, t_unchecked, t_write = best["hashed"], best["unchecked"], best["checked"]
     floor = max(t_md5, t_tofile_sync)
     print(
         f"write {nbytes / 2**20:.0f} MiB split ({SHAPE[0] // SLICES_PER_FILE} blocks): tofile "
@@ -165,7 +193,7 @@ def bench_read_write(work: Path) -> None:
 
     result: dict[str, np.ndarray[Any, Any]] = {}
 
-    # the last timed runs left the raw file and the checksummed split dataset in place
+    # the last round left the raw file and the checksummed split dataset in place
     def ctlab_read() -> None:
         result["data"] = Dataset.from_path(split).data.compute()
 

@@ -10,14 +10,14 @@ import attrs
 import netCDF4
 import numpy as np
 import pytest
+from ctlab_netcdf.file_images import MIN_GROUP, TEMPLATE_NAME, with_images
+from ctlab_netcdf.file_spec import FileSpec
+from ctlab_netcdf.write_tasks import FileTarget, create_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ctlab_core
 from ctlab_core import Dataset
-from ctlab_netcdf.file_images import MIN_GROUP, TEMPLATE_NAME, with_images
-from ctlab_netcdf.file_spec import FileSpec
-from ctlab_netcdf.write_tasks import FileTarget, create_file
 
 
 def _spec(z_range: tuple[int, int], **changes: Any) -> FileSpec:
@@ -43,7 +43,12 @@ def _spec(z_range: tuple[int, int], **changes: Any) -> FileSpec:
 
 def _targets(directory: Path, count: int, depth: int = 10, chunk_z: int = 4) -> list[FileTarget]:
     return [
-        FileTarget(str(directory / f"block{i}.nc"), _spec((i * depth, i * depth + depth - 1)), depth, chunk_z)
+        FileTarget(
+            str(directory / f"block{i}.nc"),
+            _spec((i * depth, i * depth + depth - 1)),
+            depth,
+            chunk_z,
+        )
         for i in range(count)
     ]
 
