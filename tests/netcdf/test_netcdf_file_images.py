@@ -148,3 +148,11 @@ def test_split_writes_round_trip_with_made_files(
             low = index * per_file
             expected = [low, min(nz, low + per_file) - 1]
             np.testing.assert_array_equal(handle.getncattr("zdim_range"), expected)
+
+
+def test_a_retried_task_makes_the_file_again(tmp_path: Path) -> None:
+    target = with_images(_targets(tmp_path, MIN_GROUP), tmp_path)[1]
+    create_file(target)
+    Path(target.path).write_bytes(b"left over by a worker that died")
+    create_file(target)
+    assert Path(target.path).read_bytes() == _oracle(target).read_bytes()

@@ -65,7 +65,7 @@ def create_from_image(path: str, image: FileImage, attributes: Mapping[str, Any]
     (each of the same type and shape as the image's)."""
     import h5py
 
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # a retried task redoes it
     try:
         for offset, data in image.pieces:
             pwrite_all(fd, memoryview(data), offset)
