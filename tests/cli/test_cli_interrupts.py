@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,27 @@ def big_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _signals_as_in_a_terminal() -> Iterator[None]:
+    """Children start with SIGINT and SIGTERM at their defaults, as from a terminal, even
+    when the tests run in the background: there the shell ignores SIGINT, and an
+    ignored signal stays ignored in every child (a handler does not: exec resets it)."""
+    previous = {
+        kind: signal.signal(kind, handler)
+        for kind, handler in (
+            (signal.SIGINT, signal.default_int_handler),
+            (signal.SIGTERM, signal.SIG_DFL),
+        )
+    }
+    yield
+    for kind, handler in previous.items():
+        signal.signal(kind, handler)
+
+
+def start(command: list[str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def staged(directory: Path, name: str) -> list[Path]:
     return sorted(directory.glob(f".{name}.ctlab-tmp-*"))
 
@@ -41,7 +63,7 @@ def interrupt_when_writing(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``command``, send ``signum`` ``delay`` seconds after its staged output appears
     (default: well inside the write)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start(command)
     deadline = time.monotonic() + 120
     while not staged(directory, name) and process.poll() is None:
         if time.monotonic() > deadline:
@@ -164,7 +186,7 @@ except KeyboardInterrupt:
 @pytest.mark.parametrize("name", TARGETS)
 def test_keyboard_interrupt_inside_to_path(tmp_path: Path, name: str) -> None:
     command = [sys.executable, "-c", textwrap.dedent(_LIBRARY_WRITE), str(tmp_path / name)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start(command)
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "writing"
     time.sleep(1.0)  # inside the write (it takes seconds)
@@ -209,7 +231,7 @@ def test_an_interrupt_while_the_old_dataset_is_removed_leaves_the_new_one(
         *convert_command(source, tmp_path / name, "--overwrite", "--scheduler", scheduler),
         "--levels", "1",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start(command)
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob(f".{name}.ctlab-old-*")) and process.poll() is None:
         assert time.monotonic() < deadline, "the old dataset was never moved aside"
