@@ -20,10 +20,14 @@ measurement and its ratio to the physical limit measured in the same run:
 3. reading that split NetCDF fully into memory vs ``numpy.fromfile``;
 4. opening a 1000-block split dataset.
 
-Every timed write creates a new file or dataset (the previous one is removed
+Every timed write creates a new file or dataset (its own previous one is removed
 untimed), for numpy and ctlab alike, and the writes are timed in interleaved
 rounds (each round times every candidate once; the best round counts), so a
-shared machine's changing load falls alike on all of them. The page cache cannot be dropped here:
+shared machine's changing load falls alike on all of them. Each buffered write
+thus frees 512 MiB of page cache just before it runs, for numpy and ctlab
+alike: on a virtual machine, writing into memory the guest has not used
+lately costs several times more (up to 3x here), and a comparison in which
+only one side gets recycled memory is meaningless. The page cache cannot be dropped here:
 every read is *warm* (the file was just written, and each timing is the best
 of a few repetitions after one untimed pass).
 """
@@ -194,12 +198,13 @@ def bench_read_write(work: Path) -> None:
             list(pool.map(one, range(SHAPE[0] // SLICES_PER_FILE)))
 
     aligned = page_aligned_copy(values)
+    direct_dir = work / "direct_blocks"  # its own: each case frees its own last output
     direct = direct_io_supported(work)
 
     def numpy_direct_hashed() -> None:
         # the same job without the page cache: each block of a page-aligned copy written
         # with O_DIRECT (the disk reads the memory; no CPU copies the bytes) while hashed
-        blocks_dir.mkdir()
+        direct_dir.mkdir()
 
         def one(index: int) -> bytes:
             block = aligned[index * SLICES_PER_FILE : (index + 1) * SLICES_PER_FILE]
@@ -207,13 +212,13 @@ def bench_read_write(work: Path) -> None:
                 digest = hasher.submit(
                     lambda: hashlib.md5(block.data, usedforsecurity=False).digest()
                 )
-                write_direct(blocks_dir / f"block{index}.raw", block)
+                write_direct(direct_dir / f"block{index}.raw", block)
                 return digest.result()
 
         with ThreadPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(one, range(SHAPE[0] // SLICES_PER_FILE)))
 
-    extra = {"direct": (numpy_direct_hashed, lambda: remove(blocks_dir))} if direct else {}
+    extra = {"direct": (numpy_direct_hashed, lambda: remove(direct_dir))} if direct else {}
     best = interleaved(
         {
             "tofile": (numpy_write, lambda: remove(raw)),
