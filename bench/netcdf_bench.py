@@ -111,6 +111,12 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+def write_fsynced(path: Path, block: np.ndarray[Any, Any]) -> None:
+    """Write ``block`` to a new file with ``tofile``, then fsync."""
+    block.tofile(path)
+    fsync_file(path)
+
+
 def page_aligned_copy(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """A copy of ``values`` in anonymous memory (page-aligned, as O_DIRECT needs)."""
     buffer = mmap.mmap(-1, values.nbytes)
@@ -157,8 +163,7 @@ def bench_read_write(work: Path) -> None:
         values.tofile(raw)
 
     def numpy_write_fsync() -> None:
-        values.tofile(raw)
-        fsync_file(raw)
+        write_fsynced(raw, values)
 
     # built once, outside the timing: da.from_array copies the numpy array
     data = da.from_array(values, chunks=(SLICES_PER_FILE, *SHAPE[1:]))
@@ -177,46 +182,40 @@ def bench_read_write(work: Path) -> None:
         with ThreadPoolExecutor(os.cpu_count()) as pool:
             list(pool.map(lambda b: hashlib.md5(b.data, usedforsecurity=False).digest(), blocks))
 
+    def hashed_job(
+        source: np.ndarray[Any, Any],
+        directory: Path,
+        write: Callable[[Path, np.ndarray[Any, Any]], None],
+    ) -> Callable[[], None]:
+        """numpy writing each block of ``source`` to its own file in ``directory`` with
+        ``write`` while a thread hashes it, blocks in parallel on all cores."""
+
+        def job() -> None:
+            directory.mkdir()
+
+            def one(index: int) -> bytes:
+                block = source[index * SLICES_PER_FILE : (index + 1) * SLICES_PER_FILE]
+                with ThreadPoolExecutor(1) as hasher:
+                    digest = hasher.submit(
+                        lambda: hashlib.md5(block.data, usedforsecurity=False).digest()
+                    )
+                    write(directory / f"block{index}.raw", block)  # the disk writes meanwhile
+                    return digest.result()
+
+            with ThreadPoolExecutor(os.cpu_count()) as pool:
+                list(pool.map(one, range(SHAPE[0] // SLICES_PER_FILE)))
+
+        return job
+
+    # the best a checksumming writer through the page cache can do here: tofile + fsync
     blocks_dir = work / "numpy_blocks"
-
-    def numpy_write_hashed() -> None:
-        # the best a checksumming writer can do here: numpy writes and fsyncs each block
-        # to its own file while a thread hashes it, blocks in parallel on all cores
-        blocks_dir.mkdir()
-
-        def one(index: int) -> bytes:
-            block = values[index * SLICES_PER_FILE : (index + 1) * SLICES_PER_FILE]
-            with ThreadPoolExecutor(1) as hasher:
-                digest = hasher.submit(
-                    lambda: hashlib.md5(block.data, usedforsecurity=False).digest()
-                )
-                block.tofile(blocks_dir / f"block{index}.raw")
-                fsync_file(blocks_dir / f"block{index}.raw")  # the disk writes while others hash
-                return digest.result()
-
-        with ThreadPoolExecutor(os.cpu_count()) as pool:
-            list(pool.map(one, range(SHAPE[0] // SLICES_PER_FILE)))
-
-    aligned = page_aligned_copy(values)
-    direct_dir = work / "direct_blocks"  # its own: each case frees its own last output
+    numpy_write_hashed = hashed_job(values, blocks_dir, write_fsynced)
+    # the same without the page cache: a page-aligned copy written with O_DIRECT (the disk
+    # reads the memory; no CPU copies the bytes); its own directory: each case frees its
+    # own last output
+    direct_dir = work / "direct_blocks"
     direct = direct_io_supported(work)
-
-    def numpy_direct_hashed() -> None:
-        # the same job without the page cache: each block of a page-aligned copy written
-        # with O_DIRECT (the disk reads the memory; no CPU copies the bytes) while hashed
-        direct_dir.mkdir()
-
-        def one(index: int) -> bytes:
-            block = aligned[index * SLICES_PER_FILE : (index + 1) * SLICES_PER_FILE]
-            with ThreadPoolExecutor(1) as hasher:
-                digest = hasher.submit(
-                    lambda: hashlib.md5(block.data, usedforsecurity=False).digest()
-                )
-                write_direct(direct_dir / f"block{index}.raw", block)
-                return digest.result()
-
-        with ThreadPoolExecutor(os.cpu_count()) as pool:
-            list(pool.map(one, range(SHAPE[0] // SLICES_PER_FILE)))
+    numpy_direct_hashed = hashed_job(page_aligned_copy(values), direct_dir, write_direct)
 
     extra = {"direct": (numpy_direct_hashed, lambda: remove(direct_dir))} if direct else {}
     best = interleaved(
