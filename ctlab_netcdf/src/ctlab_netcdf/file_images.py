@@ -85,8 +85,9 @@ def create_from_image(path: str, image: FileImage, attributes: Mapping[str, Any]
 
 
 def with_images(targets: Sequence[FileTarget], directory: Path) -> list[FileTarget]:
-    """``targets``, each group of :data:`MIN_GROUP` or more like
-    uncompressed files given the image of a template created in ``directory``."""
+    """``targets``, each group of :data:`MIN_GROUP` or more like uncompressed files
+    given the image of a template created in ``directory`` (compressed files, files
+    with statistics and smaller groups come back as they were)."""
     groups: dict[tuple[Any, ...], list[int]] = {}
     for index, target in enumerate(targets):
         key = _likeness(target)

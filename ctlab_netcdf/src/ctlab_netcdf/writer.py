@@ -25,7 +25,7 @@ from ctlab_core.regions import reader_of, rechunked, task_bytes
 from ctlab_netcdf import blocking, metadata, statistics
 from ctlab_netcdf.codec import NetCDFWriteOptions
 from ctlab_netcdf.dtypes import storage_dtype
-from ctlab_netcdf.file_images import MIN_GROUP, with_images
+from ctlab_netcdf.file_images import with_images
 from ctlab_netcdf.file_spec import FileSpec
 from ctlab_netcdf.names import block_name, is_split_name
 from ctlab_netcdf.pieces import Part, chunk_depth, compressed_pieces, piece_parts, plan_pieces
@@ -201,8 +201,7 @@ def _graph(
         chunks, chunk_z = compressed_pieces(chunks, shape, files, grid, itemsize, budget)
         depths = [min(t.depth, chunk_z) for t in targets]
     targets = [attrs.evolve(t, chunk_z=d) for t, d in zip(targets, depths, strict=True)]
-    if not level and len(targets) >= MIN_GROUP:
-        targets = with_images(targets, Path(targets[0].path).parent)
+    targets = with_images(targets, Path(targets[0].path).parent)
     blocks = rechunked(data, chunks).to_delayed()
     pieces = piece_parts(chunks, files)
     alone = set() if level else _held_whole(pieces, targets)
