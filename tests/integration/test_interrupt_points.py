@@ -24,7 +24,8 @@ from ctlab_core import Dataset
 POINTS = [
     ("write", "return"),  # the codec's write has built its work (and created staged files)
     ("_stage", "return"),
-    ("run", "call"),  # WritePlan.run starts
+    ("_run_and_publish", "call"),  # the hand-over to running (run_write, WritePlan.run)
+    ("run", "call"),  # the scheduler starts
     ("sync_staged", "call"),
     ("install", "call"),
 ]

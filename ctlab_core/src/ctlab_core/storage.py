@@ -117,15 +117,19 @@ class WritePlan:
         :class:`WriteError` naming the target.
         """
         with _cleaned_up_on_failure(self.path, self.moves):
-            from ctlab_core.publish import install, sync_staged
-            from ctlab_core.scheduling import deferred_signals, run
+            return self._run_and_publish(scheduling)
 
-            run(self.written, **scheduling)
-            sync_staged(self.moves)
-            # the renames and the removal of a replaced dataset are not interrupted
-            # halfway: a signal then takes effect once the new dataset is in place
-            with deferred_signals():
-                install(self.moves, self.codec, self.overwrite)
+    def _run_and_publish(self, scheduling: Mapping[str, Any]) -> Path:
+        """Run the work, fsync and publish; the caller removes the staged paths on failure."""
+        from ctlab_core.publish import install, sync_staged
+        from ctlab_core.scheduling import deferred_signals, run
+
+        run(self.written, **scheduling)
+        sync_staged(self.moves)
+        # the renames and the removal of a replaced dataset are not interrupted
+        # halfway: a signal then takes effect once the new dataset is in place
+        with deferred_signals():
+            install(self.moves, self.codec, self.overwrite)
         return self.path
 
 
@@ -243,7 +247,7 @@ def run_write(
     """
     checked = _check(path, filetype, overwrite, options)
     with _cleaned_up_on_failure(checked.path, checked.moves):
-        return _stage(dataset, checked).run(**(scheduling or {}))
+        return _stage(dataset, checked)._run_and_publish(scheduling or {})
 
 
 def _publish_after(
