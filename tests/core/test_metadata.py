@@ -46,17 +46,6 @@ def _block(ds: Dataset) -> dict[str, object]:
     return MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)
 
 
-def test_deprecated_aliases_warn_and_agree(fixtures: Path) -> None:
-    from ctlab_core.metadata import from_mango_attributes, mango_attributes
-
-    block = _mango_block(fixtures, "tomoLoRes_SS_AM.zarr")
-    with pytest.warns(DeprecationWarning, match="MangoMetadata"):
-        fields = from_mango_attributes(block, "x")
-    ds = Dataset(np.zeros((10, 20, 30), np.uint16), **fields)
-    with pytest.warns(DeprecationWarning, match="MangoMetadata"):
-        assert mango_attributes(ds) == block
-
-
 def test_anisotropic_voxel_is_reversed_at_the_boundary() -> None:
     ds = Dataset(np.zeros((2, 3, 4), np.uint8), voxel_size=(3.0, 2.0, 1.0), voxel_unit="um")
     block = _block(ds)

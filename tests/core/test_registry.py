@@ -214,10 +214,3 @@ def test_a_mango_name_without_suffix_is_written_by_the_codec_declaring_it(
     assert "format 'netcdf'" not in message
     with pytest.raises(FormatNotRecognisedError, match="cannot tell the format"):
         registry.codec_for_writing(tmp_path / "plain_name")
-
-
-def test_demo_step_moved_from_the_hints_to_the_codec_contract() -> None:
-    from ctlab_core import DemoStep
-
-    with pytest.warns(DeprecationWarning, match="ctlab_core.hints.DemoStep is deprecated"):
-        assert hints.DemoStep is DemoStep

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import h5py
@@ -11,7 +10,6 @@ import pytest
 
 import ctlab_netcdf
 from ctlab_core import CorruptDataError, Dataset, DataType, InvalidOptionError
-from ctlab_netcdf import blocking, byte_io, file_spec, metadata, names, regions
 
 from .helpers import HIRES, LORES, hires_values, lores_values, make_dataset, same_bits
 
@@ -83,28 +81,3 @@ def test_netcdf_attributes_named_like_zarr_bookkeeping_stay_attributes(tmp_path:
     read = Dataset.from_path(ds.to_path(tmp_path / "tomo_h.nc"))
     assert dict(read.attributes) == {"history": "created by hand", "basename": "other"}
     assert read.datatype is DataType.TOMO
-
-
-MOVED: dict[str, dict[str, object]] = {
-    "ctlab_netcdf.layout": {
-        "slices_per_file": blocking.slices_per_file,
-        "block_name": names.block_name,
-        "dataset_fields": metadata.dataset_fields,
-        "history_attributes": metadata.history_attributes,
-    },
-    "ctlab_netcdf.files": {"FileSpec": file_spec.FileSpec},
-    "ctlab_netcdf.direct": {"pread_into": byte_io.pread_into},
-    "ctlab_netcdf.reader": {"NetCDFRegions": regions.NetCDFRegions},
-    "ctlab_netcdf.checksums": {"verify": ctlab_netcdf.verify},
-}
-
-
-@pytest.mark.parametrize("module", sorted(MOVED))
-def test_moved_names_warn_and_point_to_their_new_place(module: str) -> None:
-    old = importlib.import_module(module)
-    for name, new in MOVED[module].items():
-        pattern = rf"{module}\.{name} is deprecated \(removed in 0\.3\); use ctlab_netcdf\."
-        with pytest.warns(DeprecationWarning, match=pattern):
-            assert getattr(old, name) is new
-    with pytest.raises(AttributeError):
-        _ = old.no_such_name

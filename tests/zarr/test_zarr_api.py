@@ -1,4 +1,4 @@
-"""The package's public functions: open (read), write, load, verify, levels; deprecated names."""
+"""The package's public functions: open (read), write, load, verify, levels."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_read_write_load_verify_take_str_and_pathlike(tmp_path: Path) -> None:
         np.testing.assert_array_equal(ctlab_zarr.load(where), expected)
         assert ctlab_zarr.load(where, level=1).shape == (10, 15, 20)
         assert ctlab_zarr.verify(where) == []
-        assert [level.shape for level in ctlab_zarr.list_levels(where)] == [
+        assert [level.shape for level in ctlab_zarr.levels(where)] == [
             (20, 30, 40),
             (10, 15, 20),
         ]
@@ -74,7 +74,7 @@ def test_levels_take_checked_read_options(tmp_path: Path) -> None:
     path = _dataset().to_path(tmp_path / "l.ome.zarr", levels=2)
     assert len(ctlab_zarr.levels(path, engine="zarr-python")) == 2
     with pytest.raises(InvalidOptionError, match="no_such_option"):
-        ctlab_zarr.list_levels(path, no_such_option=1)
+        ctlab_zarr.levels(path, no_such_option=1)
 
 
 def test_explicit_chunks_and_shards_are_trimmed_to_the_array(tmp_path: Path) -> None:
@@ -89,31 +89,6 @@ def test_explicit_chunks_and_shards_are_trimmed_to_the_array(tmp_path: Path) -> 
     assert meta["chunk_grid"]["configuration"]["chunk_shape"] == [128, 32, 64]  # whole chunks
     assert meta["codecs"][0]["configuration"]["chunk_shape"] == [64, 16, 16]
     np.testing.assert_array_equal(Dataset.from_path(path).data.compute(), 1)
-
-
-def test_deprecated_names_warn_and_point_to_the_new_ones(tmp_path: Path) -> None:
-    ds = _dataset()
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.write$"):
-        path = ctlab_zarr.write_zarr(ds, tmp_path / "d.zarr")
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.read$"):
-        assert ctlab_zarr.read_zarr(path).shape == ds.shape
-    with pytest.deprecated_call(match=r"ctlab_core\.LevelInfo"):
-        assert ctlab_zarr.LevelInfo is LevelInfo
-    from ctlab_zarr import layout, reader, writer
-
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.load$"):
-        np.testing.assert_array_equal(reader.load_zarr(path), ds.data.compute())
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.read$"):
-        assert reader.read_zarr(path).shape == ds.shape
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.write$"):
-        assert writer.write_zarr is ctlab_zarr.write
-
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.chunking\.default_layout"):
-        assert layout.default_layout((10, 10)).chunks == (10, 10)
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.multiscales\.build_multiscales"):
-        assert callable(layout.build_multiscales)
-    with pytest.deprecated_call(match=r"use ctlab_zarr\.pyramid\.level_count"):
-        assert layout.level_count((100, 100), "auto") == 2
 
 
 def test_importing_the_package_is_light() -> None:

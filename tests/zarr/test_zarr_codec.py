@@ -10,7 +10,7 @@ import pytest
 from ctlab_core.errors import CorruptDataError
 
 from ctlab_core import Dataset, LevelInfo, available_codecs, get_codec
-from ctlab_zarr import ZARR_CODEC, list_levels
+from ctlab_zarr import ZARR_CODEC, levels
 
 
 def test_registered_and_reexported() -> None:
@@ -54,13 +54,13 @@ def test_list_levels_reads_metadata_only(tmp_path: Path, mango_dir: Path) -> Non
     ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
     ds.to_path(tmp_path / "p.ome.zarr", levels=3)
     for path in (tmp_path / "p.ome.zarr", str(tmp_path / "p.ome.zarr")):  # str or PathLike
-        assert list_levels(path) == [
+        assert levels(path) == [
             LevelInfo(0, "0", (9, 8, 70), (1.0, 2.0, 3.0), (0.0, 0.0, 0.0)),
             LevelInfo(1, "1", (5, 4, 35), (2.0, 4.0, 6.0), (0.5, 1.0, 1.5)),
             LevelInfo(2, "2", (3, 2, 18), (4.0, 8.0, 12.0), (1.5, 3.0, 4.5)),
         ]
     voxel = 0.03374303877353668
-    assert list_levels(mango_dir / "tomoLoRes.zarr") == [
+    assert levels(mango_dir / "tomoLoRes.zarr") == [
         LevelInfo(0, "", (10, 20, 30), (voxel, voxel, voxel), (0.0, 0.0, 0.0))
     ]
 

@@ -37,17 +37,6 @@ def test_auto_is_tensorstore_unless_the_environment_says_otherwise(
         resolve_engine("auto")
 
 
-def test_codec_pipeline_is_a_deprecated_spelling_of_engine(mango_dir: Path) -> None:
-    assert resolve_engine("auto", "default") == "zarr-python"
-    assert resolve_engine("auto", "zarrs") == "zarrs"
-    with pytest.raises(InvalidOptionError, match="disagree"):
-        resolve_engine("tensorstore", "default")
-    with pytest.deprecated_call(match="use engine='zarr-python'"):
-        ds = Dataset.from_path(mango_dir / "tomoLoRes.zarr", codec_pipeline="default")
-    reader = reader_of(ds.data)
-    assert isinstance(reader, ZarrBlockReader) and reader.location.engine == "zarr-python"
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", FIXTURES)
 def test_every_engine_reads_the_fixtures(mango_dir: Path, name: str, engine: str) -> None:

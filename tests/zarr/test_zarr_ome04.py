@@ -14,7 +14,7 @@ from ome_zarr.format import FormatV04
 from ome_zarr.writer import write_image
 
 from ctlab_core import Dataset, DataType, VoxelUnit
-from ctlab_zarr import ZARR_CODEC, list_levels, load, read, verify
+from ctlab_zarr import ZARR_CODEC, levels, load, read, verify
 
 ENGINES = ["tensorstore", "zarr-python"]
 VALUES = (np.arange(40 * 50 * 60) % 3001).astype(np.uint16).reshape(40, 50, 60)
@@ -57,19 +57,19 @@ def test_values_voxel_size_and_unit_of_every_level(image: Path, engine: str) -> 
     assert ds.voxel_unit is VoxelUnit.UM
     assert ds.dimension_names == ("z", "y", "x")
     assert ds.datatype is None
-    levels = list_levels(image)
-    assert [(lv.path, lv.shape) for lv in levels] == [
+    found = levels(image)
+    assert [(lv.path, lv.shape) for lv in found] == [
         ("s0", (40, 50, 60)),
         ("s1", (20, 25, 30)),
         ("s2", (10, 12, 15)),
     ]
-    for level in levels:
+    for level in found:
         read_level = read(image, level=level.index, engine=engine)
         assert read_level.voxel_size == pytest.approx(level.voxel_size)
         np.testing.assert_array_equal(read_level.data.compute(), _stored(image, level.path))
         np.testing.assert_array_equal(load(image, level=level.index), _stored(image, level.path))
-    assert levels[1].voxel_size == (1.0, 0.5, 0.5)
-    assert levels[2].voxel_size == pytest.approx((2.0, 0.25 * 50 / 12, 1.0))  # from 50 -> 12
+    assert found[1].voxel_size == (1.0, 0.5, 0.5)
+    assert found[2].voxel_size == pytest.approx((2.0, 0.25 * 50 / 12, 1.0))  # from 50 -> 12
 
 
 def test_datatype_and_level_options(image: Path) -> None:

@@ -213,7 +213,6 @@ def test_corrupt_shard_is_a_ctlab_error_naming_the_array(fixture_copy: Path) -> 
         ({"levels": 0}, "levels=0"),
         ({"chunks": (4, 4, 4), "shards": (6, 8, 8)}, "not a whole multiple"),
         ({"downsampling": "max"}, "downsampling='max'"),
-        ({"codec_pipeline": "fast"}, "codec_pipeline='fast'"),
     ],
 )
 def test_bad_write_options(tmp_path: Path, options: dict[str, Any], message: str) -> None:

@@ -18,13 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.dataset import Dataset, timestamp
-from ctlab_core.deprecation import Replaced, moved
 from ctlab_core.history import HistoryEntry, freeze_parameters
 from ctlab_core.options import describe_value
 
 if TYPE_CHECKING:
-    from dask.delayed import Delayed
-
     from ctlab_core.codec import Codec
 
 __all__ = ["conversion_entry", "plan_conversion"]
@@ -94,18 +91,3 @@ def plan_conversion(
         recorded["voxel_unit"] = voxel_unit
     entry = conversion_entry(source, src, dst, codec.name, recorded)
     return ds.with_history_entry(key, entry).evolve(dataset_id=key), key
-
-
-def _write_lazily(ds: Dataset, dst: Path, fmt: str, options: Mapping[str, Any]) -> Delayed:
-    """0.1's ``write_lazily``: the whole write as one dask ``Delayed``."""
-    return ds.to_path(dst, filetype=fmt, compute=False, **options)
-
-
-__getattr__ = moved(
-    __name__,
-    {
-        "write_lazily": Replaced(
-            "Dataset.to_path(dst, filetype=fmt, compute=False, **options)", _write_lazily
-        )
-    },
-)

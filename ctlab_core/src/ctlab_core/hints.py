@@ -13,8 +13,6 @@ from pathlib import Path
 
 import attrs
 
-from ctlab_core.deprecation import moved
-
 __all__ = [
     "HINTS",
     "InstallHint",
@@ -87,6 +85,3 @@ def hint_for_name(path: Path) -> InstallHint | None:
     name = path.name.lower()
     matches = [h for h in HINTS if any(name.endswith(s) for s in h.suffixes)]
     return matches[0] if len(matches) == 1 else None
-
-
-__getattr__ = moved(__name__, {"DemoStep": "ctlab_core.codec:DemoStep"})

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, get_origin
 
 import attrs
 
-from ctlab_core.deprecation import moved, warn
 from ctlab_core.errors import CorruptDataError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "converter",
-    "from_mango_attributes",
-    "mango_attributes",
     "metadata_from_json",
     "metadata_to_json",
     "plain",
@@ -165,34 +162,3 @@ def metadata_from_json(value: Mapping[str, Any], data: Any) -> Dataset:
             problem = structure_errors(error, field.name)
             raise CorruptDataError(f"invalid metadata: {problem}") from error
     return Dataset(data=data, **kwargs)
-
-
-def mango_attributes(ds: Dataset) -> dict[str, Any]:
-    """Deprecated: use ``MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)``."""
-    from ctlab_core.mango import MangoMetadata
-
-    warn(
-        "ctlab_core.metadata.mango_attributes",
-        "ctlab_core.mango.MangoMetadata.from_dataset(ds).json_block(ndim)",
-    )
-    return MangoMetadata.from_dataset(ds).json_block(ds.data.ndim)
-
-
-def from_mango_attributes(block: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """Deprecated: use ``MangoMetadata.from_attributes(block, source=...).dataset_fields()``."""
-    from ctlab_core.mango import MangoMetadata
-
-    warn(
-        "ctlab_core.metadata.from_mango_attributes",
-        "ctlab_core.mango.MangoMetadata.from_attributes(block, source=...).dataset_fields()",
-    )
-    return MangoMetadata.from_attributes(block, source=source).dataset_fields()
-
-
-__getattr__ = moved(
-    __name__,
-    {
-        "MANGO_VERSION": "ctlab_core.mango:MANGO_VERSION",
-        "mango_defaults": "ctlab_core.mango:mango_defaults",
-    },
-)

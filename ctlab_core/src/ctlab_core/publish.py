@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ctlab_core.deprecation import moved
 from ctlab_core.errors import CTLabError, DatasetExistsError
 
 if TYPE_CHECKING:
@@ -202,15 +201,3 @@ def install(
             _fsync(parent, os.O_RDONLY | os.O_DIRECTORY)
     for aside, _ in asides:
         discard(aside)
-
-
-_PLAN = (
-    "codecs no longer publish: ctlab_core.storage.plan_write stages a write and "
-    "WritePlan.run publishes it (or removes the staged files)"
-)
-
-__getattr__ = moved(
-    __name__,
-    {"temporary_sibling": "ctlab_core.publish:staging_path"},
-    removed={name: _PLAN for name in ("discard_temporaries", "finish_write", "publish_step")},
-)

@@ -235,37 +235,3 @@ def _mango_named(path: Path) -> bool:
     except UnknownDataTypeError:
         return False
     return True
-
-
-# --- names of 0.1, deprecated (removed in 0.3); kept apart from the registry above ----------
-
-from ctlab_core.deprecation import Replaced, moved  # noqa: E402  (this block stays separate)
-
-
-def _dataset_name(path: Path) -> str:
-    """0.1's ``dataset_name``: the name without any known format suffix."""
-    name = path.name
-    for suffix in sorted((s for h in HINTS for s in h.suffixes), key=len, reverse=True):
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def _guess_format(path: Path) -> str | None:
-    """0.1's ``guess_format``: the format ``path`` shows by content, then by name."""
-    hint = hint_for_content(path) or hint_for_name(path)
-    return None if hint is None else hint.codec
-
-
-__getattr__ = moved(
-    __name__,
-    {
-        "KNOWN_FORMATS": Replaced(
-            "ctlab_core.hints.HINTS (codec and package)", {h.codec: h.package for h in HINTS}
-        ),
-        "dataset_name": Replaced("Codec.dataset_name(path) of the path's codec", _dataset_name),
-        "guess_format": Replaced(
-            "ctlab_core.hints.hint_for_content(path) or hint_for_name(path)", _guess_format
-        ),
-    },
-)

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError
 
 from ctlab_netcdf.byte_io import pread_into, pwrite_all
@@ -163,6 +162,3 @@ def verify_blocks(path: Path, headers: Sequence[Header]) -> None:
         raise CorruptDataError(
             f"{path}: {len(problems)} blocks fail verification: " + "; ".join(problems)
         )
-
-
-__getattr__ = moved(__name__, {"verify": "ctlab_netcdf:verify"})

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
-from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.regions import region_array
 
@@ -154,16 +153,3 @@ def load(path: str | Path, *, datatype: DataType | str | None = None) -> np.ndar
     """
     _, _, reader = open_regions(Path(path), datatype)
     return reader.read(tuple(slice(0, n) for n in reader.shape))
-
-
-__getattr__ = moved(
-    __name__,
-    {
-        "NetCDFRegions": "ctlab_netcdf.regions:NetCDFRegions",
-        "Piece": "ctlab_netcdf.regions:Piece",
-        "read_piece": "ctlab_netcdf.regions:read_piece",
-        "SLAB_TARGET_BYTES": "ctlab_netcdf.regions:READ_TARGET_BYTES",
-        "as_true_dtype": "ctlab_core.datatype:to_dtype",
-    },
-    removed={"slab_depth": "read chunks follow storage: ctlab_netcdf.regions.read_chunks"},
-)

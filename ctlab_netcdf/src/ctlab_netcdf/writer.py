@@ -18,7 +18,6 @@ import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
-from ctlab_core.deprecation import moved
 from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
 from ctlab_core.regions import reader_of, rechunked, task_bytes
 
@@ -241,16 +240,3 @@ def _held_whole(pieces: list[tuple[Any, list[Part]]], targets: list[FileTarget])
 
 def _all_done(_finished: object) -> None:
     """The end of a write: every file is finished."""
-
-
-__getattr__ = moved(
-    __name__,
-    {
-        "DEFAULT_COMPRESSION_LEVEL": "ctlab_netcdf.codec:DEFAULT_COMPRESSION_LEVEL",
-        "is_split_target": "ctlab_netcdf.names:is_split_name",
-    },
-    removed={
-        name: "a single file is written in pieces of whole chunks: ctlab_netcdf.pieces"
-        for name in ("SINGLE_SLAB_BYTES", "single_slab_depth")
-    },
-)

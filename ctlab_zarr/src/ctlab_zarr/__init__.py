@@ -5,8 +5,8 @@ below load their modules on first use, and nothing imports zarr, tensorstore
 or numpy until data is touched.
 
 - ``open(path, **options)`` (also ``read``), ``write(dataset, path, **options)``,
-  ``load(path, **options)``, ``verify(path, **options)``, ``levels(path, **options)``
-  (also ``list_levels``): the same functions as every ctlab codec package, through
+  ``load(path, **options)``, ``verify(path, **options)``, ``levels(path, **options)``:
+  the same functions as every ctlab codec package, through
   the core's option checks and atomic publication.
 - ``ZARR_CODEC`` and its declared options; the layout arithmetic in ``chunking``,
   ``pyramid`` and ``multiscales``.
@@ -17,12 +17,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ctlab_core.deprecation import moved
-
 from ctlab_zarr.codec import ZARR_CODEC, ZarrCodec, ZarrReadOptions, ZarrWriteOptions
 
 if TYPE_CHECKING:
-    from ctlab_zarr.api import levels, list_levels, load, open, read, verify, write
+    from ctlab_zarr.api import levels, load, open, read, verify, write
     from ctlab_zarr.chunking import Layout, default_layout, read_block_shape, resolve_layout
     from ctlab_zarr.engine import ENGINE_VARIABLE
 
@@ -37,7 +35,6 @@ __all__ = [
     "ZarrWriteOptions",
     "default_layout",
     "levels",
-    "list_levels",
     "load",
     "open",
     "read",
@@ -53,23 +50,11 @@ _LAZY = {
     "default_layout": "ctlab_zarr.chunking",
     "read_block_shape": "ctlab_zarr.chunking",
     "resolve_layout": "ctlab_zarr.chunking",
-    **{
-        name: "ctlab_zarr.api"
-        for name in ("levels", "list_levels", "load", "open", "read", "verify", "write")
-    },
+    **{name: "ctlab_zarr.api" for name in ("levels", "load", "open", "read", "verify", "write")},
 }
-
-_deprecated = moved(
-    __name__,
-    {
-        "LevelInfo": "ctlab_core:LevelInfo",
-        "read_zarr": "ctlab_zarr:read",
-        "write_zarr": "ctlab_zarr:write",
-    },
-)
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    return _deprecated(name)
+    raise AttributeError(f"module 'ctlab_zarr' has no attribute {name!r}")

@@ -4,8 +4,7 @@ They are ``ctlab_core``'s functions with the format fixed (the netcdf package
 exports the same ones), so options, safety and errors are the core's: every
 keyword is a declared option of :class:`~ctlab_zarr.ZarrReadOptions` or
 :class:`~ctlab_zarr.ZarrWriteOptions`, and ``write`` is ``Dataset.to_path``.
-``read`` is ``open`` under its established name, ``list_levels`` is ``levels``
-under its 0.1 name. Paths may be ``str`` or any ``os.PathLike``.
+``read`` is ``open`` under its established name. Paths may be ``str`` or any ``os.PathLike``.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
-__all__ = ["levels", "list_levels", "load", "open", "read", "verify", "write"]
+__all__ = ["levels", "load", "open", "read", "verify", "write"]
 
 _CODEC = "zarr"
 
@@ -89,6 +88,3 @@ def levels(path: str | os.PathLike[str], **options: Any) -> list[LevelInfo]:
     from ctlab_core.storage import levels as levels_of
 
     return levels_of(path, filetype=_CODEC, **options)
-
-
-list_levels = levels

@@ -8,7 +8,6 @@ imported when used.
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +88,6 @@ class ZarrCodec(Codec):
         from ctlab_zarr.writer import write_store
 
         assert isinstance(options, ZarrWriteOptions)  # the core builds the declared class
-        _warn_pipeline(options.codec_pipeline)
         return write_store(dataset, target, options)
 
     def load(self, path: Path, options: ReadOptions) -> np.ndarray[Any, Any]:
@@ -130,18 +128,7 @@ def _read(options: ReadOptions) -> ZarrReadOptions:
 def _engine(options: ZarrReadOptions) -> Engine:
     from ctlab_zarr.engine import resolve_engine
 
-    _warn_pipeline(options.codec_pipeline)
-    return resolve_engine(options.engine, options.codec_pipeline)
-
-
-def _warn_pipeline(codec_pipeline: str | None) -> None:
-    if codec_pipeline is not None:
-        warnings.warn(
-            "codec_pipeline= is deprecated and goes in ctlab-zarr 0.3: use engine="
-            f"{'zarrs' if codec_pipeline == 'zarrs' else 'zarr-python'!r}",
-            DeprecationWarning,
-            stacklevel=4,
-        )
+    return resolve_engine(options.engine)
 
 
 def _zarr_file(relative: Path) -> bool:

@@ -57,30 +57,16 @@ _PIPELINES = {
     "zarrs": "zarrs.ZarrsCodecPipeline",
     "zarr-python": "zarr.core.codec_pipeline.BatchedCodecPipeline",
 }
-_LEGACY_PIPELINES: dict[str, Engine] = {"default": "zarr-python", "zarrs": "zarrs"}
 T = TypeVar("T")
 
 
-def resolve_engine(requested: str = "auto", codec_pipeline: str | None = None) -> Engine:
-    """The engine an ``engine=`` option (and the deprecated ``codec_pipeline=``) selects.
+def resolve_engine(requested: str = "auto") -> Engine:
+    """The engine an ``engine=`` option selects.
 
     ``"auto"`` is ``$CTLAB_ZARR_ENGINE`` when set, else tensorstore when it is
     importable, else zarr-python. Raises InvalidOptionError for unknown names
     and for an engine whose package is missing.
     """
-    if codec_pipeline is not None:
-        legacy = _LEGACY_PIPELINES.get(codec_pipeline)
-        if legacy is None:
-            raise InvalidOptionError(
-                f"codec_pipeline={codec_pipeline!r}: use engine= with one of "
-                f"{', '.join(repr(e) for e in ENGINES)}"
-            )
-        if requested not in ("auto", legacy):
-            raise InvalidOptionError(
-                f"engine={requested!r} and codec_pipeline={codec_pipeline!r} disagree; "
-                "codec_pipeline is deprecated, give engine= alone"
-            )
-        requested = legacy
     if requested == "auto":
         requested = os.environ.get(ENGINE_VARIABLE, "").strip() or "auto"
         if requested == "auto":

@@ -50,7 +50,6 @@ _ENGINE_HELP = (
     "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows "
     "$CTLAB_ZARR_ENGINE when set"
 )
-_PIPELINE_HELP = "deprecated: use engine= ('default' is engine='zarr-python')"
 _PLAIN = "a plain Zarr array (ome_zarr=False) has one level"
 
 
@@ -159,9 +158,6 @@ class ZarrReadOptions(ReadOptions):
         help="the MANGO datatype, for stores without mango attributes"
     )
     engine: EngineChoice = option("auto", help=_ENGINE_HELP)
-    codec_pipeline: Literal["default", "zarrs"] | None = option(
-        None, help=_PIPELINE_HELP, cli=False
-    )
     legacy: ClassVar[Mapping[str, str]] = LEGACY_READ
 
 
@@ -204,9 +200,6 @@ class ZarrWriteOptions(WriteOptions):
         True, help="a crc32c checksum on every chunk, so verify sees changed bytes"
     )
     engine: EngineChoice = option("auto", help=_ENGINE_HELP)
-    codec_pipeline: Literal["default", "zarrs"] | None = option(
-        None, help=_PIPELINE_HELP, cli=False
-    )
     legacy: ClassVar[Mapping[str, str]] = LEGACY_WRITE
     legacy_extra: ClassVar[str] = LEGACY_EXTRA
     renamed: ClassVar[Mapping[str, Rename]] = RENAMED_WRITE

@@ -22,7 +22,6 @@ import attrs
 from ctlab_core.codec import LevelInfo
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, read_as, to_dtype
-from ctlab_core.deprecation import moved
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.geometry import origin_fields
 from ctlab_core.mango import MangoMetadata, to_dimension_order
@@ -305,18 +304,3 @@ def load_level(
     stored = stored_files(location.path, load_node(location.path))
     reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape, stored)
     return reader.read(tuple(slice(0, n) for n in dataset.shape))
-
-
-__getattr__ = moved(
-    __name__,
-    {
-        "read_zarr": "ctlab_zarr:read",
-        "load_zarr": "ctlab_zarr:load",
-        "METADATA_FILE": "ctlab_zarr.nodes:METADATA_FILE",
-        "load_node_metadata": "ctlab_zarr.nodes:load_node",
-    },
-    removed={
-        "open_zarr_array": "dask tasks carry a ctlab_zarr.engine.ArrayLocation, which "
-        "reads and writes the array itself"
-    },
-)

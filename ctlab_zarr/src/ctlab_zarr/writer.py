@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
-from ctlab_core.deprecation import moved
 from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
@@ -112,7 +111,7 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     """The work that streams ``dataset`` into a new store at ``target.staging``."""
     from dask.delayed import delayed
 
-    engine = resolve_engine(options.engine, options.codec_pipeline)
+    engine = resolve_engine(options.engine)
     shape = dataset.shape
     count = level_count(shape, options.levels) if options.ome_zarr else 1
     method = _method(dataset, options.downsampling, count, target)
@@ -261,6 +260,3 @@ def _token(blocks: da.Array, writer: ZarrBlockWriter) -> str:
     from dask.base import tokenize
 
     return str(tokenize(blocks.name, writer))
-
-
-__getattr__ = moved(__name__, {"write_zarr": "ctlab_zarr:write"})

@@ -21,7 +21,6 @@ from typing import Any
 from ctlab_core.cli.flags import DeclaredFlags, add_conversion_flags, add_declared_flags
 from ctlab_core.cli.help import PAGES, demo_description, examples
 from ctlab_core.codec import Codec
-from ctlab_core.deprecation import moved
 from ctlab_core.errors import CTLabError
 
 __all__ = ["Terminated", "main"]
@@ -248,13 +247,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-__getattr__ = moved(
-    __name__,
-    {"verify_path": "ctlab_core.cli.commands:verify_text"},
-    removed={
-        "convert": "ctlab_core.cli.commands.convert runs `ctlab convert` (it takes the "
-        "declared flags); ctlab_core.convert.plan_conversion builds a conversion"
-    },
-)
