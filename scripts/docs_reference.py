@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 import mkdocs_gen_files
-from ctlab_core.cli.help import PAGES
+from ctlab_core.cli._help import PAGES
 from ctlab_core.options import Options, markdown_table
 
 from ctlab_core import available_codecs, get_codec, registry

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from ctlab_core.cli.flags import (
+from ctlab_core.cli._flags import (
     DeclaredFlags,
     add_conversion_flags,
     add_declared_flags,

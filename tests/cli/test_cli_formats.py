@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ctlab_core.cli.commands import demo_chain, run_demo
+from ctlab_core.cli._commands import demo_chain, run_demo
 from ctlab_zarr.codec import ZarrCodec
 
 from ctlab_core import Codec, Dataset, DemoStep, available_codecs, get_codec, levels

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ctlab_core.cli import _installed_codecs, _parser
-from ctlab_core.cli.commands import demo_chain
+from ctlab_core.cli._commands import demo_chain
 
 from ctlab_core import Dataset
 

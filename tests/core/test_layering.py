@@ -14,7 +14,7 @@ from ctlab_core import available_codecs, get_codec
 
 CORE = Path(__file__).resolve().parents[2] / "ctlab_core" / "src" / "ctlab_core"
 FORMAT_WORDS = re.compile(r"netcdf|zarr|hdf5|h5py|h5netcdf", re.IGNORECASE)
-ALLOWED = {"hints.py"}
+ALLOWED = {"_hints.py"}
 FORWARDING = {
     # the calls whose keyword arguments reach a codec's declared options
     "from_path",

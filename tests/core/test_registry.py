@@ -19,9 +19,9 @@ from ctlab_core import (
     FormatNotRecognisedError,
     available_codecs,
     get_codec,
-    hints,
     registry,
 )
+from ctlab_core import _hints as hints
 
 
 def test_raw_is_registered_through_the_entry_point() -> None:
@@ -161,10 +161,10 @@ def test_sniffing_imports_no_reader_writer_or_io_library(fixtures: Path, tmp_pat
     assert codecs.split() == ["netcdf", "netcdf", "zarr"]
     heavy = {"h5py", "netCDF4", "h5netcdf", "zarr", "tensorstore"}
     heavy |= {
-        "ctlab_netcdf.reader",
-        "ctlab_netcdf.writer",
-        "ctlab_zarr.reader",
-        "ctlab_zarr.writer",
+        "ctlab_netcdf._reader",
+        "ctlab_netcdf._writer",
+        "ctlab_zarr._reader",
+        "ctlab_zarr._writer",
     }
     assert not heavy & set(modules.split())
 

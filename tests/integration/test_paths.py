@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ctlab_core._storage import open_level
 from ctlab_core.registry import get_codec
-from ctlab_core.storage import open_level
 
 from ctlab_core import Dataset, InvalidOptionError, levels, load, verify
 

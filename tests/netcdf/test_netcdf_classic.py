@@ -9,7 +9,7 @@ from typing import Any, Literal
 import netCDF4
 import numpy as np
 import pytest
-from ctlab_netcdf.headers import NETCDF3_LOCK
+from ctlab_netcdf._headers import NETCDF3_LOCK
 
 from ctlab_core import CorruptDataError, Dataset, DataType, VoxelUnit
 from ctlab_netcdf import NETCDF_CODEC, load, verify

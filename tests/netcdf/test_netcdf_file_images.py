@@ -10,9 +10,9 @@ import attrs
 import netCDF4
 import numpy as np
 import pytest
-from ctlab_netcdf.file_images import MIN_GROUP, TEMPLATE_NAME, with_images
-from ctlab_netcdf.file_spec import FileSpec
-from ctlab_netcdf.write_tasks import FileTarget, create_file
+from ctlab_netcdf._file_images import MIN_GROUP, TEMPLATE_NAME, with_images
+from ctlab_netcdf._file_spec import FileSpec
+from ctlab_netcdf._write_tasks import FileTarget, create_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,8 +6,8 @@ import itertools
 import math
 from pathlib import Path
 
-from ctlab_netcdf.blocking import block_ranges
-from ctlab_netcdf.pieces import (
+from ctlab_netcdf._blocking import block_ranges
+from ctlab_netcdf._pieces import (
     Chunks3,
     compressed_pieces,
     piece_parts,

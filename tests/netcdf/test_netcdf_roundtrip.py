@@ -426,7 +426,7 @@ def test_every_way_of_covering_a_block_writes_the_same_files(
     import dask
     import dask.array as da
 
-    from ctlab_netcdf import writer
+    from ctlab_netcdf import _writer as writer
 
     seen: list[list[int]] = []
     held = writer._held_whole

@@ -10,7 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ctlab_core import DataType, History, HistoryEntry
-from ctlab_netcdf import attributes, blocking, dtypes, metadata, names
+from ctlab_netcdf import _attributes as attributes
+from ctlab_netcdf import _blocking as blocking
+from ctlab_netcdf import _dtypes as dtypes
+from ctlab_netcdf import _metadata as metadata
+from ctlab_netcdf import _names as names
 
 
 def test_names_follow_the_basename() -> None:

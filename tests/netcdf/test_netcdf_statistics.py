@@ -9,7 +9,7 @@ from typing import Any
 import h5py
 import netCDF4
 import numpy as np
-from ctlab_netcdf.headers import NETCDF3_LOCK
+from ctlab_netcdf._headers import NETCDF3_LOCK
 
 from ctlab_core import Dataset
 from ctlab_netcdf import verify

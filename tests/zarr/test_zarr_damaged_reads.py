@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ctlab_core.errors import CorruptDataError
-from ctlab_zarr.engine import ENGINES, Engine
+from ctlab_zarr._engine import ENGINES, Engine
 
 from ctlab_core import Dataset, load
 

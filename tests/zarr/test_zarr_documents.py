@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import zarr
 from ctlab_core.errors import InvalidDatasetError
-from ctlab_zarr.documents import array_document, codec_documents, group_document, write_node
-from ctlab_zarr.engine import ENGINES, ArrayLocation, Engine
+from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
+from ctlab_zarr._engine import ENGINES, ArrayLocation, Engine
 from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
 from zarr.storage import MemoryStore
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.regions import reader_of
-from ctlab_zarr.engine import ENGINE_VARIABLE, resolve_engine
-from ctlab_zarr.reader import ZarrBlockReader
+from ctlab_zarr._engine import ENGINE_VARIABLE, resolve_engine
+from ctlab_zarr._reader import ZarrBlockReader
 
 from ctlab_core import Dataset
 
@@ -92,8 +92,8 @@ def test_arrays_open_with_their_engines_pipeline_to_read_and_to_write(
     fixture_copy: Path, mode: str
 ) -> None:
     """Writing needs a second array (every chunk stored): it keeps the engine's pipeline."""
-    from ctlab_zarr.aio import run_here
-    from ctlab_zarr.engine import ArrayLocation, Engine
+    from ctlab_zarr._aio import run_here
+    from ctlab_zarr._engine import ArrayLocation, Engine
 
     pipelines: dict[Engine, str] = {"zarr-python": "BatchedCodecPipeline"}
     if "zarrs" in ENGINES:

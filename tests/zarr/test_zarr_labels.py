@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import zarr
 from ctlab_core.labels import IMAGE_LABEL, image_label, is_label_image
-from ctlab_zarr.downsample import method_for
+from ctlab_zarr._downsample import method_for
 from ome_zarr_models.v05.image_label import ImageLabel
 
 from ctlab_core import Dataset, DataType

@@ -7,7 +7,7 @@ import math
 import pytest
 from ctlab_core.errors import CorruptDataError, InvalidOptionError
 from ctlab_core.units import VoxelUnit
-from ctlab_zarr.chunking import (
+from ctlab_zarr._chunking import (
     Layout,
     default_layout,
     even_block_edges,
@@ -15,8 +15,8 @@ from ctlab_zarr.chunking import (
     resolve_layout,
     write_block_shape,
 )
-from ctlab_zarr.multiscales import build_multiscales, parse_multiscales
-from ctlab_zarr.pyramid import auto_level_count, level_count, level_factors, level_shapes
+from ctlab_zarr._multiscales import build_multiscales, parse_multiscales
+from ctlab_zarr._pyramid import auto_level_count, level_count, level_factors, level_shapes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

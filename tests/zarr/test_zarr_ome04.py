@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import zarr
 from ctlab_core.errors import InvalidOptionError
-from ctlab_zarr.inspection import FOREIGN_NOTE
+from ctlab_zarr._inspection import FOREIGN_NOTE
 from ome_zarr.format import FormatV04
 from ome_zarr.writer import write_image
 

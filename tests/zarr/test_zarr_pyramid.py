@@ -14,7 +14,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 import pytest
-from ctlab_zarr.downsample import downsample_block
+from ctlab_zarr._downsample import downsample_block
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

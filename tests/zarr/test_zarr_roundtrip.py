@@ -14,7 +14,7 @@ import attrs
 import dask.array as da
 import numpy as np
 from ctlab_core.history import HistoryEntry
-from ctlab_zarr.chunking import resolve_layout
+from ctlab_zarr._chunking import resolve_layout
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -279,7 +279,7 @@ def test_overwrite_replaces_a_real_store(fixture_copy: Path) -> None:
 
 
 def test_a_task_after_the_staging_was_discarded_creates_nothing(tmp_path: Path) -> None:
-    from ctlab_zarr.engine import ArrayLocation, Engine
+    from ctlab_zarr._engine import ArrayLocation, Engine
 
     store = tmp_path / ".x.zarr.ctlab-tmp-0"
     _small(1).to_path(tmp_path / "x.zarr", ome_zarr=False)

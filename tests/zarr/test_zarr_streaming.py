@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 
 from ctlab_core.phantom import phantom
-from ctlab_zarr.chunking import Layout
-from ctlab_zarr.engine import ArrayLocation
-from ctlab_zarr.pyramid import halved, plan_levels
-from ctlab_zarr.writer import _stages, _write_levels
+from ctlab_zarr._chunking import Layout
+from ctlab_zarr._engine import ArrayLocation
+from ctlab_zarr._pyramid import halved, plan_levels
+from ctlab_zarr._writer import _stages, _write_levels
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +84,7 @@ def test_a_write_graph_holds_no_rechunk_of_an_aligned_source() -> None:
 def test_freed_memory_goes_back_to_the_os_on_linux() -> None:
     import sys
 
-    from ctlab_zarr.memory import _malloc_trim, release_freed_memory
+    from ctlab_zarr._memory import _malloc_trim, release_freed_memory
 
     release_freed_memory()  # never fails, whatever the platform
     assert (_malloc_trim() is not None) == sys.platform.startswith("linux")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ctlab_core.errors import CorruptDataError
-from ctlab_zarr.inspection import FOREIGN_NOTE
+from ctlab_zarr._inspection import FOREIGN_NOTE
 
 from ctlab_core import Dataset
 from ctlab_zarr import verify

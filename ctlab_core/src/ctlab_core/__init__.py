@@ -4,6 +4,7 @@ Importing this package is cheap: numpy, dask and every I/O library are
 imported on first use, never at import.
 """
 
+from ctlab_core._storage import levels, load, verify
 from ctlab_core.codec import CliExample, Codec, DemoStep, LevelInfo, WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, StorageDType
@@ -34,7 +35,6 @@ from ctlab_core.history import (
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.options import ReadOptions, WriteOptions, option
 from ctlab_core.registry import available_codecs, get_codec
-from ctlab_core.storage import levels, load, verify
 from ctlab_core.units import VoxelUnit
 
 __version__ = "0.2.0"

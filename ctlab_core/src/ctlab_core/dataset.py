@@ -304,7 +304,7 @@ class Dataset:
         Further keyword arguments are the codec's read options (``level=``,
         ``datatype=``, ``verify=``, ...); unknown ones are an error.
         """
-        from ctlab_core.storage import open_dataset
+        from ctlab_core._storage import open_dataset
 
         return open_dataset(path, filetype, parse_history=parse_history, **kwargs)
 
@@ -358,7 +358,7 @@ class Dataset:
         the codec's write options.
         """
         from ctlab_core import registry
-        from ctlab_core.storage import write_dataset
+        from ctlab_core._storage import write_dataset
 
         dataset = self if datatype is None else self._as_datatype(datatype)
         if dataset_id == "auto":

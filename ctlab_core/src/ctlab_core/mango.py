@@ -10,7 +10,7 @@ turns MANGO's x, y, z order into dimension order and back
 (:func:`to_dimension_order`, :func:`to_xyz`: the one place that reverses), and
 maps a :class:`~ctlab_core.Dataset` to :class:`MangoMetadata` and back. The
 (un)structuring of MangoMetadata to and from attributes is the cattrs
-converter's (:mod:`ctlab_core.metadata`); each format adds only how it stores
+converter's (:mod:`ctlab_core._converter`); each format adds only how it stores
 values (NetCDF types, JSON) and the history (text attributes, JSON).
 """
 
@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ctlab_core._converter import converter, plain, structure_errors
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History
-from ctlab_core.metadata import converter, plain, structure_errors
 from ctlab_core.units import VoxelUnit
 
 if TYPE_CHECKING:

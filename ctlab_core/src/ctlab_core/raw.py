@@ -182,7 +182,7 @@ class RawCodec(Codec):
         """Open a raw file lazily, in slabs of whole slices of about 128 MiB."""
         import numpy as np
 
-        from ctlab_core.metadata import metadata_from_json
+        from ctlab_core._converter import metadata_from_json
 
         assert isinstance(options, RawReadOptions)  # the core builds the declared class
         meta = _read_sidecar(path)
@@ -223,7 +223,7 @@ class RawCodec(Codec):
         import dask.array as da
         from dask.delayed import delayed
 
-        from ctlab_core.metadata import metadata_to_json
+        from ctlab_core._converter import metadata_to_json
         from ctlab_core.regions import rechunked
 
         data = dataset.data

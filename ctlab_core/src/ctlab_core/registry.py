@@ -14,6 +14,7 @@ import os
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
+from ctlab_core._hints import HINTS, InstallHint, hint_for_content, hint_for_name, hint_named
 from ctlab_core.codec import Codec
 from ctlab_core.errors import (
     CodecNotInstalledError,
@@ -21,7 +22,6 @@ from ctlab_core.errors import (
     FormatNotRecognisedError,
     ReadError,
 )
-from ctlab_core.hints import HINTS, InstallHint, hint_for_content, hint_for_name, hint_named
 
 __all__ = [
     "GROUP",

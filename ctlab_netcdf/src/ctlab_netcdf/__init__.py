@@ -19,8 +19,8 @@ from ctlab_netcdf.codec import (
 )
 
 if TYPE_CHECKING:
-    from ctlab_netcdf.api import levels, load, open, read, verify, write
-    from ctlab_netcdf.blocking import slices_per_file
+    from ctlab_netcdf._api import levels, load, open, read, verify, write
+    from ctlab_netcdf._blocking import slices_per_file
 
 __version__ = "0.2.0"
 
@@ -41,8 +41,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    **{name: "ctlab_netcdf.api" for name in ("levels", "load", "open", "read", "verify", "write")},
-    "slices_per_file": "ctlab_netcdf.blocking",
+    **{name: "ctlab_netcdf._api" for name in ("levels", "load", "open", "read", "verify", "write")},
+    "slices_per_file": "ctlab_netcdf._blocking",
 }
 
 

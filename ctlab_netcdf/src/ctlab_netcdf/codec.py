@@ -17,7 +17,7 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, option
 
-from ctlab_netcdf.blocking import DEFAULT_ELEMENTS_PER_FILE
+from ctlab_netcdf._blocking import DEFAULT_ELEMENTS_PER_FILE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -197,7 +197,7 @@ class NetCDFCodec(Codec):
 
     def replaceable(self, path: Path) -> str | None:
         """A NetCDF file, or a directory holding nothing but ``block*.nc`` files."""
-        from ctlab_netcdf.names import parse_block_index
+        from ctlab_netcdf._names import parse_block_index
 
         if path.is_symlink():
             return "a symbolic link"
@@ -221,7 +221,7 @@ class NetCDFCodec(Codec):
 
     def read(self, path: Path, options: ReadOptions) -> Dataset:
         """Open lazily; ``verify=True`` first checks every block's md5_checksum."""
-        from ctlab_netcdf.reader import open_dataset
+        from ctlab_netcdf._reader import open_dataset
 
         assert isinstance(options, NetCDFReadOptions)  # the core builds the declared class
         return open_dataset(
@@ -233,14 +233,14 @@ class NetCDFCodec(Codec):
 
     def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
         """Write a split directory (``*_nc``) or a single file (any other name)."""
-        from ctlab_netcdf.writer import write_dataset
+        from ctlab_netcdf._writer import write_dataset
 
         assert isinstance(options, NetCDFWriteOptions)  # the core builds the declared class
         return write_dataset(dataset, target, options)
 
     def load(self, path: Path, options: ReadOptions) -> np.ndarray[Any, Any]:
         """The whole volume in one array, blocks read straight into place."""
-        from ctlab_netcdf.reader import load
+        from ctlab_netcdf._reader import load
 
         assert isinstance(options, NetCDFReadOptions)  # the core builds the declared class
         if options.verify:
@@ -249,8 +249,8 @@ class NetCDFCodec(Codec):
 
     def verify(self, path: Path, options: ReadOptions) -> list[str]:
         """Check every block's md5_checksum against its data (reads and decodes every value)."""
-        from ctlab_netcdf.checksums import verify_blocks
-        from ctlab_netcdf.reader import open_regions
+        from ctlab_netcdf._checksums import verify_blocks
+        from ctlab_netcdf._reader import open_regions
 
         assert isinstance(options, NetCDFReadOptions)  # the core builds the declared class
         headers, _, _ = open_regions(path, options.datatype)
@@ -259,7 +259,7 @@ class NetCDFCodec(Codec):
 
     def value_range(self, path: Path, options: ReadOptions) -> tuple[float, float] | None:
         """MANGO's ``data_min_max`` of a single file (split directories record none)."""
-        from ctlab_netcdf.headers import read_header
+        from ctlab_netcdf._headers import read_header
 
         if path.is_dir():
             return None
@@ -274,7 +274,7 @@ class NetCDFCodec(Codec):
         """Facts for ``ctlab info``: file kind, blocks, storage."""
         import numpy as np
 
-        from ctlab_netcdf.reader import read_headers
+        from ctlab_netcdf._reader import read_headers
 
         headers = read_headers(path)
         first = headers[0]

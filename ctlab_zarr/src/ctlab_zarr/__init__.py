@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from ctlab_zarr.codec import ZARR_CODEC, ZarrCodec, ZarrReadOptions, ZarrWriteOptions
 
 if TYPE_CHECKING:
-    from ctlab_zarr.api import levels, load, open, read, verify, write
-    from ctlab_zarr.chunking import Layout, default_layout, read_block_shape, resolve_layout
-    from ctlab_zarr.engine import ENGINE_VARIABLE
+    from ctlab_zarr._api import levels, load, open, read, verify, write
+    from ctlab_zarr._chunking import Layout, default_layout, read_block_shape, resolve_layout
+    from ctlab_zarr._engine import ENGINE_VARIABLE
 
 __version__ = "0.2.0"
 
@@ -45,12 +45,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "ENGINE_VARIABLE": "ctlab_zarr.engine",
-    "Layout": "ctlab_zarr.chunking",
-    "default_layout": "ctlab_zarr.chunking",
-    "read_block_shape": "ctlab_zarr.chunking",
-    "resolve_layout": "ctlab_zarr.chunking",
-    **{name: "ctlab_zarr.api" for name in ("levels", "load", "open", "read", "verify", "write")},
+    "ENGINE_VARIABLE": "ctlab_zarr._engine",
+    "Layout": "ctlab_zarr._chunking",
+    "default_layout": "ctlab_zarr._chunking",
+    "read_block_shape": "ctlab_zarr._chunking",
+    "resolve_layout": "ctlab_zarr._chunking",
+    **{name: "ctlab_zarr._api" for name in ("levels", "load", "open", "read", "verify", "write")},
 }
 
 

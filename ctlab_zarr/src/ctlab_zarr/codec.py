@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
-    from ctlab_zarr.engine import Engine
+    from ctlab_zarr._engine import Engine
 
 __all__ = ["ZARR_CODEC", "ZarrCodec", "ZarrReadOptions", "ZarrWriteOptions"]
 
@@ -77,7 +77,7 @@ class ZarrCodec(Codec):
 
     def read(self, path: Path, options: ReadOptions) -> Dataset:
         """Open lazily: ``level``, ``datatype``, ``engine``."""
-        from ctlab_zarr.reader import open_level
+        from ctlab_zarr._reader import open_level
 
         chosen = _read(options)
         dataset, _ = open_level(path, chosen.level, chosen.datatype, _engine(chosen))
@@ -85,33 +85,33 @@ class ZarrCodec(Codec):
 
     def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
         """Write an OME-Zarr 0.5 image (or a plain array with ``ome_zarr=False``)."""
-        from ctlab_zarr.writer import write_store
+        from ctlab_zarr._writer import write_store
 
         assert isinstance(options, ZarrWriteOptions)  # the core builds the declared class
         return write_store(dataset, target, options)
 
     def load(self, path: Path, options: ReadOptions) -> np.ndarray[Any, Any]:
         """The whole array read by the engine in one call into one buffer."""
-        from ctlab_zarr.reader import load_level
+        from ctlab_zarr._reader import load_level
 
         chosen = _read(options)
         return load_level(path, chosen.level, chosen.datatype, _engine(chosen))
 
     def describe(self, path: Path) -> dict[str, str]:
         """Facts for ``ctlab info``: kind of store, levels and their method, storage layout."""
-        from ctlab_zarr.inspection import describe_store
+        from ctlab_zarr._inspection import describe_store
 
         return describe_store(path)
 
     def verify(self, path: Path, options: ReadOptions) -> list[str]:
         """Metadata and pyramid of every level, every shard present and intact, every value."""
-        from ctlab_zarr.inspection import verify_store
+        from ctlab_zarr._inspection import verify_store
 
         return verify_store(path, _engine(_read(options)))
 
     def levels(self, path: Path, options: ReadOptions) -> list[LevelInfo]:
         """The pyramid levels (one for a plain array) with their origins, from metadata only."""
-        from ctlab_zarr.reader import list_levels
+        from ctlab_zarr._reader import list_levels
 
         return list_levels(path)
 
@@ -126,7 +126,7 @@ def _read(options: ReadOptions) -> ZarrReadOptions:
 
 
 def _engine(options: ZarrReadOptions) -> Engine:
-    from ctlab_zarr.engine import resolve_engine
+    from ctlab_zarr._engine import resolve_engine
 
     return resolve_engine(options.engine)
 

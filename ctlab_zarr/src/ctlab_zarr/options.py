@@ -4,8 +4,8 @@ The field annotations give the types (checked by :func:`ctlab_core.options.build
 the validators here give the ranges and how options go together, so a
 :class:`ZarrWriteOptions` that cannot be written does not exist. What depends
 on the array (a chunk shape with one edge per axis, levels the shape allows)
-is checked where the layout is made (:mod:`ctlab_zarr.chunking`,
-:mod:`ctlab_zarr.pyramid`).
+is checked where the layout is made (:mod:`ctlab_zarr._chunking`,
+:mod:`ctlab_zarr._pyramid`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ctlab_core.options import (
     parse_shape,
 )
 
-from ctlab_zarr.legacy import LEGACY_EXTRA, LEGACY_READ, LEGACY_WRITE, RENAMED_WRITE
+from ctlab_zarr._legacy import LEGACY_EXTRA, LEGACY_READ, LEGACY_WRITE, RENAMED_WRITE
 
 __all__ = [
     "COMPRESSION_LEVELS",

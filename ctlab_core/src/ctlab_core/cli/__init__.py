@@ -4,7 +4,7 @@ Exit codes: 0 success; 1 an error, reported on one line of stderr (``--debug``
 shows the traceback); 2 a usage error; 130 interrupted (SIGINT), 143
 terminated (SIGTERM); 141 quietly when the reader of the output went away
 (``ctlab history x | head -1``). Codec options become flags through
-:mod:`ctlab_core.cli.flags`, so ``--help`` shows what the installed codecs
+:mod:`ctlab_core.cli._flags`, so ``--help`` shows what the installed codecs
 offer.
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from ctlab_core.cli.flags import DeclaredFlags, add_conversion_flags, add_declared_flags
-from ctlab_core.cli.help import PAGES, demo_description, examples
+from ctlab_core.cli._flags import DeclaredFlags, add_conversion_flags, add_declared_flags
+from ctlab_core.cli._help import PAGES, demo_description, examples
 from ctlab_core.codec import Codec
 from ctlab_core.errors import CTLabError
 
@@ -91,7 +91,7 @@ def _installed_codecs() -> dict[str, Codec]:
 
 
 def _parser(codecs: dict[str, Codec]) -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
-    from ctlab_core.cli.commands import demo_chain
+    from ctlab_core.cli._commands import demo_chain
 
     parser = argparse.ArgumentParser(
         prog="ctlab",
@@ -190,7 +190,7 @@ def _bytes(text: str) -> int:
 def _dispatch(
     args: argparse.Namespace, flags: dict[str, DeclaredFlags], codecs: dict[str, Codec]
 ) -> int:
-    from ctlab_core.cli import commands
+    from ctlab_core.cli import _commands as commands
 
     runs: dict[str, Callable[[], int]] = {
         "info": lambda: commands.run_info(args, flags["info"]),

@@ -50,8 +50,8 @@ def get_reader(path: PathOrPaths) -> ReaderFunction | None:
 
 def read_layers(path: PathOrPaths) -> list[LayerData]:
     """The one layer of the dataset at ``path`` (all its pyramid levels, lazily)."""
+    from ctlab_core._storage import levels, open_level
     from ctlab_core.registry import codec_for_reading
-    from ctlab_core.storage import levels, open_level
 
     single = _single_path(path)
     if single is None:

@@ -228,7 +228,7 @@ class _Store:
 
     @functools.cached_property
     def infos(self) -> Sequence[LevelInfo]:
-        from ctlab_core.storage import levels
+        from ctlab_core._storage import levels
 
         return levels(self.path, filetype=self.filetype, **self.options)
 
@@ -239,15 +239,15 @@ class _Store:
     @functools.cached_property
     def recorded_range(self) -> dict[str, Any]:
         """``data_min_max`` as the codec's ``value_range`` finds it recorded (or nothing)."""
+        from ctlab_core._storage import read_options
         from ctlab_core.registry import codec_for_reading
-        from ctlab_core.storage import read_options
 
         codec = codec_for_reading(self.path, self.filetype)
         options = read_options(codec, self.path, self.options)
         return value_range_attribute(codec.value_range(self.path, options))
 
     def read(self, index: int) -> Dataset:
-        from ctlab_core.storage import open_level
+        from ctlab_core._storage import open_level
 
         return open_level(self.path, index, filetype=self.filetype, **self.options)
 

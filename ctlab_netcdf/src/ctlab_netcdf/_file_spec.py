@@ -5,7 +5,7 @@ A file is created with its dimensions, variables and global attributes but no
 voxels. Uncompressed files get their chunks allocated up front (never filled),
 so any task in any process can then write any region of the voxels as plain
 bytes at the offsets HDF5 reports; compressed files are filled chunk by chunk
-through h5py (:mod:`ctlab_netcdf.compression`).
+through h5py (:mod:`ctlab_netcdf._compression`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 
 import attrs
 
-from ctlab_netcdf.attributes import h5_attribute
-from ctlab_netcdf.byte_io import Extent, append_extent, box_extents, dataset_extents
-from ctlab_netcdf.names import FLOAT16_MARK, MD5_DIMENSION, MD5_VARIABLE, dimension_names
-from ctlab_netcdf.pieces import Box
-from ctlab_netcdf.statistics import HISTOGRAM_DIMENSION, HISTOGRAM_VARIABLE, Statistics
+from ctlab_netcdf._attributes import h5_attribute
+from ctlab_netcdf._byte_io import Extent, append_extent, box_extents, dataset_extents
+from ctlab_netcdf._names import FLOAT16_MARK, MD5_DIMENSION, MD5_VARIABLE, dimension_names
+from ctlab_netcdf._pieces import Box
+from ctlab_netcdf._statistics import HISTOGRAM_DIMENSION, HISTOGRAM_VARIABLE, Statistics
 
 __all__ = ["FileSpec", "Placement"]
 

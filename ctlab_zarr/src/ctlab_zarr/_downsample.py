@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ctlab_zarr.pyramid import halved
+from ctlab_zarr._pyramid import halved
 
 if TYPE_CHECKING:
     import numpy as np

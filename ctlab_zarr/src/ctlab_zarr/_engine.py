@@ -1,7 +1,7 @@
 """The engine that moves array data: tensorstore by default, zarr-python as the fallback.
 
 ctlab writes the metadata (``zarr.json``) of every store it creates
-(:mod:`ctlab_zarr.documents`); the chunk data is read and written by the engine
+(:mod:`ctlab_zarr._documents`); the chunk data is read and written by the engine
 chosen here. tensorstore is
 the fastest on the same store (it decodes and encodes shards on its own thread
 pool), so ``engine="auto"`` takes it whenever it is importable; the
@@ -9,7 +9,7 @@ environment variable ``CTLAB_ZARR_ENGINE`` changes what ``"auto"`` means
 (e.g. ``CTLAB_ZARR_ENGINE=zarr-python``, which the test suite uses to run
 every test on the fallback). ``"zarrs"`` is zarr-python with the Rust codec
 pipeline of the ``zarrs`` package. zarr-python and zarrs run on an event loop
-of each call's own (:mod:`ctlab_zarr.aio`): when a chunk fails, nothing of the
+of each call's own (:mod:`ctlab_zarr._aio`): when a chunk fails, nothing of the
 call goes on after it, and nothing is printed.
 
 :class:`ArrayLocation` is what dask tasks carry: a store path, an array path
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import attrs
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 
-from ctlab_zarr.aio import run_here
-from ctlab_zarr.integrity import StorageGrid
-from ctlab_zarr.nodes import load_node
+from ctlab_zarr._aio import run_here
+from ctlab_zarr._integrity import StorageGrid
+from ctlab_zarr._nodes import load_node
 
 if TYPE_CHECKING:
     import numpy as np
@@ -199,7 +199,7 @@ class ArrayLocation:
 
     def _on_zarr(self, mode: str, use: Callable[[AsyncArray[Any]], Awaitable[T]]) -> T:
         """``use(array)`` with the array opened by zarr-python in ``mode``, on an event loop
-        of this call's own (:func:`ctlab_zarr.aio.run_here`)."""
+        of this call's own (:func:`ctlab_zarr._aio.run_here`)."""
 
         async def opened() -> T:
             return await use(await self._zarr(mode))

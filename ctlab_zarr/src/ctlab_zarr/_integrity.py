@@ -79,7 +79,7 @@ class StorageGrid:
 
     @classmethod
     def of(cls, array_dir: Path, meta: Mapping[str, Any]) -> StorageGrid:
-        """The grid of the array whose metadata (as :func:`ctlab_zarr.nodes.load_node`
+        """The grid of the array whose metadata (as :func:`ctlab_zarr._nodes.load_node`
         gives it) is ``meta``."""
         shape = _ints(meta.get("shape"), array_dir)
         where = str(array_dir)

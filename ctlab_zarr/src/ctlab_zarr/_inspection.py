@@ -3,7 +3,7 @@
 :func:`verify_store` checks, level by level: the metadata opens consistently;
 each level's shape and scale follow from the level before (and, for stores
 ctlab wrote, exactly the shapes, scales and translations ctlab writes); the
-shard files are all there and undamaged (:mod:`ctlab_zarr.integrity`); and
+shard files are all there and undamaged (:mod:`ctlab_zarr._integrity`); and
 every value decodes (which checks each chunk's crc32c).
 """
 
@@ -18,13 +18,13 @@ from typing import Any
 from ctlab_core.codec import LevelInfo
 from ctlab_core.errors import CorruptDataError, CTLabError
 
-from ctlab_zarr.engine import Engine
-from ctlab_zarr.integrity import check_storage, has_record
-from ctlab_zarr.labels import read_image_label
-from ctlab_zarr.multiscales import downsampling_type
-from ctlab_zarr.nodes import load_node
-from ctlab_zarr.pyramid import level_factors, level_shapes
-from ctlab_zarr.reader import list_levels, ome_metadata, open_level
+from ctlab_zarr._engine import Engine
+from ctlab_zarr._integrity import check_storage, has_record
+from ctlab_zarr._labels import read_image_label
+from ctlab_zarr._multiscales import downsampling_type
+from ctlab_zarr._nodes import load_node
+from ctlab_zarr._pyramid import level_factors, level_shapes
+from ctlab_zarr._reader import list_levels, ome_metadata, open_level
 
 __all__ = ["FOREIGN_NOTE", "describe_store", "verify_store"]
 

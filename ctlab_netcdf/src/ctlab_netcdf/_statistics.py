@@ -46,7 +46,7 @@ def of_source(data: da.Array) -> Statistics | None:
     """The statistics to copy when ``data`` is exactly the array read from one NetCDF file."""
     from ctlab_core.regions import reader_of
 
-    from ctlab_netcdf.regions import NetCDFRegions
+    from ctlab_netcdf._regions import NetCDFRegions
 
     reader = reader_of(data)
     if not isinstance(reader, NetCDFRegions) or len(reader.headers) != 1:
@@ -74,7 +74,7 @@ def _read_histogram(path: str, kind: str) -> np.ndarray[Any, Any] | None:
                 return np.asarray(found[()])
         import netCDF4
 
-        from ctlab_netcdf.headers import NETCDF3_LOCK
+        from ctlab_netcdf._headers import NETCDF3_LOCK
 
         with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
             variable = handle.variables.get(HISTOGRAM_VARIABLE)

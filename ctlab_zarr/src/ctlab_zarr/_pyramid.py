@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import attrs
 from ctlab_core.errors import InvalidOptionError
 
-from ctlab_zarr.chunking import Layout, resolve_layout, write_block_shape
+from ctlab_zarr._chunking import Layout, resolve_layout, write_block_shape
 
 __all__ = [
     "AUTO_LEVELS_MIN_SIDE",

@@ -26,7 +26,7 @@ _FORMAT = "netcdf"
 
 def open(path: str | os.PathLike[str], **options: Any) -> Dataset:
     """Open a MANGO NetCDF file or split directory lazily (``Dataset.from_path``)."""
-    from ctlab_core.storage import open_dataset
+    from ctlab_core._storage import open_dataset
 
     return open_dataset(path, _FORMAT, **options)
 
@@ -69,20 +69,20 @@ def write(
 
 def load(path: str | os.PathLike[str], **options: Any) -> np.ndarray[Any, Any]:
     """The whole volume in one numpy array, every file read straight into place."""
-    from ctlab_core.storage import load as core_load
+    from ctlab_core._storage import load as core_load
 
     return core_load(path, filetype=_FORMAT, **options)
 
 
 def verify(path: str | os.PathLike[str], **options: Any) -> list[str]:
     """Check every block's ``md5_checksum``; raises CorruptDataError naming the block."""
-    from ctlab_core.storage import verify as core_verify
+    from ctlab_core._storage import verify as core_verify
 
     return core_verify(path, filetype=_FORMAT, **options)
 
 
 def levels(path: str | os.PathLike[str], **options: Any) -> list[LevelInfo]:
     """The resolution levels of ``path``: a NetCDF dataset has one (metadata only)."""
-    from ctlab_core.storage import levels as levels_of
+    from ctlab_core._storage import levels as levels_of
 
     return levels_of(path, filetype=_FORMAT, **options)

@@ -1,11 +1,11 @@
 """Writing a Dataset as an OME-Zarr 0.5 image (default) or a plain Zarr v3 array.
 
-ctlab writes the metadata (``zarr.json`` documents, :mod:`ctlab_zarr.documents`)
+ctlab writes the metadata (``zarr.json`` documents, :mod:`ctlab_zarr._documents`)
 under the staging path the core gives, in the calling thread, so an interrupt
 leaves nothing running; then one streaming pass of dask tasks writes the data:
 each task owns whole shards of its level, reads only its own region of the
 source (:func:`ctlab_core.regions.rechunked`), writes it through the engine,
-and hands the block halved to the next level (:mod:`ctlab_zarr.pyramid`).
+and hands the block halved to the next level (:mod:`ctlab_zarr._pyramid`).
 Peak memory is therefore a few write blocks per worker, whatever the volume.
 The core fsyncs and renames the finished store into place.
 """
@@ -26,15 +26,15 @@ from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
-from ctlab_zarr.documents import array_document, codec_documents, group_document, write_node
-from ctlab_zarr.downsample import DESCRIPTIONS, downsample_block, method_for
-from ctlab_zarr.engine import ArrayLocation, Engine, resolve_engine
-from ctlab_zarr.integrity import writer_record
-from ctlab_zarr.labels import image_label
-from ctlab_zarr.memory import release_freed_memory
-from ctlab_zarr.multiscales import build_multiscales
+from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
+from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
+from ctlab_zarr._engine import ArrayLocation, Engine, resolve_engine
+from ctlab_zarr._integrity import writer_record
+from ctlab_zarr._labels import image_label
+from ctlab_zarr._memory import release_freed_memory
+from ctlab_zarr._multiscales import build_multiscales
+from ctlab_zarr._pyramid import LevelPlan, halved, level_count, plan_levels
 from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
-from ctlab_zarr.pyramid import LevelPlan, halved, level_count, plan_levels
 
 if TYPE_CHECKING:
     import dask.array as da

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CorruptDataError, CTLabError
 
-from ctlab_netcdf.byte_io import pread_into, pwrite_all
-from ctlab_netcdf.headers import NETCDF3_LOCK, Header
-from ctlab_netcdf.names import MD5_VARIABLE
-from ctlab_netcdf.regions import Piece, read_piece
+from ctlab_netcdf._byte_io import pread_into, pwrite_all
+from ctlab_netcdf._headers import NETCDF3_LOCK, Header
+from ctlab_netcdf._names import MD5_VARIABLE
+from ctlab_netcdf._regions import Piece, read_piece
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ctlab_netcdf.file_spec import Placement
+    from ctlab_netcdf._file_spec import Placement
 
 __all__ = [
     "HASH_BYTES",

@@ -6,7 +6,7 @@ image whose group carries ``image-label`` (ome-zarr-py writes it under
 reader keeps that block in the dataset (see :mod:`ctlab_core.labels`); the
 writer gives every label image ``image-label`` (with the source's colors and
 properties), so that napari and other viewers show it as labels, and its
-pyramid is made by mode (see :func:`ctlab_zarr.downsample.method_for`).
+pyramid is made by mode (see :func:`ctlab_zarr._downsample.method_for`).
 """
 
 from __future__ import annotations

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ctlab_netcdf.attributes import h5_attribute
-from ctlab_netcdf.byte_io import pwrite_all
-from ctlab_netcdf.file_spec import Placement
+from ctlab_netcdf._attributes import h5_attribute
+from ctlab_netcdf._byte_io import pwrite_all
+from ctlab_netcdf._file_spec import Placement
 
 if TYPE_CHECKING:
-    from ctlab_netcdf.write_tasks import FileTarget
+    from ctlab_netcdf._write_tasks import FileTarget
 
 __all__ = ["MIN_GROUP", "FileImage", "create_from_image", "read_image", "with_images"]
 

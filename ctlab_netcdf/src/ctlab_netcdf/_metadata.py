@@ -8,7 +8,7 @@ core's; this module adds only how NetCDF stores them:
 - ``coord_transform`` ends in a newline that MANGO's Zarr attribute lacks;
 - numbers are typed as MANGO types them (float32 voxel sizes when exact,
   int32 origins), text is NC_CHAR;
-- the blocking attributes, the data statistics (:mod:`ctlab_netcdf.statistics`)
+- the blocking attributes, the data statistics (:mod:`ctlab_netcdf._statistics`)
   and netCDF-C's own ``_NCProperties`` are not metadata of the dataset.
 """
 
@@ -22,9 +22,9 @@ from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History, HistoryEntry
 from ctlab_core.mango import BOOKKEEPING_NAMES, FIELD_ATTRIBUTES, MangoMetadata
 
-from ctlab_netcdf import statistics
-from ctlab_netcdf.attributes import compact_floats, int_array, netcdf_value
-from ctlab_netcdf.blocking import BLOCKING_ATTRIBUTES
+from ctlab_netcdf import _statistics as statistics
+from ctlab_netcdf._attributes import compact_floats, int_array, netcdf_value
+from ctlab_netcdf._blocking import BLOCKING_ATTRIBUTES
 
 if TYPE_CHECKING:
     from ctlab_core.dataset import Dataset
@@ -160,7 +160,7 @@ def global_attributes(
     ``dataset_id`` and the history, as MANGO writes them. ``data_description``
     goes where MANGO puts it, after the blocking attributes; other kept
     attributes follow the history. Data statistics are never taken from the
-    dataset (see :mod:`ctlab_netcdf.statistics`).
+    dataset (see :mod:`ctlab_netcdf._statistics`).
     """
     metadata = MangoMetadata.from_dataset(dataset)
     fields = _typed_fields(metadata)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ctlab_core.errors import CorruptDataError
 
-from ctlab_netcdf.headers import Header
+from ctlab_netcdf._headers import Header
 
 __all__ = ["check_headers"]
 

@@ -29,7 +29,7 @@ def open(path: str | os.PathLike[str], **options: Any) -> Dataset:
 
     Options: ``level=``, ``datatype=``, ``engine=`` (see ``ZarrReadOptions``).
     """
-    from ctlab_core.storage import open_dataset
+    from ctlab_core._storage import open_dataset
 
     return open_dataset(path, filetype=_CODEC, **options)
 
@@ -71,20 +71,20 @@ def write(
 
 def load(path: str | os.PathLike[str], **options: Any) -> np.ndarray[Any, Any]:
     """The whole array (one level) at ``path`` in memory, read in one call into one buffer."""
-    from ctlab_core.storage import load as load_path
+    from ctlab_core._storage import load as load_path
 
     return load_path(path, filetype=_CODEC, **options)
 
 
 def verify(path: str | os.PathLike[str], **options: Any) -> list[str]:
     """Check the store at ``path`` thoroughly; raises CorruptDataError, returns notes."""
-    from ctlab_core.storage import verify as verify_path
+    from ctlab_core._storage import verify as verify_path
 
     return verify_path(path, filetype=_CODEC, **options)
 
 
 def levels(path: str | os.PathLike[str], **options: Any) -> list[LevelInfo]:
     """The pyramid levels of the store at ``path`` (one for a plain array), from metadata only."""
-    from ctlab_core.storage import levels as levels_of
+    from ctlab_core._storage import levels as levels_of
 
     return levels_of(path, filetype=_CODEC, **options)

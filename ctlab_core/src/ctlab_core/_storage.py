@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ctlab_core import registry
+from ctlab_core._publish import check_target, discard, publish, staging_path
 from ctlab_core.codec import Codec, LevelInfo, WriteTarget
 from ctlab_core.errors import CTLabError, WriteError
 from ctlab_core.options import ReadOptions, WriteOptions, build
-from ctlab_core.publish import check_target, discard, publish, staging_path
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,7 +110,7 @@ class WritePlan:
         _discard_staged(self.moves)
 
     def run(self, **scheduling: Any) -> Path:
-        """Run the work (``scheduling``: see :func:`ctlab_core.scheduling.run`); the path.
+        """Run the work (``scheduling``: see :func:`ctlab_core._scheduling.run`); the path.
 
         Any failure or interrupt stops every task and removes the staged paths
         first; the system's refusals (read-only, full, no permission) become a
@@ -121,8 +121,8 @@ class WritePlan:
 
     def _run_and_publish(self, scheduling: Mapping[str, Any]) -> Path:
         """Run the work, fsync and publish; the caller removes the staged paths on failure."""
-        from ctlab_core.publish import install, sync_staged
-        from ctlab_core.scheduling import deferred_signals, run
+        from ctlab_core._publish import install, sync_staged
+        from ctlab_core._scheduling import deferred_signals, run
 
         run(self.written, **scheduling)
         sync_staged(self.moves)
@@ -150,7 +150,7 @@ def _cleaned_up_on_failure(path: Path, moves: tuple[tuple[Path, Path], ...]) -> 
 
 def _discard_staged(moves: tuple[tuple[Path, Path], ...]) -> None:
     """Remove every staged path; a second interrupt meanwhile waits until they are gone."""
-    from ctlab_core.scheduling import deferred_signals
+    from ctlab_core._scheduling import deferred_signals
 
     with deferred_signals():
         for staging, _ in moves:
@@ -243,7 +243,7 @@ def run_write(
 
     One ``try`` covers everything from the moment the codec may create a staged
     file to publication, so a failure or an interrupt at any instant leaves no
-    staged file behind (``scheduling``: see :func:`ctlab_core.scheduling.run`).
+    staged file behind (``scheduling``: see :func:`ctlab_core._scheduling.run`).
     """
     checked = _check(path, filetype, overwrite, options)
     with _cleaned_up_on_failure(checked.path, checked.moves):

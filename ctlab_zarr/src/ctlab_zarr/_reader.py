@@ -1,9 +1,9 @@
 """Reading Zarr arrays and OME-Zarr images (0.5, and 0.4 on Zarr v2) lazily into a Dataset.
 
 Opening reads only metadata. Each dask task reads one block aligned to the
-storage (see :func:`ctlab_zarr.chunking.read_block_shape`) through the
-engine (:mod:`ctlab_zarr.engine`): the graph holds an
-:class:`~ctlab_zarr.engine.ArrayLocation` (paths), never an open handle, so it
+storage (see :func:`ctlab_zarr._chunking.read_block_shape`) through the
+engine (:mod:`ctlab_zarr._engine`): the graph holds an
+:class:`~ctlab_zarr._engine.ArrayLocation` (paths), never an open handle, so it
 pickles and runs under ``dask.distributed`` with process workers. In a store
 ctlab wrote (its record that every chunk was stored) a read requires the
 shard files of its region, so a lost shard raises CorruptDataError instead of
@@ -28,12 +28,12 @@ from ctlab_core.mango import MangoMetadata, to_dimension_order
 from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
-from ctlab_zarr.chunking import read_block_shape
-from ctlab_zarr.engine import ArrayLocation, Engine
-from ctlab_zarr.integrity import StorageGrid, has_record
-from ctlab_zarr.labels import label_attributes, read_image_label
-from ctlab_zarr.multiscales import MultiscaleLevel, parse_multiscales
-from ctlab_zarr.nodes import load_node, metadata_file
+from ctlab_zarr._chunking import read_block_shape
+from ctlab_zarr._engine import ArrayLocation, Engine
+from ctlab_zarr._integrity import StorageGrid, has_record
+from ctlab_zarr._labels import label_attributes, read_image_label
+from ctlab_zarr._multiscales import MultiscaleLevel, parse_multiscales
+from ctlab_zarr._nodes import load_node, metadata_file
 
 if TYPE_CHECKING:
     import numpy as np

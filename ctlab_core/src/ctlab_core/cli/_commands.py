@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ctlab_core.cli.flags import DeclaredFlags, for_conversion
+from ctlab_core.cli._flags import DeclaredFlags, for_conversion
 
 if TYPE_CHECKING:
     from ctlab_core.codec import Codec, DemoStep
@@ -34,7 +34,7 @@ __all__ = [
 def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[Codec, Dataset]:
     """The codec of ``args.path`` and the dataset it reads, with the given read options."""
     from ctlab_core import registry
-    from ctlab_core.storage import read_options
+    from ctlab_core._storage import read_options
 
     path = Path(args.path)
     codec = registry.codec_for_reading(path)
@@ -62,7 +62,7 @@ def _human(n: float) -> str:
 
 def info_json(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> dict[str, Any]:
     """What ``ctlab info --json`` prints."""
-    from ctlab_core.metadata import metadata_to_json, plain
+    from ctlab_core._converter import metadata_to_json, plain
 
     return {
         "path": str(path),
@@ -149,7 +149,7 @@ def run_history(args: argparse.Namespace, flags: DeclaredFlags) -> int:
 def verify_text(path: Path, options: Mapping[str, Any] | None = None) -> str:
     """Check a dataset thoroughly; the report (``OK ...`` and notes) or a CTLabError."""
     from ctlab_core import registry
-    from ctlab_core.storage import read_options
+    from ctlab_core._storage import read_options
 
     codec = registry.codec_for_reading(path)
     chosen = read_options(codec, path, options or {})
@@ -199,8 +199,8 @@ def _convert(
     """Read ``source``, write ``target``; ``args`` holds the voxel and scheduling flags."""
     import dask
 
-    from ctlab_core.convert import plan_conversion
-    from ctlab_core.storage import read_options, run_write
+    from ctlab_core._convert import plan_conversion
+    from ctlab_core._storage import read_options, run_write
 
     source_codec, src, reads = source
     codec, dst, writes = target
@@ -217,7 +217,7 @@ def _convert(
     config = {} if args.task_size is None else {"ctlab.task-bytes": args.task_size}
     address = args.address
     if getattr(args, "scheduler_file", None):
-        from ctlab_core.scheduling import address_from_file
+        from ctlab_core._scheduling import address_from_file
 
         address = address_from_file(args.scheduler_file)
     scheduling = {
@@ -264,9 +264,9 @@ def demo_chain(codecs: Mapping[str, Codec]) -> list[tuple[Codec, DemoStep]]:
 
 def run_demo(args: argparse.Namespace, codecs: Mapping[str, Codec]) -> int:
     from ctlab_core import registry
+    from ctlab_core._storage import run_write
     from ctlab_core.errors import CTLabError
     from ctlab_core.phantom import phantom
-    from ctlab_core.storage import run_write
 
     chain = demo_chain(codecs)
     if not chain:

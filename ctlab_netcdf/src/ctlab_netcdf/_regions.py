@@ -19,8 +19,8 @@ from ctlab_core.datatype import to_dtype
 from ctlab_core.errors import CorruptDataError
 from ctlab_core.regions import Region
 
-from ctlab_netcdf.byte_io import box_extents, dataset_extents, pread_into
-from ctlab_netcdf.headers import NETCDF3_LOCK, Header
+from ctlab_netcdf._byte_io import box_extents, dataset_extents, pread_into
+from ctlab_netcdf._headers import NETCDF3_LOCK, Header
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,7 +1,7 @@
 """Streaming writers of MANGO NetCDF: split ``<name>_nc/`` directories and single files.
 
-The work is a dask graph of small tasks (:mod:`ctlab_netcdf.write_tasks`):
-one creates each file, one per *piece* (:mod:`ctlab_netcdf.pieces`: a box
+The work is a dask graph of small tasks (:mod:`ctlab_netcdf._write_tasks`):
+one creates each file, one per *piece* (:mod:`ctlab_netcdf._pieces`: a box
 of the volume inside one file, at most the task size) computes its part of
 the source and writes it, and one per file finishes it (``md5_checksum``).
 No task holds more than one piece, so memory does not grow with the depth,
@@ -21,20 +21,22 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
 from ctlab_core.regions import reader_of, rechunked, task_bytes
 
-from ctlab_netcdf import blocking, metadata, statistics
-from ctlab_netcdf.codec import NetCDFWriteOptions
-from ctlab_netcdf.dtypes import storage_dtype
-from ctlab_netcdf.file_images import with_images
-from ctlab_netcdf.file_spec import FileSpec
-from ctlab_netcdf.names import block_name, is_split_name
-from ctlab_netcdf.pieces import Part, chunk_depth, compressed_pieces, piece_parts, plan_pieces
-from ctlab_netcdf.write_tasks import (
+from ctlab_netcdf import _blocking as blocking
+from ctlab_netcdf import _metadata as metadata
+from ctlab_netcdf import _statistics as statistics
+from ctlab_netcdf._dtypes import storage_dtype
+from ctlab_netcdf._file_images import with_images
+from ctlab_netcdf._file_spec import FileSpec
+from ctlab_netcdf._names import block_name, is_split_name
+from ctlab_netcdf._pieces import Part, chunk_depth, compressed_pieces, piece_parts, plan_pieces
+from ctlab_netcdf._write_tasks import (
     CREATE_HERE,
     FileTarget,
     create_file,
     finish_file,
     write_piece,
 )
+from ctlab_netcdf.codec import NetCDFWriteOptions
 
 if TYPE_CHECKING:
     import dask.array as da

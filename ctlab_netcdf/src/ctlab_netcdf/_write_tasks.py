@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ctlab_netcdf.byte_io import pwrite_all, start_writeback
-from ctlab_netcdf.checksums import file_md5, plain_file_md5, store_md5
-from ctlab_netcdf.compression import compressed_chunks, write_chunks
-from ctlab_netcdf.dtypes import stored_values
-from ctlab_netcdf.file_images import FileImage, create_from_image
-from ctlab_netcdf.file_spec import FileSpec, Placement
-from ctlab_netcdf.headers import read_header
-from ctlab_netcdf.pieces import Box
+from ctlab_netcdf._byte_io import pwrite_all, start_writeback
+from ctlab_netcdf._checksums import file_md5, plain_file_md5, store_md5
+from ctlab_netcdf._compression import compressed_chunks, write_chunks
+from ctlab_netcdf._dtypes import stored_values
+from ctlab_netcdf._file_images import FileImage, create_from_image
+from ctlab_netcdf._file_spec import FileSpec, Placement
+from ctlab_netcdf._headers import read_header
+from ctlab_netcdf._pieces import Box
 
 if TYPE_CHECKING:
     import numpy as np

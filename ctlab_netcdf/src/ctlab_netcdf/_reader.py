@@ -3,7 +3,7 @@ reading a whole volume eagerly.
 
 Opening reads one header per file and validates them; the lazy array is the
 core's :func:`~ctlab_core.regions.region_array` over :class:`NetCDFRegions`,
-in read chunks that follow storage (:func:`~ctlab_netcdf.regions.read_chunks`).
+in read chunks that follow storage (:func:`~ctlab_netcdf._regions.read_chunks`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.regions import region_array
 
-from ctlab_netcdf import regions
-from ctlab_netcdf.dtypes import read_dtype
-from ctlab_netcdf.headers import Header, read_header
-from ctlab_netcdf.metadata import dataset_fields
-from ctlab_netcdf.names import block_name, parse_block_index
-from ctlab_netcdf.validation import check_headers
+from ctlab_netcdf import _regions as regions
+from ctlab_netcdf._dtypes import read_dtype
+from ctlab_netcdf._headers import Header, read_header
+from ctlab_netcdf._metadata import dataset_fields
+from ctlab_netcdf._names import block_name, parse_block_index
+from ctlab_netcdf._validation import check_headers
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -131,7 +131,7 @@ def open_dataset(
     """Open ``path`` lazily (headers only, unless ``verify_checksums``)."""
     headers, resolved, reader = open_regions(path, datatype)
     if verify_checksums:
-        from ctlab_netcdf.checksums import verify_blocks
+        from ctlab_netcdf._checksums import verify_blocks
 
         verify_blocks(path, headers)
     fields = dataset_fields(
