@@ -19,9 +19,18 @@ import sys
 
 import mkdocs_gen_files
 from ctlab_core.cli._help import PAGES
-from ctlab_core.options import Options, markdown_table
+from ctlab_core.options import Options, describe_value, info, option_fields
 
 from ctlab_core import available_codecs, get_codec, registry
+
+
+def markdown_table(cls: type[Options]) -> str:
+    """The option table of ``cls`` (option, default, meaning) as Markdown."""
+    rows = ["| option | default | meaning |", "|---|---|---|"]
+    for field in option_fields(cls):
+        default = describe_value(field.default)
+        rows.append(f"| `{field.name}` | `{default!r}` | {info(field).help} |")
+    return "\n".join(rows) + "\n"
 
 
 def _help(*args: str) -> str:

@@ -14,6 +14,7 @@ from ctlab_core.cli._flags import (
     add_declared_flags,
     for_conversion,
 )
+from ctlab_core.location import Location
 
 from ctlab_core import InvalidOptionError, get_codec
 
@@ -57,22 +58,26 @@ def test_a_shared_value_reaches_only_the_codecs_that_declare_it() -> None:
     args, (read, write) = _parse("--engine", "zarr-python", "--datatype", "tomo")
     nc, zarr, raw = CODECS["netcdf"], CODECS["zarr"], CODECS["raw"]
     flags = (read, write)
-    assert for_conversion(args, flags, (nc, Path("a.nc")), (zarr, Path("b.zarr"))) == (
+    assert for_conversion(
+        args, flags, (nc, Location.of("a.nc")), (zarr, Location.of("b.zarr"))
+    ) == (
         {"datatype": "tomo"},
         {"engine": "zarr-python"},
     )
-    assert for_conversion(args, flags, (zarr, Path("a.zarr")), (nc, Path("b_nc"))) == (
+    assert for_conversion(
+        args, flags, (zarr, Location.of("a.zarr")), (nc, Location.of("b_nc"))
+    ) == (
         {"datatype": "tomo", "engine": "zarr-python"},
         {},
     )
     with pytest.raises(InvalidOptionError, match="--engine is a zarr read option and a zarr "):
-        for_conversion(args, flags, (nc, Path("a.nc")), (raw, Path("b.raw")))
+        for_conversion(args, flags, (nc, Location.of("a.nc")), (raw, Location.of("b.raw")))
     args, flags = _parse("--compression-level", "2")
-    assert for_conversion(args, flags, (raw, Path("a.raw")), (nc, Path("b_nc")))[1] == {
-        "compression_level": 2
-    }
+    assert for_conversion(args, flags, (raw, Location.of("a.raw")), (nc, Location.of("b_nc")))[
+        1
+    ] == {"compression_level": 2}
     with pytest.raises(InvalidOptionError, match="is a netcdf/zarr write option, but a.raw"):
-        for_conversion(args, flags, (raw, Path("a.raw")), (raw, Path("b.raw")))
+        for_conversion(args, flags, (raw, Location.of("a.raw")), (raw, Location.of("b.raw")))
 
 
 def test_a_read_flag_is_refused_for_a_codec_that_does_not_declare_it() -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ctlab_core.cli._commands import demo_chain, run_demo
+from ctlab_core.codec import AnyCodec
 from ctlab_zarr.codec import ZarrCodec
 
-from ctlab_core import Codec, Dataset, DemoStep, available_codecs, get_codec, levels
+from ctlab_core import Dataset, DemoStep, Presentation, available_codecs, get_codec, levels
 
 from .test_cli import ctlab
 
@@ -97,10 +98,12 @@ def test_convert_zarr_to_split_netcdf_with_options(fixtures: Path, tmp_path: Pat
 class _ZarrInTheDemo(ZarrCodec):
     """The zarr codec declaring the demo step ctlab-zarr is to declare (an OME-Zarr pyramid)."""
 
-    demo = DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid")
+    presentation = Presentation(
+        demo=DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid")
+    )
 
 
-def _chain(*codecs: Codec) -> list[str]:
+def _chain(*codecs: AnyCodec) -> list[str]:
     return [step.name for _, step in demo_chain({codec.name: codec for codec in codecs})]
 
 

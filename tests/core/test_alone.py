@@ -104,7 +104,8 @@ def test_demo_runs_with_the_installed_codecs(tmp_path: Path) -> None:
     codecs = _installed_codecs()
     chain = demo_chain(codecs)
     assert chain, "raw, in ctlab-core, always declares a demo step"
-    if any(c.demo is not None and not c.demo.fallback for c in codecs.values()):
+    steps = [c.presentation.demo for c in codecs.values()]
+    if any(step is not None and not step.fallback for step in steps):
         assert len(chain) >= 2, "with a format package that declares a step, the demo converts"
     done = ctlab("demo", str(tmp_path / "demo"), "--size", "16", "--quiet")
     assert done.returncode == 0, done.stderr

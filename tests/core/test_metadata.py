@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ctlab_core._converter import metadata_from_json, metadata_to_json
 from ctlab_core.mango import FIELD_ATTRIBUTES, MangoMetadata, to_dimension_order, to_xyz
+from ctlab_core.raw import metadata_from_json, metadata_to_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

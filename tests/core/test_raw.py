@@ -13,8 +13,7 @@ from pathlib import Path
 import dask.array as da
 import numpy as np
 import pytest
-from ctlab_core._converter import metadata_to_json
-from ctlab_core.raw import slab_depth
+from ctlab_core.raw import metadata_to_json, slab_depth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ctlab_core.location import Location
 from ctlab_core.raw import RAW_CODEC
 
 from ctlab_core import (
@@ -69,7 +70,7 @@ def test_missing_codec_for_writing_names_the_package(
         ("out.zarr", "ctlab-zarr"),
     ]:
         with pytest.raises(CodecNotInstalledError, match=f"pip install {package}"):
-            registry.codec_for_writing(tmp_path / name)
+            registry.codec_for_writing(Location.of(tmp_path / name))
     with pytest.raises(CodecNotInstalledError, match="pip install ctlab-zarr"):
         get_codec("zarr")
 
@@ -94,7 +95,7 @@ def test_install_hints_recognise_content_before_the_name(tmp_path: Path) -> None
 
 
 def _hinted(path: Path) -> str | None:
-    hint = hints.hint_for_content(path) or hints.hint_for_name(path)
+    hint = hints.hint_for_content(path) or hints.hint_for_name(path.name)
     return None if hint is None else hint.codec
 
 
@@ -106,7 +107,7 @@ def test_unknown_format_errors_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(FormatNotRecognisedError, match="no such file"):
         Dataset.from_path(tmp_path / "missing.nc")
     with pytest.raises(FormatNotRecognisedError, match="end it in one of .*\\.raw"):
-        registry.codec_for_writing(tmp_path / "volume.dat")
+        registry.codec_for_writing(Location.of(tmp_path / "volume.dat"))
     with pytest.raises(FormatNotRecognisedError, match="unknown format 'tiff'"):
         get_codec("tiff")
     assert issubclass(FormatNotRecognisedError, CTLabError)
@@ -119,15 +120,15 @@ def test_ambiguous_claims_are_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path
     table["raw2"] = table["raw"]
     monkeypatch.setattr(registry, "_entry_points", lambda: table)
     with pytest.raises(FormatNotRecognisedError, match="more than one codec claims it"):
-        registry.codec_for_reading(target)
+        registry.codec_for_reading(Location.of(target))
 
 
 def test_dataset_names_drop_the_codecs_suffix() -> None:
-    assert get_codec("netcdf").dataset_name(Path("tomo_x_nc")) == "tomo_x"
-    assert get_codec("zarr").dataset_name(Path("a/b.ome.zarr")) == "b"
-    assert get_codec("zarr").dataset_name(Path("a/b.zarr")) == "b"
-    assert get_codec("netcdf").dataset_name(Path("c.nc")) == "c"
-    assert get_codec("raw").dataset_name(Path("plain")) == "plain"
+    assert get_codec("netcdf").dataset_name(Location.of(Path("tomo_x_nc"))) == "tomo_x"
+    assert get_codec("zarr").dataset_name(Location.of(Path("a/b.ome.zarr"))) == "b"
+    assert get_codec("zarr").dataset_name(Location.of(Path("a/b.zarr"))) == "b"
+    assert get_codec("netcdf").dataset_name(Location.of(Path("c.nc"))) == "c"
+    assert get_codec("raw").dataset_name(Location.of(Path("plain"))) == "plain"
 
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -150,9 +151,9 @@ def test_sniffing_imports_no_reader_writer_or_io_library(fixtures: Path, tmp_pat
     done = _python(
         "import sys\n"
         "from pathlib import Path\n"
-        "from ctlab_core import Dataset, registry\n"
+        "from ctlab_core import Dataset, Location, registry\n"
         f"Dataset.from_path({str(raw)!r})\n"
-        f"codecs = [registry.codec_for_reading(Path(p)).name for p in {paths!r}]\n"
+        f"codecs = [registry.codec_for_reading(Location.of(p)).name for p in {paths!r}]\n"
         "print(' '.join(codecs))\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
@@ -203,14 +204,14 @@ def test_a_mango_name_without_suffix_is_written_by_the_codec_declaring_it(
 ) -> None:
     writers = [name for name in available_codecs() if get_codec(name).writes_mango_names]
     assert writers == ["netcdf"]
-    codec, path = registry.codec_for_writing(tmp_path / "tomo_out")
+    codec, path = registry.codec_for_writing(Location.of(tmp_path / "tomo_out"))
     assert (codec.name, path.name) == ("netcdf", "tomo_out.nc")
     _without(monkeypatch, "netcdf")
     with pytest.raises(CodecNotInstalledError) as info:
-        registry.codec_for_writing(tmp_path / "tomo_out")
+        registry.codec_for_writing(Location.of(tmp_path / "tomo_out"))
     message = str(info.value)
     assert "tomo_out: a MANGO-style name without a suffix is written as NetCDF" in message
     assert "as anu_ctlab_io does" in message and "pip install ctlab-netcdf" in message
     assert "format 'netcdf'" not in message
     with pytest.raises(FormatNotRecognisedError, match="cannot tell the format"):
-        registry.codec_for_writing(tmp_path / "plain_name")
+        registry.codec_for_writing(Location.of(tmp_path / "plain_name"))

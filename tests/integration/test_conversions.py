@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from ctlab_core._converter import metadata_to_json
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
+from ctlab_core.raw import metadata_to_json
 from ctlab_core.regions import reader_of
 
 from ctlab_core import Dataset, DataType, History, InvalidDatasetError, VoxelUnit, load

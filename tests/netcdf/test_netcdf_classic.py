@@ -9,6 +9,7 @@ from typing import Any, Literal
 import netCDF4
 import numpy as np
 import pytest
+from ctlab_core.location import Location
 from ctlab_netcdf._headers import NETCDF3_LOCK
 
 from ctlab_core import CorruptDataError, Dataset, DataType, VoxelUnit
@@ -66,7 +67,7 @@ def test_classic_single_file(
 ) -> None:
     path = tmp_path / "tomo_legacy.nc"
     write_classic(path, volume, (0, 9), 9, 1, fmt=fmt)
-    assert NETCDF_CODEC.sniff(path)
+    assert NETCDF_CODEC.sniff(Location.of(path))
     ds = Dataset.from_path(path, verify=True)
     assert ds.datatype is DataType.TOMO
     assert same_bits(ds.data.compute(), volume)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ctlab_core.location import Location
 from ctlab_core.registry import codec_for_reading, codec_for_writing
 
 from ctlab_core import CorruptDataError, Dataset, DataType, VoxelUnit, get_codec
@@ -104,16 +105,16 @@ def test_fixtures_verify() -> None:
 
 def test_codec_detection() -> None:
     assert get_codec("netcdf") is NETCDF_CODEC
-    assert codec_for_reading(LORES) is NETCDF_CODEC
-    assert codec_for_reading(HIRES) is NETCDF_CODEC
-    assert codec_for_writing(Path("x.nc")) == (NETCDF_CODEC, Path("x.nc"))
-    assert codec_for_writing(Path("x.nc")) == (NETCDF_CODEC, Path("x.nc"))
-    assert NETCDF_CODEC.sniff(LORES)
-    assert NETCDF_CODEC.sniff(HIRES)
-    assert not NETCDF_CODEC.sniff(LORES_AM_ZARR)
-    assert not NETCDF_CODEC.sniff(LORES_AM_ZARR / "zarr.json")
-    assert NETCDF_CODEC.sniff(Path("/nonexistent/x.nc"))
-    assert not NETCDF_CODEC.sniff(Path("/nonexistent/x.zarr"))
+    assert codec_for_reading(Location.of(LORES)) is NETCDF_CODEC
+    assert codec_for_reading(Location.of(HIRES)) is NETCDF_CODEC
+    assert codec_for_writing(Location.of("x.nc")) == (NETCDF_CODEC, Location.of("x.nc"))
+    assert codec_for_writing(Location.of("x.nc")) == (NETCDF_CODEC, Location.of("x.nc"))
+    assert NETCDF_CODEC.sniff(Location.of(LORES))
+    assert NETCDF_CODEC.sniff(Location.of(HIRES))
+    assert not NETCDF_CODEC.sniff(Location.of(LORES_AM_ZARR))
+    assert not NETCDF_CODEC.sniff(Location.of(LORES_AM_ZARR / "zarr.json"))
+    assert NETCDF_CODEC.sniff(Location.of(Path("/nonexistent/x.nc")))
+    assert not NETCDF_CODEC.sniff(Location.of(Path("/nonexistent/x.zarr")))
 
 
 def test_datatype_option_reinterprets(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import h5py
 import netCDF4
 import numpy as np
+from ctlab_core.location import Location
 from ctlab_netcdf._headers import NETCDF3_LOCK
 
 from ctlab_core import Dataset
@@ -122,5 +123,6 @@ def test_the_recorded_value_range_is_offered_from_metadata() -> None:
     from ctlab_core import get_codec
 
     codec = get_codec("netcdf")
-    assert codec.value_range(LORES, codec.read_options()) == (0.0, 5999.0)
-    assert codec.value_range(HIRES, codec.read_options()) is None  # split: MANGO records none
+    assert codec.value_range(Location.of(LORES), codec.read_options()) == (0.0, 5999.0)
+    # a split dataset: MANGO records none
+    assert codec.value_range(Location.of(HIRES), codec.read_options()) is None

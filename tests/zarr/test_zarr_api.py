@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ctlab_core.location import Location
 
 import ctlab_zarr
 from ctlab_core import Dataset, DataType, InvalidOptionError, LevelInfo, get_codec
@@ -51,7 +52,7 @@ def test_read_write_load_verify_take_str_and_pathlike(tmp_path: Path) -> None:
 def test_levels_give_the_physical_origin(tmp_path: Path) -> None:
     path = _dataset().to_path(tmp_path / "o.ome.zarr", levels=3)
     codec = get_codec("zarr")
-    assert codec.levels(path, codec.read_options()) == [
+    assert codec.levels(Location.of(path), codec.read_options()) == [
         LevelInfo(0, "0", (20, 30, 40), (2.0, 1.0, 1.0), (0.0, 0.0, 0.0)),
         LevelInfo(1, "1", (10, 15, 20), (4.0, 2.0, 2.0), (1.0, 0.5, 0.5)),
         LevelInfo(2, "2", (5, 8, 10), (8.0, 4.0, 4.0), (3.0, 1.5, 1.5)),

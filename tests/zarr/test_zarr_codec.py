@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ctlab_core.errors import CorruptDataError
+from ctlab_core.location import Location
 
 from ctlab_core import Dataset, LevelInfo, available_codecs, get_codec
 from ctlab_zarr import ZARR_CODEC, levels
@@ -21,12 +22,14 @@ def test_registered_and_reexported() -> None:
 
 def test_sniff(mango_dir: Path, tmp_path: Path) -> None:
     for name in ("tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"):
-        assert ZARR_CODEC.sniff(mango_dir / name)
-    assert ZARR_CODEC.sniff(mango_dir / "tomoLoRes_SS_AM.zarr" / "0")  # a directory with zarr.json
-    assert not ZARR_CODEC.sniff(mango_dir / "tomoLoRes_SS.nc")
-    assert not ZARR_CODEC.sniff(mango_dir / "tomoHiRes_SS_nc")
-    assert ZARR_CODEC.sniff(tmp_path / "not-yet.zarr")  # by name
-    assert not ZARR_CODEC.sniff(tmp_path / "missing")
+        assert ZARR_CODEC.sniff(Location.of(mango_dir / name))
+    assert ZARR_CODEC.sniff(
+        Location.of(mango_dir / "tomoLoRes_SS_AM.zarr" / "0")
+    )  # a directory with zarr.json
+    assert not ZARR_CODEC.sniff(Location.of(mango_dir / "tomoLoRes_SS.nc"))
+    assert not ZARR_CODEC.sniff(Location.of(mango_dir / "tomoHiRes_SS_nc"))
+    assert ZARR_CODEC.sniff(Location.of(tmp_path / "not-yet.zarr"))  # by name
+    assert not ZARR_CODEC.sniff(Location.of(tmp_path / "missing"))
 
 
 def test_write_by_suffix(tmp_path: Path) -> None:
@@ -68,7 +71,7 @@ def test_list_levels_reads_metadata_only(tmp_path: Path, mango_dir: Path) -> Non
 def test_describe_for_ctlab_info(tmp_path: Path, mango_dir: Path) -> None:
     ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
     ds.to_path(tmp_path / "p.ome.zarr", levels=2, chunks=4, shards=8)
-    assert ZARR_CODEC.describe(tmp_path / "p.ome.zarr") == {
+    assert ZARR_CODEC.describe(Location.of(tmp_path / "p.ome.zarr")) == {
         "zarr": "OME-Zarr 0.5 image with mango attributes",
         "levels": "0: 9x8x70, 1: 5x4x35",
         "downsampling": "mean",
@@ -76,33 +79,33 @@ def test_describe_for_ctlab_info(tmp_path: Path, mango_dir: Path) -> None:
         "storage 1": "shards 8x4x8 of chunks 4x4x4, zstd, crc32c",  # trimmed to level 1
     }
     ds.to_path(tmp_path / "same.ome.zarr", levels=2, chunks=4, shards=4)
-    assert ZARR_CODEC.describe(tmp_path / "same.ome.zarr")["storage"] == (
+    assert ZARR_CODEC.describe(Location.of(tmp_path / "same.ome.zarr"))["storage"] == (
         "shards 4x4x4 of chunks 4x4x4, zstd, crc32c"  # one line when every level has it
     )
-    assert ZARR_CODEC.describe(mango_dir / "tomoLoRes.zarr") == {
+    assert ZARR_CODEC.describe(Location.of(mango_dir / "tomoLoRes.zarr")) == {
         "zarr": "Zarr v3 array with mango attributes",
         "levels": ".: 10x20x30",
         "storage": "chunks 3x20x30, zstd",
     }
-    assert ZARR_CODEC.describe(mango_dir / "generic.ome.zarr")["storage"] == (
+    assert ZARR_CODEC.describe(Location.of(mango_dir / "generic.ome.zarr"))["storage"] == (
         "shards 10x20x30 of chunks 10x20x30, blosc"
     )
 
 
 def test_verify_checks_every_level(tmp_path: Path, mango_dir: Path) -> None:
     for name in ("tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"):
-        ZARR_CODEC.verify(mango_dir / name, ZARR_CODEC.read_options())
+        ZARR_CODEC.verify(Location.of(mango_dir / name), ZARR_CODEC.read_options())
     ds = Dataset(np.zeros((9, 8, 70), dtype=np.uint16), voxel_size=(1, 2, 3), datatype="tomo")
     path = tmp_path / "p.ome.zarr"
     ds.to_path(path, levels=3)
-    ZARR_CODEC.verify(path, ZARR_CODEC.read_options())
+    ZARR_CODEC.verify(Location.of(path), ZARR_CODEC.read_options())
     meta = json.loads((path / "2" / "zarr.json").read_text())
     meta["dimension_names"] = ["a", "b", "c"]
     (path / "2" / "zarr.json").write_text(json.dumps(meta))
     with pytest.raises(CorruptDataError, match=r"level 2: .*dimension_names \('a', 'b', 'c'\)"):
-        ZARR_CODEC.verify(path, ZARR_CODEC.read_options())
+        ZARR_CODEC.verify(Location.of(path), ZARR_CODEC.read_options())
     meta["dimension_names"] = ["z", "y", "x"]
     meta["shape"] = [9, 8, 70]
     (path / "2" / "zarr.json").write_text(json.dumps(meta))
     with pytest.raises(CorruptDataError, match=r"level 2 \('2'\) has shape \(9, 8, 70\)"):
-        ZARR_CODEC.verify(path, ZARR_CODEC.read_options())
+        ZARR_CODEC.verify(Location.of(path), ZARR_CODEC.read_options())

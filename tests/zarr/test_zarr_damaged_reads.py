@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ctlab_core.errors import CorruptDataError
-from ctlab_zarr._engine import ENGINES, Engine
+from ctlab_zarr._engines import ENGINE_NAMES, EngineName
 
 from ctlab_core import Dataset, load
 
@@ -94,17 +94,17 @@ def _names_the_shard(text: str, path: Path) -> bool:
     return f"{path.name}/0" in text and str(path / LOST) in text
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_a_damaged_chunk_fails_verify_in_one_line(flipped: Path, engine: Engine) -> None:
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_a_damaged_chunk_fails_verify_in_one_line(flipped: Path, engine: EngineName) -> None:
     done = _ctlab("verify", flipped, engine=engine)
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and _names_the_shard(lines[0], flipped), done.stderr[-2000:]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_converting_a_damaged_store_fails_in_one_line_leaving_nothing(
-    flipped: Path, tmp_path: Path, engine: Engine
+    flipped: Path, tmp_path: Path, engine: EngineName
 ) -> None:
     done = _ctlab("convert", flipped, tmp_path / "out.raw", engine=engine)
     assert done.returncode == 1
@@ -113,8 +113,8 @@ def test_converting_a_damaged_store_fails_in_one_line_leaving_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == [flipped.name]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_library_reads_of_a_damaged_chunk_raise_quietly(flipped: Path, engine: Engine) -> None:
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_library_reads_of_a_damaged_chunk_raise_quietly(flipped: Path, engine: EngineName) -> None:
     done = _library_reads(flipped, engine)
     assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
     outcomes = done.stdout.splitlines()
@@ -124,8 +124,8 @@ def test_library_reads_of_a_damaged_chunk_raise_quietly(flipped: Path, engine: E
     assert all(_names_the_shard(line, flipped) for line in outcomes), outcomes
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_a_lost_shard_is_an_error_on_every_read(deleted: Path, engine: Engine) -> None:
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_a_lost_shard_is_an_error_on_every_read(deleted: Path, engine: EngineName) -> None:
     missing = rf"{deleted / LOST}: missing, but ctlab stored every chunk of {deleted / '0'}"
     ds = Dataset.from_path(deleted, engine=engine)
     for read in (ds.to_numpy, ds.data.compute, lambda: load(deleted, engine=engine)):
@@ -164,9 +164,9 @@ def test_a_lost_shard_of_a_plain_array(tmp_path: Path) -> None:
         Dataset.from_path(path).to_numpy()
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_stores_of_others_read_absent_shards_as_the_fill_value(
-    deleted: Path, engine: Engine
+    deleted: Path, engine: EngineName
 ) -> None:
     """Without ctlab's record nothing says every chunk was stored: Zarr's own rule."""
     for level in ("0", "1"):

@@ -12,7 +12,7 @@ import pytest
 import zarr
 from ctlab_core.errors import InvalidDatasetError
 from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
-from ctlab_zarr._engine import ENGINES, ArrayLocation, Engine
+from ctlab_zarr._engines import ENGINE_NAMES, ArrayLocation, EngineName
 from zarr.codecs import BloscCodec, Crc32cCodec, ZstdCodec
 from zarr.storage import MemoryStore
 
@@ -77,8 +77,10 @@ def test_group_documents_are_zarr_pythons() -> None:
     )
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_every_engine_reads_and_writes_a_store_so_described(tmp_path: Path, engine: Engine) -> None:
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_every_engine_reads_and_writes_a_store_so_described(
+    tmp_path: Path, engine: EngineName
+) -> None:
     kind = np.dtype("float32")
     store = tmp_path / "a.zarr"
     write_node(

@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.regions import reader_of
-from ctlab_zarr._engine import ENGINE_VARIABLE, resolve_engine
+from ctlab_zarr._engines import ENGINE_SETTING, resolve_engine
 from ctlab_zarr._reader import ZarrBlockReader
 
 from ctlab_core import Dataset
+
+ENGINE_VARIABLE = ENGINE_SETTING.variable
 
 LO_RES = np.arange(6000, dtype=np.uint16).reshape(10, 20, 30)
 FIXTURES = ["tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"]
@@ -93,14 +95,17 @@ def test_arrays_open_with_their_engines_pipeline_to_read_and_to_write(
 ) -> None:
     """Writing needs a second array (every chunk stored): it keeps the engine's pipeline."""
     from ctlab_zarr._aio import run_here
-    from ctlab_zarr._engine import ArrayLocation, Engine
+    from ctlab_zarr._engines import ArrayLocation, EngineName, engine_named
+    from ctlab_zarr._engines.zarr_python_engine import ZarrPythonEngine
 
-    pipelines: dict[Engine, str] = {"zarr-python": "BatchedCodecPipeline"}
+    pipelines: dict[EngineName, str] = {"zarr-python": "BatchedCodecPipeline"}
     if "zarrs" in ENGINES:
         pipelines["zarrs"] = "ZarrsCodecPipeline"
     for engine, name in pipelines.items():
         location = ArrayLocation(str(fixture_copy / "tomoLoRes.zarr"), "", 3, engine)
-        array = run_here(lambda: location._zarr(mode))  # noqa: B023  # run at once
+        engine_of = engine_named(engine)
+        assert isinstance(engine_of, ZarrPythonEngine)
+        array = run_here(lambda: engine_of._open(location, mode))  # noqa: B023  # run at once
         assert type(array.codec_pipeline).__name__ == name, engine
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import zarr
 from ctlab_core.labels import IMAGE_LABEL, image_label, is_label_image
+from ctlab_core.location import Location
 from ctlab_zarr._downsample import method_for
 from ome_zarr_models.v05.image_label import ImageLabel
 
@@ -55,7 +56,7 @@ def test_label_datatypes_are_label_images(tmp_path: Path, datatype: DataType) ->
     ImageLabel.from_zarr(zarr.open_group(path, mode="r"))  # valid OME-Zarr 0.5 label image
     for level in (1, 2):
         assert set(np.unique(_level(path, level))) <= {0, 3, 9, 200}
-    facts = ZARR_CODEC.describe(path)
+    facts = ZARR_CODEC.describe(Location.of(path))
     assert facts["zarr"] == "OME-Zarr 0.5 label image with mango attributes"
     assert facts["downsampling"] == "mode"
     assert dict(Dataset.from_path(path).attributes) == {}  # the datatype says it already
@@ -109,7 +110,7 @@ def test_explicit_methods_are_recorded(tmp_path: Path) -> None:
         ds.to_path(path, levels=2, downsampling=method)
         assert _ome(path)["multiscales"][0]["type"] == method
         assert _level(path, 1).tolist() == [[[value]]]
-        assert ZARR_CODEC.describe(path)["downsampling"] == method
+        assert ZARR_CODEC.describe(Location.of(path))["downsampling"] == method
 
 
 def _ctlab(*args: str) -> subprocess.CompletedProcess[str]:
@@ -186,10 +187,12 @@ def test_an_ome_label_image_reads_as_a_label_image(
     np.testing.assert_array_equal(ds.to_numpy(), _stored(path))
     assert ds.attributes[IMAGE_LABEL] == _kept(path)  # colors and properties, value for value
     assert is_label_image(ds) and image_label(ds) == _kept(path)
-    assert ZARR_CODEC.describe(path)["zarr"] == f"OME-Zarr {version} label image"
+    assert ZARR_CODEC.describe(Location.of(path))["zarr"] == f"OME-Zarr {version} label image"
     image = Dataset.from_path(path.parent.parent)  # the image the labels belong to
     assert IMAGE_LABEL not in image.attributes and not is_label_image(image)
-    assert ZARR_CODEC.describe(path.parent.parent)["zarr"] == f"OME-Zarr {version} image"
+    assert (
+        ZARR_CODEC.describe(Location.of(path.parent.parent))["zarr"] == f"OME-Zarr {version} image"
+    )
 
 
 @pytest.mark.parametrize("version", VERSIONS)

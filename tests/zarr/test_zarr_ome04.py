@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import zarr
 from ctlab_core.errors import InvalidOptionError
+from ctlab_core.location import Location
 from ctlab_zarr._inspection import FOREIGN_NOTE
 from ome_zarr.format import FormatV04
 from ome_zarr.writer import write_image
@@ -48,7 +49,7 @@ def _stored(path: Path, level: str) -> np.ndarray:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_values_voxel_size_and_unit_of_every_level(image: Path, engine: str) -> None:
-    assert ZARR_CODEC.sniff(image)
+    assert ZARR_CODEC.sniff(Location.of(image))
     ds = Dataset.from_path(image, engine=engine)
     assert ds.shape == (40, 50, 60) and ds.dtype == np.uint16
     np.testing.assert_array_equal(ds.data.compute(), VALUES)
@@ -83,7 +84,7 @@ def test_datatype_and_level_options(image: Path) -> None:
 
 
 def test_info_and_verify(image: Path) -> None:
-    facts = ZARR_CODEC.describe(image)
+    facts = ZARR_CODEC.describe(Location.of(image))
     assert facts["zarr"] == "OME-Zarr 0.4 image"
     assert facts["levels"] == "s0: 40x50x60, s1: 20x25x30, s2: 10x12x15"
     assert facts["storage"] == "chunks 16x16x16, zstd"

@@ -279,13 +279,13 @@ def test_overwrite_replaces_a_real_store(fixture_copy: Path) -> None:
 
 
 def test_a_task_after_the_staging_was_discarded_creates_nothing(tmp_path: Path) -> None:
-    from ctlab_zarr._engine import ArrayLocation, Engine
+    from ctlab_zarr._engines import ArrayLocation, EngineName
 
     store = tmp_path / ".x.zarr.ctlab-tmp-0"
     _small(1).to_path(tmp_path / "x.zarr", ome_zarr=False)
     shutil.copytree(tmp_path / "x.zarr", store)
     region = (slice(0, 6), slice(0, 7), slice(0, 8))
-    engines: list[Engine] = ["tensorstore", "zarr-python"]
+    engines: list[EngineName] = ["tensorstore", "zarr-python"]
     for engine in engines:
         location = ArrayLocation(str(store), "", 3, engine)
         location.write(region, np.full((6, 7, 8), 4, np.uint16))

@@ -7,7 +7,7 @@ import math
 
 from ctlab_core.phantom import phantom
 from ctlab_zarr._chunking import Layout
-from ctlab_zarr._engine import ArrayLocation
+from ctlab_zarr._engines import ArrayLocation
 from ctlab_zarr._pyramid import halved, plan_levels
 from ctlab_zarr._writer import _stages, _write_levels
 from hypothesis import given, settings

@@ -4,8 +4,8 @@ Importing this package is cheap: numpy, dask and every I/O library are
 imported on first use, never at import.
 """
 
-from ctlab_core._storage import levels, load, verify
-from ctlab_core.codec import CliExample, Codec, DemoStep, LevelInfo, WriteTarget
+from ctlab_core._reading import levels, load, verify
+from ctlab_core.codec import Codec, LevelInfo, WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, StorageDType
 from ctlab_core.errors import (
@@ -32,8 +32,10 @@ from ctlab_core.history import (
     parse_parameters,
     serialize_parameters,
 )
+from ctlab_core.location import Location
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.options import ReadOptions, WriteOptions, option
+from ctlab_core.presentation import CliExample, DemoStep, Presentation
 from ctlab_core.registry import available_codecs, get_codec
 from ctlab_core.units import VoxelUnit
 
@@ -59,7 +61,9 @@ __all__ = [
     "InvalidDatasetError",
     "InvalidOptionError",
     "LevelInfo",
+    "Location",
     "MangoMetadata",
+    "Presentation",
     "ReadError",
     "ReadOptions",
     "StorageDType",

@@ -22,15 +22,16 @@ from ctlab_core.history import HistoryEntry, freeze_parameters
 from ctlab_core.options import describe_value
 
 if TYPE_CHECKING:
-    from ctlab_core.codec import Codec
+    from ctlab_core.codec import AnyCodec
+    from ctlab_core.location import Location
 
 __all__ = ["conversion_entry", "plan_conversion"]
 
 
 def conversion_entry(
     source: Dataset,
-    src: Path,
-    dst: Path,
+    src: Location,
+    dst: Location,
     fmt: str,
     options: Mapping[str, Any],
     *,
@@ -69,10 +70,10 @@ def _user() -> str:
 
 def plan_conversion(
     source: Dataset,
-    src: Path,
-    dst: Path,
+    src: Location,
+    dst: Location,
     *,
-    codec: Codec,
+    codec: AnyCodec,
     write_options: Mapping[str, Any],
     voxel_size: Sequence[float] | None = None,
     voxel_unit: str | None = None,

@@ -1,42 +1,32 @@
-"""How metadata becomes plain JSON-able data and back: the one cattrs converter.
+"""How metadata and option values become plain JSON-able data and back: the one converter.
 
-This module holds the machinery, :mod:`ctlab_core.mango` the MANGO mapping:
-
-- :func:`converter`, the single cattrs converter, with the hooks for every
-  metadata type: MANGO's ``*_xyz`` tuples (a scalar or a list on disk, whole
-  numbers for ``coordinate_origin_xyz``), ``VoxelUnit`` and ``DataType`` from
-  their usual spellings, ``History`` in its JSON form, and
-  :class:`~ctlab_core.mango.MangoMetadata` under MANGO's attribute names;
-- :func:`metadata_to_json`/:func:`metadata_from_json`: a Dataset's fields
-  (everything but the array) under ctlab's own names, for the raw sidecar and
-  ``ctlab info --json``;
-- :func:`plain`: numpy values, tuples and mappings made JSON-able.
+:func:`converter` is the single cattrs converter of ctlab, with the hooks for
+its leaf types: MANGO's ``*_xyz`` tuples (a scalar or a list on disk, whole
+numbers for ``coordinate_origin_xyz``), ``VoxelUnit`` and ``DataType`` from
+their usual spellings, ``History`` in its JSON form, frozen mappings, and
+strict primitives (an ``int`` is never a ``bool`` or a ``"3"``; unions try
+each member in turn). Modules that own a structured type register its hooks
+themselves (:mod:`ctlab_core.mango` for ``MangoMetadata``); option values are
+checked against their annotations through it (:func:`conforms`).
+:func:`plain` makes numpy values, tuples and mappings JSON-able.
 """
 
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
-import attrs
-
-from ctlab_core.errors import CorruptDataError
+from ctlab_core.datatype import DataType
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History
+from ctlab_core.units import VoxelUnit
 
 if TYPE_CHECKING:
     import cattrs
 
-    from ctlab_core.dataset import Dataset
-
-__all__ = [
-    "converter",
-    "metadata_from_json",
-    "metadata_to_json",
-    "plain",
-    "structure_errors",
-]
+__all__ = ["conforms", "converter", "plain", "structure_errors"]
 
 
 def plain(value: Any) -> Any:
@@ -54,19 +44,9 @@ def plain(value: Any) -> Any:
 
 @functools.cache
 def converter() -> cattrs.Converter:
-    """The one converter every (un)structuring of metadata goes through."""
+    """The one converter every (un)structuring of metadata and options goes through."""
     import cattrs
-    import dask.array
-    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-    from dask.delayed import Delayed
 
-    from ctlab_core.dataset import Dataset
-    from ctlab_core.datatype import DataType
-    from ctlab_core.mango import MangoMetadata
-    from ctlab_core.units import VoxelUnit
-
-    attrs.resolve_types(Dataset, localns={"da": dask.array, "Delayed": Delayed})
-    attrs.resolve_types(MangoMetadata)
     conv = cattrs.Converter()
     conv.register_unstructure_hook(History, History.to_json)
     conv.register_structure_hook(History, lambda value, _: History.from_json(value))
@@ -79,26 +59,10 @@ def converter() -> cattrs.Converter:
     conv.register_unstructure_hook(VoxelUnit, lambda unit: unit.value)
     conv.register_structure_hook(DataType, lambda value, _: DataType.from_basename(str(value)))
     conv.register_unstructure_hook(DataType, lambda datatype: datatype.basename)
-    # MangoMetadata: MANGO's names ("basename"), the history and the rest given apart
-    conv.register_structure_hook(
-        MangoMetadata,
-        make_dict_structure_fn(
-            MangoMetadata,
-            conv,
-            datatype=override(rename="basename"),
-            history=override(omit=True),
-            extra=override(omit=True),
-        ),
-    )
-    conv.register_unstructure_hook(
-        MangoMetadata,
-        make_dict_unstructure_fn(
-            MangoMetadata,
-            conv,
-            datatype=override(rename="basename"),
-            extra=override(omit=True),
-        ),
-    )
+    for kind, accepts in _PRIMITIVES.items():
+        conv.register_structure_hook(kind, _strict(kind, accepts))
+    conv.register_structure_hook_func(_is_literal, _literal)
+    conv.register_structure_hook_func(_is_union, functools.partial(_union, conv))
     return conv
 
 
@@ -122,43 +86,86 @@ def _whole_numbers(value: Any, _type: Any) -> tuple[int, ...]:
     return tuple(int(v) if isinstance(v, int) else int(float(v)) for v in items)
 
 
+# --- strict leaf types ---------------------------------------------------------------------
+
+_PRIMITIVES: dict[type, tuple[type, ...]] = {
+    bool: (bool,),
+    int: (int,),
+    float: (int, float),
+    str: (str,),
+}
+"""Each primitive annotation and the Python types its values may have (never ``bool`` for
+a number: ``True`` is not a count)."""
+
+
+def _strict(kind: type, accepts: tuple[type, ...]) -> Any:
+    def structure(value: Any, _type: Any) -> Any:
+        if isinstance(value, bool) and kind is not bool:
+            raise TypeError(f"{value!r} is not {_NAMES[kind]}")
+        if not isinstance(value, accepts):
+            raise TypeError(f"{value!r} is not {_NAMES[kind]}")
+        return kind(value)
+
+    return structure
+
+
+_NAMES = {bool: "True or False", int: "an int", float: "a number", str: "a string"}
+
+
+def _is_literal(hint: Any) -> bool:
+    return get_origin(hint) is Literal
+
+
+def _literal(value: Any, hint: Any) -> Any:
+    if not any(value == arg and type(value) is type(arg) for arg in get_args(hint)):
+        raise ValueError(f"{value!r} is not one of {', '.join(map(repr, get_args(hint)))}")
+    return value
+
+
+def _is_union(hint: Any) -> bool:
+    return get_origin(hint) in (Union, types.UnionType)
+
+
+def _union(conv: cattrs.Converter, value: Any, hint: Any) -> Any:
+    """The value as the first member of the union that takes it (``X | None``: None, or
+    the value as ``X`` with ``X``'s own error)."""
+    members = [member for member in get_args(hint) if member is not type(None)]
+    if value is None and len(members) < len(get_args(hint)):
+        return None
+    if len(members) == 1:
+        return conv.structure(value, members[0])
+    for member in members:
+        try:
+            return conv.structure(value, member)
+        except Exception:  # cattrs raises many kinds; the next member may take it
+            continue
+    raise TypeError(f"{value!r} is none of {hint}")
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is a value of the annotation ``hint`` (through the converter)."""
+    if hint is Any:
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    if get_origin(hint) is tuple:  # element by element: MANGO's tuples take scalars and lists
+        return isinstance(value, tuple) and _tuple_conforms(value, get_args(hint))
+    try:
+        converter().structure(value, hint)
+    except Exception:
+        return False
+    return True
+
+
+def _tuple_conforms(value: tuple[Any, ...], args: tuple[Any, ...]) -> bool:
+    if len(args) == 2 and args[1] is Ellipsis:
+        return all(conforms(item, args[0]) for item in value)
+    return len(args) == len(value) and all(map(conforms, value, args))
+
+
 def structure_errors(error: Exception, path: str = "$") -> str:
     """What a structuring error says, each problem with where it is (``... @ $.voxel_unit``)."""
     import cattrs
 
     problems = cattrs.transform_error(error, path, format_exception=lambda exc, _: str(exc))
     return "; ".join(problems)
-
-
-def _metadata_fields() -> list[attrs.Attribute[Any]]:
-    from ctlab_core.dataset import Dataset
-
-    return [f for f in attrs.fields(Dataset) if f.name != "data"]
-
-
-def metadata_to_json(ds: Dataset) -> dict[str, Any]:
-    """Everything but the array, as JSON-able data (plus ``shape`` and ``dtype``)."""
-    conv = converter()
-    result: dict[str, Any] = {"shape": list(ds.shape), "dtype": str(ds.dtype)}
-    for field in _metadata_fields():
-        result[field.name] = conv.unstructure(getattr(ds, field.name), field.type or Any)
-    return result
-
-
-def metadata_from_json(value: Mapping[str, Any], data: Any) -> Dataset:
-    """A dataset from ``metadata_to_json`` output and an array."""
-    from ctlab_core.dataset import Dataset
-
-    conv = converter()
-    kwargs: dict[str, Any] = {}
-    for field in _metadata_fields():
-        if field.name not in value:
-            continue
-        try:
-            kwargs[field.name] = conv.structure(value[field.name], field.type or Any)
-        except CorruptDataError:
-            raise
-        except Exception as error:
-            problem = structure_errors(error, field.name)
-            raise CorruptDataError(f"invalid metadata: {problem}") from error
-    return Dataset(data=data, **kwargs)

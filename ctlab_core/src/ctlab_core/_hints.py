@@ -80,8 +80,8 @@ def hint_for_content(path: Path) -> InstallHint | None:
     return None
 
 
-def hint_for_name(path: Path) -> InstallHint | None:
-    """The hint whose suffix ends the name of ``path``."""
-    name = path.name.lower()
+def hint_for_name(name: str) -> InstallHint | None:
+    """The hint whose suffix ends ``name`` (a file or directory name)."""
+    name = name.lower()
     matches = [h for h in HINTS if any(name.endswith(s) for s in h.suffixes)]
     return matches[0] if len(matches) == 1 else None

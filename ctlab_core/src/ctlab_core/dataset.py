@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 import attrs
 
 from ctlab_core.datatype import DataType, StorageDType
-from ctlab_core.errors import ImmutableDatasetError, InvalidDatasetError
+from ctlab_core.errors import CTLabError, ImmutableDatasetError, InvalidDatasetError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import History, HistoryEntry
+from ctlab_core.location import Location
 from ctlab_core.mango import to_xyz
 from ctlab_core.units import VoxelUnit, convert_voxel_size
 
@@ -202,9 +203,13 @@ class Dataset:
     def from_xarray(cls, array: xr.DataArray | xr.Dataset) -> Dataset:
         """The dataset of a DataArray made by ``to_xarray`` (or following its
         conventions): voxel size, unit and origin from the coordinates."""
-        from ctlab_core.integrations.xarray_convert import dataset_from_xarray
+        from ctlab_core.integrations.xarray_convert import dataset_fields
 
-        return dataset_from_xarray(array)
+        fields, source = dataset_fields(array)
+        try:
+            return cls(**fields)
+        except CTLabError as error:
+            raise InvalidDatasetError(f"{source}: {error}") from error
 
     def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
         """Voxel size converted to ``voxel_unit`` (dimension order)."""
@@ -293,30 +298,39 @@ class Dataset:
     @classmethod
     def from_path(
         cls,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Location,
         *,
         filetype: str = "auto",
         parse_history: bool = True,
+        storage_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Dataset:
         """Open a dataset lazily; the format is detected unless ``filetype`` names a codec.
 
+        ``path`` is a local path or a URL (``storage_options`` go to its storage).
         Further keyword arguments are the codec's read options (``level=``,
         ``datatype=``, ``verify=``, ...); unknown ones are an error.
         """
-        from ctlab_core._storage import open_dataset
+        from ctlab_core._reading import open_dataset
 
-        return open_dataset(path, filetype, parse_history=parse_history, **kwargs)
+        return open_dataset(
+            path,
+            filetype,
+            storage_options=storage_options,
+            parse_history=parse_history,
+            **kwargs,
+        )
 
     @overload
     def to_path(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Location,
         *,
         filetype: str = ...,
         dataset_id: str | None = ...,
         datatype: DataType | str | None = ...,
         overwrite: bool = ...,
+        storage_options: Mapping[str, Any] | None = ...,
         compute: Literal[True] = ...,
         **kwargs: Any,
     ) -> Path: ...
@@ -324,24 +338,26 @@ class Dataset:
     @overload
     def to_path(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Location,
         *,
         filetype: str = ...,
         dataset_id: str | None = ...,
         datatype: DataType | str | None = ...,
         overwrite: bool = ...,
+        storage_options: Mapping[str, Any] | None = ...,
         compute: Literal[False],
         **kwargs: Any,
     ) -> Delayed: ...
 
     def to_path(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Location,
         *,
         filetype: str = "auto",
         dataset_id: str | None = "auto",
         datatype: DataType | str | None = None,
         overwrite: bool = False,
+        storage_options: Mapping[str, Any] | None = None,
         compute: bool = True,
         **kwargs: Any,
     ) -> Path | Delayed:
@@ -358,17 +374,18 @@ class Dataset:
         the codec's write options.
         """
         from ctlab_core import registry
-        from ctlab_core._storage import write_dataset
+        from ctlab_core._writing import write_dataset
 
+        location = Location.of(path, storage_options)
         dataset = self if datatype is None else self._as_datatype(datatype)
         if dataset_id == "auto":
             dataset_id = dataset.dataset_id
         if dataset_id is None:
-            codec, target = registry.codec_for_writing(Path(path), filetype)
+            codec, target = registry.codec_for_writing(location, filetype)
             dataset_id = f"{timestamp()}_{codec.dataset_name(target)}"
         return write_dataset(
             attrs.evolve(dataset, dataset_id=dataset_id),
-            path,
+            location,
             filetype=filetype,
             overwrite=overwrite,
             compute=compute,

@@ -17,6 +17,7 @@ __all__ = [
     "InvalidDatasetError",
     "InvalidOptionError",
     "ReadError",
+    "SniffWarning",
     "UnitConversionError",
     "UnknownDataTypeError",
     "UnknownUnitError",
@@ -78,3 +79,7 @@ class ImmutableDatasetError(CTLabError, TypeError):
 
 class HistoryParseWarning(UserWarning):
     """A MANGO history text could not be parsed; its raw text was kept."""
+
+
+class SniffWarning(RuntimeWarning):
+    """A codec failed while sniffing a location; it was taken as not recognising it."""

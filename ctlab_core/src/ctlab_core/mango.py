@@ -9,13 +9,15 @@ says what MANGO calls them and in which order (:data:`FIELD_ATTRIBUTES`, ...),
 turns MANGO's x, y, z order into dimension order and back
 (:func:`to_dimension_order`, :func:`to_xyz`: the one place that reverses), and
 maps a :class:`~ctlab_core.Dataset` to :class:`MangoMetadata` and back. The
-(un)structuring of MangoMetadata to and from attributes is the cattrs
-converter's (:mod:`ctlab_core._converter`); each format adds only how it stores
-values (NetCDF types, JSON) and the history (text attributes, JSON).
+(un)structuring of MangoMetadata to and from attributes goes through the one
+cattrs converter (:mod:`ctlab_core._converter`), with the hooks registered
+here; each format adds only how it stores values (NetCDF types, JSON) and the
+history (text attributes, JSON).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,6 +31,8 @@ from ctlab_core.history import History
 from ctlab_core.units import VoxelUnit
 
 if TYPE_CHECKING:
+    import cattrs
+
     from ctlab_core.dataset import Dataset
 
 __all__ = [
@@ -163,7 +167,7 @@ class MangoMetadata:
         """
         given = {n: v for n, v in attributes.items() if n != "basename" or datatype is None}
         try:
-            metadata = converter().structure(given, cls)
+            metadata = _converter().structure(given, cls)
             if history is None:
                 history = History.from_json(
                     attributes.get("history", {}), source=source, parse=parse_history
@@ -201,7 +205,7 @@ class MangoMetadata:
         ``basename`` is left out without a datatype; ``extra`` is not included.
         ``with_defaults(ndim).to_attributes()`` is what MANGO writes.
         """
-        attributes: dict[str, Any] = converter().unstructure(self)
+        attributes: dict[str, Any] = _converter().unstructure(self)
         if attributes["basename"] is None:
             del attributes["basename"]
         return attributes
@@ -221,3 +225,33 @@ class MangoMetadata:
         for name, value in self.extra.items():
             block.setdefault(name, plain(value))
         return block
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The one converter, with MangoMetadata under MANGO's names (``datatype`` is
+    ``basename``; the history and the other attributes are given apart)."""
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    attrs.resolve_types(MangoMetadata)
+    conv = converter()
+    conv.register_structure_hook(
+        MangoMetadata,
+        make_dict_structure_fn(
+            MangoMetadata,
+            conv,
+            datatype=override(rename="basename"),
+            history=override(omit=True),
+            extra=override(omit=True),
+        ),
+    )
+    conv.register_unstructure_hook(
+        MangoMetadata,
+        make_dict_unstructure_fn(
+            MangoMetadata,
+            conv,
+            datatype=override(rename="basename"),
+            extra=override(omit=True),
+        ),
+    )
+    return conv

@@ -8,9 +8,11 @@ one declaration come the keyword checking of ``Dataset.from_path``/``to_path``
 the documentation (:func:`markdown_table`).
 
 Field annotations are the types: :func:`build` checks every value against
-its annotation (``int``, ``float``, ``bool``, ``str``, ``None``, ``Literal``,
-unions, ``tuple[int, ...]``, enums) after the field's converter ran, so a
-codec writes no type checks of its own; validators add ranges.
+its annotation through the one cattrs converter (``int``, ``float``, ``bool``,
+``str``, ``None``, ``Literal``, unions, ``tuple[int, ...]``, enums) after the
+field's converter ran, so a codec writes no type checks of its own; validators
+add ranges. How the command line parses a flag is derived in
+:mod:`ctlab_core.cli`; the documentation's option tables in ``scripts/``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 
+from ctlab_core._converter import conforms
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CTLabError, InvalidOptionError
 
@@ -34,10 +37,12 @@ __all__ = [
     "build",
     "datatype_option",
     "describe_value",
-    "markdown_table",
+    "hints",
+    "info",
     "option",
     "option_fields",
     "parse_shape",
+    "type_text",
 ]
 
 OptionsT = TypeVar("OptionsT", bound="Options")
@@ -145,7 +150,7 @@ def info(field: attrs.Attribute[Any]) -> OptionInfo:
 _HINTS: dict[type[Options], dict[str, Any]] = {}
 
 
-def _hints(cls: type[Options]) -> dict[str, Any]:
+def hints(cls: type[Options]) -> dict[str, Any]:
     """The resolved field annotations of ``cls`` (resolved once per class)."""
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
@@ -181,12 +186,11 @@ def build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: s
         raise InvalidOptionError(f"{where}: {error}") from error
     except (TypeError, ValueError) as error:
         raise InvalidOptionError(f"{where}: {error}") from error
-    hints = _hints(cls)
+    annotations = hints(cls)
     for name in given:
-        value = getattr(built, name)
-        if not _matches(value, hints[name]):
+        if not conforms(getattr(built, name), annotations[name]):
             raise InvalidOptionError(
-                f"{where}: {name}={given[name]!r} is not {_type_text(hints[name])}"
+                f"{where}: {name}={given[name]!r} is not {type_text(annotations[name])}"
             )
     return built
 
@@ -212,61 +216,7 @@ def _renamed(cls: type[Options], given: Mapping[str, Any], where: str) -> dict[s
     return result
 
 
-# --- checking values against annotations ---------------------------------------
-
-
-def _matches(value: Any, hint: Any) -> bool:
-    origin = get_origin(hint)
-    if hint is Any:
-        return True
-    if hint is None or hint is type(None):
-        return value is None
-    if origin is Literal:
-        return any(value == arg and type(value) is type(arg) for arg in get_args(hint))
-    if origin in (Union, types.UnionType):
-        return any(_matches(value, arg) for arg in get_args(hint))
-    if origin is tuple:
-        args = get_args(hint)
-        if not isinstance(value, tuple):
-            return False
-        if len(args) == 2 and args[1] is Ellipsis:
-            return all(_matches(v, args[0]) for v in value)
-        pairs = zip(value, args, strict=False)
-        return len(args) == len(value) and all(_matches(v, a) for v, a in pairs)
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if isinstance(hint, type):
-        return isinstance(value, hint)
-    return True  # an annotation this checker does not know: the converter is the check
-
-
-def _type_text(hint: Any) -> str:
-    origin = get_origin(hint)
-    if hint is None or hint is type(None):
-        return "None"
-    if origin is Literal:
-        return " or ".join(repr(a) for a in get_args(hint))
-    if origin in (Union, types.UnionType):
-        return ", ".join(_type_text(a) for a in get_args(hint))
-    if origin is tuple:
-        return "a tuple of ints"
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return "one of " + ", ".join(str(m.value) for m in hint)
-    if isinstance(hint, type):
-        return {
-            "bool": "True or False",
-            "int": "an int",
-            "float": "a number",
-            "str": "a string",
-        }.get(hint.__name__, f"a {hint.__name__}")
-    return str(hint)
-
-
-# --- command line and documentation ----------------------------------------------
+# --- values ----------------------------------------------------------------------------
 
 
 def parse_shape(text: str) -> int | tuple[int, ...]:
@@ -281,54 +231,6 @@ def parse_shape(text: str) -> int | tuple[int, ...]:
     return values[0] if len(values) == 1 else values
 
 
-def cli_parser(field: attrs.Attribute[Any], cls: type[Options]) -> Callable[[str], Any] | None:
-    """How the command line turns text into the value of ``field`` (None: a boolean flag)."""
-    declared = info(field).parse
-    if declared is not None:
-        return declared
-    hint = _hints(cls)[field.name]
-    choices = _literal_choices(hint)
-    plain = [a for a in _union_args(hint) if a is not type(None) and get_origin(a) is not Literal]
-    if plain == [bool] and not choices:
-        return None
-    if len(plain) == 1 and plain[0] in (int, float, str):
-        convert: Callable[[str], Any] = plain[0]
-
-        def parse(text: str) -> Any:
-            if text in choices:
-                return text
-            return convert(text)
-
-        return parse
-    return str  # choices, enums and other converted fields take their text
-
-
-def cli_choices(field: attrs.Attribute[Any], cls: type[Options]) -> list[str] | None:
-    """The allowed values when the option is a closed set of strings."""
-    hint = _hints(cls)[field.name]
-    plain = [a for a in _union_args(hint) if a is not type(None) and get_origin(a) is not Literal]
-    choices = _literal_choices(hint)
-    if choices and not plain and info(field).parse is None:
-        return choices
-    return None
-
-
-def _union_args(hint: Any) -> list[Any]:
-    if get_origin(hint) in (Union, types.UnionType):
-        return list(get_args(hint))
-    return [hint]
-
-
-def _literal_choices(hint: Any) -> list[str]:
-    return [
-        arg
-        for part in _union_args(hint)
-        if get_origin(part) is Literal
-        for arg in get_args(part)
-        if isinstance(arg, str)
-    ]
-
-
 def describe_value(value: Any) -> Any:
     """An option value as a plain JSON-able value (enums by their value)."""
     if isinstance(value, enum.Enum):
@@ -338,10 +240,24 @@ def describe_value(value: Any) -> Any:
     return value
 
 
-def markdown_table(cls: type[Options]) -> str:
-    """The option table of ``cls`` (option, default, meaning) as Markdown."""
-    rows = ["| option | default | meaning |", "|---|---|---|"]
-    for field in option_fields(cls):
-        default = describe_value(field.default)
-        rows.append(f"| `{field.name}` | `{default!r}` | {info(field).help} |")
-    return "\n".join(rows) + "\n"
+def type_text(hint: Any) -> str:
+    """An annotation in words, for messages (``an int``, ``'zstd' or 'blosc'``)."""
+    origin = get_origin(hint)
+    if hint is None or hint is type(None):
+        return "None"
+    if origin is Literal:
+        return " or ".join(repr(a) for a in get_args(hint))
+    if origin in (Union, types.UnionType):
+        return ", ".join(type_text(a) for a in get_args(hint))
+    if origin is tuple:
+        return "a tuple of ints"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return "one of " + ", ".join(str(m.value) for m in hint)
+    if isinstance(hint, type):
+        return {
+            "bool": "True or False",
+            "int": "an int",
+            "float": "a number",
+            "str": "a string",
+        }.get(hint.__name__, f"a {hint.__name__}")
+    return str(hint)

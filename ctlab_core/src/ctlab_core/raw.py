@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ctlab_core.codec import CliExample, Codec, DemoStep, WriteTarget
+from ctlab_core._converter import converter, structure_errors
+from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.options import ReadOptions, datatype_option, option, parse_shape
+from ctlab_core.location import Location
+from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, option, parse_shape
+from ctlab_core.presentation import CliExample, DemoStep, Presentation
 from ctlab_core.regions import Region, block_region
 
 if TYPE_CHECKING:
@@ -28,9 +31,15 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
     from ctlab_core.dataset import Dataset
-    from ctlab_core.options import WriteOptions
 
-__all__ = ["RAW_CODEC", "RawCodec", "RawReadOptions", "sidecar_path"]
+__all__ = [
+    "RAW_CODEC",
+    "RawCodec",
+    "RawReadOptions",
+    "metadata_from_json",
+    "metadata_to_json",
+    "sidecar_path",
+]
 
 TARGET_CHUNK_BYTES = 128 * 2**20
 
@@ -142,32 +151,38 @@ class _RawSlabWriter:
         return np.zeros((1,) * block.ndim, dtype=bool)
 
 
-class RawCodec(Codec):
+class RawCodec(Codec[RawReadOptions, WriteOptions]):
     """Headerless little-endian C-order volumes (``.raw``) with a JSON sidecar."""
 
     name = "raw"
     suffixes = (".raw",)
     description = "headerless little-endian C-order bytes with a .raw.json sidecar"
     read_options = RawReadOptions
-    examples = (
-        CliExample("info", ("volume.raw",), ("--shape", "100,200,300", "--dtype", "uint16")),
-        CliExample("convert", ("volume.raw", "volume_um.raw"), ("--voxel-unit", "um")),
-        CliExample("verify", ("volume.raw",)),
-        CliExample("history", ("volume.raw",), ("--json",)),
+    write_options = WriteOptions
+    presentation = Presentation(
+        examples=(
+            CliExample("info", ("volume.raw",), ("--shape", "100,200,300", "--dtype", "uint16")),
+            CliExample("convert", ("volume.raw", "volume_um.raw"), ("--voxel-unit", "um")),
+            CliExample("verify", ("volume.raw",)),
+            CliExample("history", ("volume.raw",), ("--json",)),
+        ),
+        demo=DemoStep("tomo_phantom.raw", {}, "raw bytes with a JSON sidecar", fallback=True),
     )
-    demo = DemoStep("tomo_phantom.raw", {}, "raw bytes with a JSON sidecar", fallback=True)
 
-    def sniff(self, path: Path) -> bool:
+    def sniff(self, location: Location) -> bool:
+        if not location.is_local:
+            return False
         try:
-            return path.name.lower().endswith(".raw") and path.is_file()
+            return location.name.lower().endswith(".raw") and location.path.is_file()
         except OSError:
             return False
 
-    def companions(self, path: Path) -> tuple[Path, ...]:
-        return (sidecar_path(path),)
+    def companions(self, location: Location) -> tuple[Location, ...]:
+        return (location.with_name(location.name + ".json"),)
 
-    def replaceable(self, path: Path) -> str | None:
+    def replaceable(self, location: Location) -> str | None:
         """A regular ``.raw`` file whose sidecar describes it may be replaced."""
+        path = location.path
         if not path.is_file() or path.is_symlink():
             return "not a regular file"
         try:
@@ -178,13 +193,11 @@ class RawCodec(Codec):
             return f"a file without the {sidecar_path(path).name} sidecar ctlab writes"
         return _sidecar_mismatch(path, meta)
 
-    def read(self, path: Path, options: ReadOptions) -> Dataset:
+    def read(self, location: Location, options: RawReadOptions) -> Dataset:
         """Open a raw file lazily, in slabs of whole slices of about 128 MiB."""
         import numpy as np
 
-        from ctlab_core._converter import metadata_from_json
-
-        assert isinstance(options, RawReadOptions)  # the core builds the declared class
+        path = location.path
         meta = _read_sidecar(path)
         shape = tuple(int(n) for n in (options.shape or meta.get("shape") or ()))
         if options.datatype is not None:
@@ -223,20 +236,20 @@ class RawCodec(Codec):
         import dask.array as da
         from dask.delayed import delayed
 
-        from ctlab_core._converter import metadata_to_json
         from ctlab_core.regions import rechunked
 
+        staging = target.staging.path
         data = dataset.data
         depth = slab_depth(data.shape, data.dtype.itemsize)
         slabs = rechunked(data, (depth, *data.shape[1:]))
-        with target.staging.open("wb") as handle:
+        with staging.open("wb") as handle:
             handle.truncate(int(data.nbytes))
         plane_bytes = data.dtype.itemsize * math.prod(slabs.shape[1:])
-        writer = _RawSlabWriter(str(target.staging), plane_bytes)
+        writer = _RawSlabWriter(str(staging), plane_bytes)
         written: da.Array = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1,) * slabs.ndim)
         sidecar = json.dumps(metadata_to_json(dataset), indent=2) + "\n"
         done: Delayed = delayed(_write_sidecar, pure=False)(
-            written, str(sidecar_path(target.staging)), sidecar
+            written, str(sidecar_path(staging)), sidecar
         )
         return done
 
@@ -291,3 +304,45 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
 
 
 RAW_CODEC = RawCodec()
+
+
+# --- the sidecar's JSON: a dataset's fields under ctlab's own names --------------------------
+
+
+def _metadata_fields() -> list[attrs.Attribute[Any]]:
+    import dask.array
+    from dask.delayed import Delayed
+
+    from ctlab_core.dataset import Dataset
+
+    attrs.resolve_types(Dataset, localns={"da": dask.array, "Delayed": Delayed})
+    return [f for f in attrs.fields(Dataset) if f.name != "data"]
+
+
+def metadata_to_json(ds: Dataset) -> dict[str, Any]:
+    """Everything but the array, as JSON-able data (plus ``shape`` and ``dtype``): the
+    sidecar's content, and what ``ctlab info --json`` shows."""
+    conv = converter()
+    result: dict[str, Any] = {"shape": list(ds.shape), "dtype": str(ds.dtype)}
+    for field in _metadata_fields():
+        result[field.name] = conv.unstructure(getattr(ds, field.name), field.type or Any)
+    return result
+
+
+def metadata_from_json(value: Mapping[str, Any], data: Any) -> Dataset:
+    """A dataset from ``metadata_to_json`` output and an array."""
+    from ctlab_core.dataset import Dataset
+
+    conv = converter()
+    kwargs: dict[str, Any] = {}
+    for field in _metadata_fields():
+        if field.name not in value:
+            continue
+        try:
+            kwargs[field.name] = conv.structure(value[field.name], field.type or Any)
+        except CorruptDataError:
+            raise
+        except Exception as error:
+            problem = structure_errors(error, field.name)
+            raise CorruptDataError(f"invalid metadata: {problem}") from error
+    return Dataset(data=data, **kwargs)

@@ -12,7 +12,7 @@ remembers the reader, so that
   straight into one buffer.
 
 Any other dask array (computed, sliced, generated) takes dask's ``rechunk``.
-The size of a write task follows :func:`task_bytes` (dask config key
+The size of a write task follows :func:`task_bytes` (setting
 ``ctlab.task-bytes``, default 128 MiB), which is how users cap memory.
 """
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
-    "DEFAULT_TASK_BYTES",
     "Region",
     "RegionReader",
     "block_region",
@@ -38,9 +37,6 @@ __all__ = [
 ]
 
 Region = tuple[slice, ...]
-
-DEFAULT_TASK_BYTES = 128 * 2**20
-"""Bytes of array data one task holds by default (dask's own chunk-size default)."""
 
 _READERS: dict[str, RegionReader] = {}
 
@@ -67,11 +63,13 @@ class RegionReader(Protocol):
 
 
 def task_bytes() -> int:
-    """The configured size of one task's block (``dask.config`` key ``ctlab.task-bytes``)."""
-    import dask
+    """The configured size of one task's block (setting ``ctlab.task-bytes``, see
+    :mod:`ctlab_core.config`)."""
     from dask.utils import parse_bytes
 
-    value = dask.config.get("ctlab.task-bytes", DEFAULT_TASK_BYTES)
+    from ctlab_core.config import TASK_BYTES
+
+    value = TASK_BYTES.get()
     return int(parse_bytes(value) if isinstance(value, str) else value)
 
 

@@ -1,27 +1,30 @@
 """The codec registry: codecs come only from the ``ctlab.codecs`` entry points.
 
 Entry point names are collected on first use; a codec object is loaded when
-it is asked for or when sniffing a path needs it (codec modules are light:
+it is asked for or when sniffing a location needs it (codec modules are light:
 readers and writers are imported only when used). Codecs sniff in the order
-of their names; two claims on one path, or two distributions registering one
-name, are an error, not a coin toss.
+of their names; two claims on one location, or two distributions registering
+one name, are an error, not a coin toss. A codec whose sniff raises is taken as
+not recognising the location, with a :class:`~ctlab_core.errors.SniffWarning`.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import warnings
 from importlib.metadata import EntryPoint, entry_points
-from pathlib import Path
 
 from ctlab_core._hints import HINTS, InstallHint, hint_for_content, hint_for_name, hint_named
-from ctlab_core.codec import Codec
+from ctlab_core.codec import AnyCodec, Codec
 from ctlab_core.errors import (
     CodecNotInstalledError,
     CTLabError,
     FormatNotRecognisedError,
     ReadError,
+    SniffWarning,
 )
+from ctlab_core.location import Location
 
 __all__ = [
     "GROUP",
@@ -63,10 +66,10 @@ def _dist_name(entry: EntryPoint) -> str:
 
 
 @functools.cache
-def _load(name: str) -> Codec:
+def _load(name: str) -> AnyCodec:
     entry = _entry(name)
     try:
-        codec = entry.load()
+        codec: object = entry.load()
     except Exception as error:  # a broken plugin must not look like a missing one
         raise CTLabError(f"codec {name!r} ({entry.value}) failed to load: {error}") from error
     if not isinstance(codec, Codec):
@@ -85,7 +88,7 @@ def codec_distribution(name: str) -> tuple[str, str] | None:
     return None if dist is None else (dist.name, dist.version)
 
 
-def get_codec(name: str) -> Codec:
+def get_codec(name: str) -> AnyCodec:
     """The installed codec called ``name`` (case-insensitive)."""
     key = name.strip().lower()
     if key in _entry_points():
@@ -114,32 +117,51 @@ def _packages_text() -> str:
     return ", ".join(missing) or "none missing"
 
 
-def codec_for_reading(path: Path, filetype: str = "auto") -> Codec:
-    """The codec that reads ``path``: the named one, or the single codec that sniffs it."""
+def _sniffs(name: str, location: Location) -> bool:
+    """Whether the codec ``name`` claims ``location``; a codec that raises does not."""
+    try:
+        return bool(_load(name).sniff(location))
+    except CTLabError:
+        raise
+    except Exception as error:
+        warnings.warn(
+            f"{location}: the {name} codec failed while recognising it "
+            f"({type(error).__name__}: {error}); taken as not its format",
+            SniffWarning,
+            stacklevel=3,
+        )
+        return False
+
+
+def codec_for_reading(location: Location, filetype: str = "auto") -> AnyCodec:
+    """The codec that reads ``location``: the named one, or the single codec that sniffs it."""
     if filetype != "auto":
         return get_codec(filetype)
-    if not os.path.lexists(path):
-        raise FormatNotRecognisedError(f"{path}: no such file or directory")
-    claims = [name for name in available_codecs() if _load(name).sniff(path)]
+    if location.is_local and not os.path.lexists(location.path):
+        raise FormatNotRecognisedError(f"{location}: no such file or directory")
+    claims = [name for name in available_codecs() if _sniffs(name, location)]
     if len(claims) == 1:
         return _load(claims[0])
     if len(claims) > 1:
         raise FormatNotRecognisedError(
-            f"{path}: more than one codec claims it ({', '.join(claims)}); "
+            f"{location}: more than one codec claims it ({', '.join(claims)}); "
             "pass filetype=... to choose"
         )
-    hint = hint_for_content(path) or hint_for_name(path)
+    content = hint_for_content(location.path) if location.is_local else None
+    hint = content or hint_for_name(location.name)
     if hint is not None and hint.codec not in _entry_points():
-        raise _not_installed(hint, f"reading {path}")
-    _check_readable(path)
+        raise _not_installed(hint, f"reading {location}")
+    if location.is_local:
+        _check_readable(location)
     raise FormatNotRecognisedError(
-        f"{path}: not a format any installed codec recognises (installed: {_installed_text()}; "
-        f"other formats come from: {_packages_text()})"
+        f"{location}: not a format any installed codec recognises (installed: "
+        f"{_installed_text()}; other formats come from: {_packages_text()})"
     )
 
 
-def _check_readable(path: Path) -> None:
-    """ReadError when the system refuses to read ``path`` (so codecs could not sniff it)."""
+def _check_readable(location: Location) -> None:
+    """ReadError when the system refuses to read ``location`` (so codecs could not sniff it)."""
+    path = location.path
     try:
         if path.is_dir():
             os.listdir(path)
@@ -148,37 +170,36 @@ def _check_readable(path: Path) -> None:
                 handle.read(1)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise ReadError(error.errno, f"cannot read {path}: {reason}") from error
+        raise ReadError(error.errno, f"cannot read {location}: {reason}") from error
 
 
-def codec_for_writing(path: Path, filetype: str = "auto") -> tuple[Codec, Path]:
-    """The codec that writes ``path`` and the path it writes.
+def codec_for_writing(location: Location, filetype: str = "auto") -> tuple[AnyCodec, Location]:
+    """The codec that writes ``location`` and the location it writes.
 
     The codec is the named one, else the one whose suffix ends the name, else
     (for MANGO-named paths such as ``tomo_output``, as anu_ctlab_io does) the
     codec that declares ``writes_mango_names``. A name without the codec's
     suffix gets it appended (``tomo_output`` -> ``tomo_output.nc``).
     """
-    if path.name in ("", ".", ".."):
-        raise CTLabError(f"{str(path)!r} is a directory reference, not a name for a new dataset")
+    location.require_new_name()
     if filetype != "auto":
         codec = get_codec(filetype)
-        return codec, _with_suffix(path, codec)
-    matches = [name for name in available_codecs() if _has_suffix(path, _load(name))]
+        return codec, _with_suffix(location, codec)
+    matches = [name for name in available_codecs() if _has_suffix(location, _load(name))]
     if len(matches) == 1:
-        return _load(matches[0]), path
+        return _load(matches[0]), location
     if len(matches) > 1:
         raise FormatNotRecognisedError(
-            f"{path}: the suffix fits more than one codec ({', '.join(matches)}); "
+            f"{location}: the suffix fits more than one codec ({', '.join(matches)}); "
             "pass filetype=... to choose"
         )
-    hint = hint_for_name(path)
+    hint = hint_for_name(location.name)
     if hint is not None:
-        raise _not_installed(hint, f"writing {path}")
-    if _mango_named(path):
-        return _mango_writer(path)
+        raise _not_installed(hint, f"writing {location}")
+    if _mango_named(location):
+        return _mango_writer(location)
     raise FormatNotRecognisedError(
-        f"{path}: cannot tell the format from the name; end it in one of "
+        f"{location}: cannot tell the format from the name; end it in one of "
         f"{', '.join(_all_suffixes())} or pass filetype=..."
     )
 
@@ -190,48 +211,48 @@ def _all_suffixes() -> list[str]:
     )
 
 
-def _mango_writer(path: Path) -> tuple[Codec, Path]:
+def _mango_writer(location: Location) -> tuple[AnyCodec, Location]:
     """The codec declaring ``writes_mango_names``, for a MANGO-named path without a suffix."""
     writers = [name for name in available_codecs() if _load(name).writes_mango_names]
     if len(writers) == 1:
         codec = _load(writers[0])
-        return codec, _with_suffix(path, codec)
+        return codec, _with_suffix(location, codec)
     if len(writers) > 1:
         raise FormatNotRecognisedError(
-            f"{path}: more than one codec writes MANGO-named paths without a suffix "
+            f"{location}: more than one codec writes MANGO-named paths without a suffix "
             f"({', '.join(writers)}); add a suffix or pass filetype=..."
         )
     hint = next((h for h in HINTS if h.mango_names), None)
     installed = sorted({s for name in available_codecs() for s in _load(name).suffixes})
     if hint is not None and hint.codec not in _entry_points():
         raise CodecNotInstalledError(
-            f"{path}: a MANGO-style name without a suffix is written as {hint.title}, as "
+            f"{location}: a MANGO-style name without a suffix is written as {hint.title}, as "
             f"anu_ctlab_io does, by the {hint.codec} codec, which is not installed: pip install "
             f"{hint.package} (or end the name in one of {', '.join(installed)})"
         )
     raise FormatNotRecognisedError(
-        f"{path}: cannot tell the format from the name; end it in one of "
+        f"{location}: cannot tell the format from the name; end it in one of "
         f"{', '.join(_all_suffixes())} or pass filetype=..."
     )
 
 
-def _has_suffix(path: Path, codec: Codec) -> bool:
-    name = path.name.lower()
+def _has_suffix(location: Location, codec: AnyCodec) -> bool:
+    name = location.name.lower()
     return any(name.endswith(s.lower()) for s in codec.suffixes)
 
 
-def _with_suffix(path: Path, codec: Codec) -> Path:
-    if _has_suffix(path, codec) or not codec.suffixes:
-        return path
-    return path.with_name(path.name + codec.suffixes[0])
+def _with_suffix(location: Location, codec: AnyCodec) -> Location:
+    if _has_suffix(location, codec) or not codec.suffixes:
+        return location
+    return location.with_name(location.name + codec.suffixes[0])
 
 
-def _mango_named(path: Path) -> bool:
+def _mango_named(location: Location) -> bool:
     from ctlab_core.datatype import DataType
     from ctlab_core.errors import UnknownDataTypeError
 
     try:
-        DataType.infer_from_path(path)
+        DataType.infer_from_path(location.name)
     except UnknownDataTypeError:
         return False
     return True

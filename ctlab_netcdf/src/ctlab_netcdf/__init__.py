@@ -1,28 +1,27 @@
 """ctlab-netcdf: the MANGO NetCDF codec for ctlab (single files and split ``_nc`` directories).
 
-Importing the package is light (the registry imports it to sniff); the names
-below load their modules on first use.
+- ``open(path, **options)`` (also ``read``), ``write(dataset, path, **options)``,
+  ``load(path, **options)``, ``verify(path, **options)``, ``levels(path, **options)``:
+  the core's functions with the netcdf codec fixed (:class:`ctlab_core.functions.FormatFunctions`);
+- ``NETCDF_CODEC`` and its declared options (:mod:`ctlab_netcdf.options`);
+- ``slices_per_file``: MANGO's rule for the depth of the block files of a split dataset.
+
+Importing the package is light (the registry imports it to sniff): h5py and
+netCDF4 are imported when data is read or written.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from ctlab_core.functions import FormatFunctions
 
-from ctlab_netcdf.codec import (
+from ctlab_netcdf._blocking import DEFAULT_ELEMENTS_PER_FILE, slices_per_file
+from ctlab_netcdf._version import __version__
+from ctlab_netcdf.codec import NETCDF_CODEC, NetCDFCodec
+from ctlab_netcdf.options import (
     DEFAULT_COMPRESSION_LEVEL,
-    DEFAULT_ELEMENTS_PER_FILE,
-    NETCDF_CODEC,
-    NetCDFCodec,
     NetCDFReadOptions,
     NetCDFWriteOptions,
 )
-
-if TYPE_CHECKING:
-    from ctlab_netcdf._api import levels, load, open, read, verify, write
-    from ctlab_netcdf._blocking import slices_per_file
-
-__version__ = "0.2.0"
 
 __all__ = [
     "DEFAULT_COMPRESSION_LEVEL",
@@ -31,6 +30,7 @@ __all__ = [
     "NetCDFCodec",
     "NetCDFReadOptions",
     "NetCDFWriteOptions",
+    "__version__",
     "levels",
     "load",
     "open",
@@ -40,13 +40,9 @@ __all__ = [
     "write",
 ]
 
-_LAZY = {
-    **{name: "ctlab_netcdf._api" for name in ("levels", "load", "open", "read", "verify", "write")},
-    "slices_per_file": "ctlab_netcdf._blocking",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'ctlab_netcdf' has no attribute {name!r}")
+_FUNCTIONS = FormatFunctions(NETCDF_CODEC.name)
+open = read = _FUNCTIONS.open
+write = _FUNCTIONS.write
+load = _FUNCTIONS.load
+verify = _FUNCTIONS.verify
+levels = _FUNCTIONS.levels

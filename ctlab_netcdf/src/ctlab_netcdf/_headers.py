@@ -17,8 +17,8 @@ from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError
 
 from ctlab_netcdf._attributes import attribute_value, normalised
+from ctlab_netcdf._file_format import file_format
 from ctlab_netcdf._names import FLOAT16_MARK
-from ctlab_netcdf.codec import file_format
 
 __all__ = ["NETCDF3_LOCK", "Header", "file_format", "read_header"]
 

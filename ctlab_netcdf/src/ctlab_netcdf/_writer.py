@@ -5,7 +5,7 @@ one creates each file, one per *piece* (:mod:`ctlab_netcdf._pieces`: a box
 of the volume inside one file, at most the task size) computes its part of
 the source and writes it, and one per file finishes it (``md5_checksum``).
 No task holds more than one piece, so memory does not grow with the depth,
-the cross-section or the block size. Everything goes into ``target.staging``.
+the cross-section or the block size. Everything goes into the staging path.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
@@ -36,7 +35,7 @@ from ctlab_netcdf._write_tasks import (
     finish_file,
     write_piece,
 )
-from ctlab_netcdf.codec import NetCDFWriteOptions
+from ctlab_netcdf.options import NetCDFWriteOptions
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -153,10 +152,11 @@ def _spec(
     )
 
 
-def write_dataset(dataset: Dataset, target: WriteTarget, options: NetCDFWriteOptions) -> Delayed:
-    """The work that writes ``dataset`` as MANGO NetCDF at ``target.staging``: a split
-    directory when ``target.path`` ends in ``_nc``, else one file."""
-    path = target.path
+def write_dataset(
+    dataset: Dataset, path: Path, staging: Path, options: NetCDFWriteOptions
+) -> Delayed:
+    """The work that writes ``dataset`` as MANGO NetCDF at ``staging``: a split
+    directory when the target ``path`` ends in ``_nc``, else one file."""
     shape = _shape3(dataset, path)
     datatype = resolve_datatype(dataset, path)
     if dataset.dtype != datatype.dtype:
@@ -171,13 +171,13 @@ def write_dataset(dataset: Dataset, target: WriteTarget, options: NetCDFWriteOpt
     first = _spec(dataset, datatype, options, True, shape, kept)
     rest = _spec(dataset, datatype, options, False, shape, None) if split else first
     if split:
-        target.staging.mkdir()
+        staging.mkdir()
     targets = []
     for index, (start, stop) in enumerate(files):
         spec = first if index == 0 else rest
         blocking_now = blocking.blocking_attributes(shape, (start, stop), len(files))
         spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking_now})
-        name = str(target.staging / block_name(index)) if split else str(target.staging)
+        name = str(staging / block_name(index)) if split else str(staging)
         targets.append(FileTarget(name, spec, stop - start, 0))
     return _graph(dataset.data, shape, files, targets, itemsize, options.compression_level)
 

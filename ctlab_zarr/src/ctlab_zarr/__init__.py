@@ -1,38 +1,32 @@
 """ctlab-zarr: the Zarr v3 / OME-Zarr codec for ctlab (sharded, multiscale; reads OME-Zarr 0.4).
 
-Importing the package is light (the registry imports it to sniff): the names
-below load their modules on first use, and nothing imports zarr, tensorstore
-or numpy until data is touched.
-
 - ``open(path, **options)`` (also ``read``), ``write(dataset, path, **options)``,
   ``load(path, **options)``, ``verify(path, **options)``, ``levels(path, **options)``:
-  the same functions as every ctlab codec package, through
-  the core's option checks and atomic publication.
-- ``ZARR_CODEC`` and its declared options; the layout arithmetic in ``chunking``,
-  ``pyramid`` and ``multiscales``.
+  the core's functions with the zarr codec fixed (:class:`ctlab_core.functions.FormatFunctions`);
+- ``ZARR_CODEC`` and its declared options (:mod:`ctlab_zarr.options`);
+- ``default_layout``, ``resolve_layout``, ``read_block_shape`` and ``Layout``: the chunk
+  and shard arithmetic ctlab writes with.
+
+Importing the package is light (the registry imports it to sniff): nothing
+imports zarr, tensorstore or numpy until data is touched.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from ctlab_core.functions import FormatFunctions
 
-from ctlab_zarr.codec import ZARR_CODEC, ZarrCodec, ZarrReadOptions, ZarrWriteOptions
-
-if TYPE_CHECKING:
-    from ctlab_zarr._api import levels, load, open, read, verify, write
-    from ctlab_zarr._chunking import Layout, default_layout, read_block_shape, resolve_layout
-    from ctlab_zarr._engine import ENGINE_VARIABLE
-
-__version__ = "0.2.0"
+from ctlab_zarr._chunking import Layout, default_layout, read_block_shape, resolve_layout
+from ctlab_zarr._version import __version__
+from ctlab_zarr.codec import ZARR_CODEC, ZarrCodec
+from ctlab_zarr.options import ZarrReadOptions, ZarrWriteOptions
 
 __all__ = [
-    "ENGINE_VARIABLE",
     "ZARR_CODEC",
     "Layout",
     "ZarrCodec",
     "ZarrReadOptions",
     "ZarrWriteOptions",
+    "__version__",
     "default_layout",
     "levels",
     "load",
@@ -44,17 +38,9 @@ __all__ = [
     "write",
 ]
 
-_LAZY = {
-    "ENGINE_VARIABLE": "ctlab_zarr._engine",
-    "Layout": "ctlab_zarr._chunking",
-    "default_layout": "ctlab_zarr._chunking",
-    "read_block_shape": "ctlab_zarr._chunking",
-    "resolve_layout": "ctlab_zarr._chunking",
-    **{name: "ctlab_zarr._api" for name in ("levels", "load", "open", "read", "verify", "write")},
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'ctlab_zarr' has no attribute {name!r}")
+_FUNCTIONS = FormatFunctions(ZARR_CODEC.name)
+open = read = _FUNCTIONS.open
+write = _FUNCTIONS.write
+load = _FUNCTIONS.load
+verify = _FUNCTIONS.verify
+levels = _FUNCTIONS.levels

@@ -18,7 +18,7 @@ from typing import Any
 from ctlab_core.codec import LevelInfo
 from ctlab_core.errors import CorruptDataError, CTLabError
 
-from ctlab_zarr._engine import Engine
+from ctlab_zarr._engines import EngineName
 from ctlab_zarr._integrity import check_storage, has_record
 from ctlab_zarr._labels import read_image_label
 from ctlab_zarr._multiscales import downsampling_type
@@ -88,7 +88,7 @@ def describe_store(path: Path) -> dict[str, str]:
     return facts
 
 
-def verify_store(path: Path, engine: Engine) -> list[str]:
+def verify_store(path: Path, engine: EngineName) -> list[str]:
     """Check every level thoroughly; raise CorruptDataError naming a fault, else return notes."""
     levels = list_levels(path)
     metas = [load_node(path / level.path if level.path else path) for level in levels]

@@ -38,7 +38,7 @@ _CRC_BYTES = 4
 
 def writer_record(checksum: bool) -> dict[str, Any]:
     """The attribute ctlab writes on each array: every chunk stored, and how it is checked."""
-    from ctlab_zarr import __version__
+    from ctlab_zarr._version import __version__
 
     return {
         RECORD_KEY: {

@@ -2,8 +2,8 @@
 
 Opening reads only metadata. Each dask task reads one block aligned to the
 storage (see :func:`ctlab_zarr._chunking.read_block_shape`) through the
-engine (:mod:`ctlab_zarr._engine`): the graph holds an
-:class:`~ctlab_zarr._engine.ArrayLocation` (paths), never an open handle, so it
+engine (:mod:`ctlab_zarr._engines`): the graph holds an
+:class:`~ctlab_zarr._engines.ArrayLocation` (paths), never an open handle, so it
 pickles and runs under ``dask.distributed`` with process workers. In a store
 ctlab wrote (its record that every chunk was stored) a read requires the
 shard files of its region, so a lost shard raises CorruptDataError instead of
@@ -29,7 +29,7 @@ from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr._chunking import read_block_shape
-from ctlab_zarr._engine import ArrayLocation, Engine
+from ctlab_zarr._engines import ArrayLocation, EngineName
 from ctlab_zarr._integrity import StorageGrid, has_record
 from ctlab_zarr._labels import label_attributes, read_image_label
 from ctlab_zarr._multiscales import MultiscaleLevel, parse_multiscales
@@ -117,7 +117,7 @@ def array_facts(location: ArrayLocation) -> ArrayFacts:
 
 
 def open_level(
-    path: Path, level: int, datatype: DataType | None, engine: Engine
+    path: Path, level: int, datatype: DataType | None, engine: EngineName
 ) -> tuple[Dataset, ArrayLocation]:
     """A lazy Dataset of pyramid level ``level`` of the store at ``path``, and where it is."""
     root = load_node(path)
@@ -152,7 +152,7 @@ def _levels(
 
 
 def _read_image(
-    path: Path, root: Mapping[str, Any], level: int, datatype: DataType | None, engine: Engine
+    path: Path, root: Mapping[str, Any], level: int, datatype: DataType | None, engine: EngineName
 ) -> tuple[Dataset, ArrayLocation]:
     names, unit, levels = _levels(path, root)
     if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < len(levels):
@@ -293,7 +293,7 @@ def _shape_of(path: Path, meta: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def load_level(
-    path: Path, level: int, datatype: DataType | None, engine: Engine
+    path: Path, level: int, datatype: DataType | None, engine: EngineName
 ) -> np.ndarray[Any, Any]:
     """One level read eagerly by the engine in one call into a single buffer, in the true dtype.
 

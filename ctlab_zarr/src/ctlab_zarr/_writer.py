@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
@@ -28,7 +27,7 @@ from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
 from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
 from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
-from ctlab_zarr._engine import ArrayLocation, Engine, resolve_engine
+from ctlab_zarr._engines import ArrayLocation, EngineName, resolve_engine
 from ctlab_zarr._integrity import writer_record
 from ctlab_zarr._labels import image_label
 from ctlab_zarr._memory import release_freed_memory
@@ -107,14 +106,14 @@ def _fill_value(dataset: Dataset) -> Any:
     return 0 if mask is None else mask.item()
 
 
-def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
-    """The work that streams ``dataset`` into a new store at ``target.staging``."""
+def write_store(dataset: Dataset, path: Path, staging: Path, options: ZarrWriteOptions) -> Delayed:
+    """The work that streams ``dataset`` into a new store at ``staging`` (to become ``path``)."""
     from dask.delayed import delayed
 
     engine = resolve_engine(options.engine)
     shape = dataset.shape
     count = level_count(shape, options.levels) if options.ome_zarr else 1
-    method = _method(dataset, options.downsampling, count, target)
+    method = _method(dataset, options.downsampling, count, path)
     compressors = _compressors(
         options.compressor, options.compression_level, dataset.dtype.itemsize, options.checksum
     )
@@ -123,19 +122,19 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
         shape, count, dataset.dtype.itemsize, task_bytes(),
         options.chunks, options.shards, source_depth, _computed_block(dataset.data),
     )  # fmt: skip
-    locations = _create(dataset, str(target.staging), options.ome_zarr, plans, compressors,
+    locations = _create(dataset, str(staging), options.ome_zarr, plans, compressors,
                         method, engine, options.checksum)  # fmt: skip
     last = _write_levels(dataset, plans, locations, method)
     done: Delayed = delayed(_all_done, pure=False)(last)
     return done
 
 
-def _method(dataset: Dataset, downsampling: str, count: int, target: WriteTarget) -> str:
+def _method(dataset: Dataset, downsampling: str, count: int, path: Path) -> str:
     """The pyramid's method; an explicit mean of labels is done as asked, with a warning."""
     labels = is_label_image(dataset) or (None if dataset.datatype is None else False)
     if downsampling == "mean" and labels and count > 1:
         warnings.warn(
-            f"{target.path}: downsampling='mean' of a label image: labels will blend into "
+            f"{path}: downsampling='mean' of a label image: labels will blend into "
             "values that are no label (downsampling='auto' picks 'mode' for labels)",
             UserWarning,
             stacklevel=2,
@@ -163,7 +162,7 @@ def _create(
     plans: Sequence[LevelPlan],
     compressors: list[dict[str, Any]],
     method: str,
-    engine: Engine,
+    engine: EngineName,
     checksum: bool,
 ) -> list[ArrayLocation]:
     """The store's metadata (group and arrays, create-only) and where each level's array is."""

@@ -8,30 +8,31 @@ imported when used.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from ctlab_core.codec import CliExample, Codec, DemoStep, LevelInfo, WriteTarget
-from ctlab_core.options import ReadOptions, WriteOptions
+from ctlab_core.codec import Codec, LevelInfo, WriteTarget
+from ctlab_core.location import Location
+from ctlab_core.presentation import CliExample, DemoStep, Presentation
 
-from ctlab_zarr.options import ZarrReadOptions, ZarrWriteOptions
+from ctlab_zarr.options import ENGINE_SETTING, ZarrReadOptions, ZarrWriteOptions
 
 if TYPE_CHECKING:
     import numpy as np
     from ctlab_core.dataset import Dataset
     from dask.delayed import Delayed
 
-    from ctlab_zarr._engine import Engine
+    from ctlab_zarr._engines import EngineName
 
-__all__ = ["ZARR_CODEC", "ZarrCodec", "ZarrReadOptions", "ZarrWriteOptions"]
+__all__ = ["ZARR_CODEC", "ZarrCodec"]
 
 _METADATA_FILES = frozenset({"zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata"})
 _ROOT_FILES = ("zarr.json", ".zgroup", ".zarray")
 _CHUNK_PART = re.compile(r"^(c|\d+)([./]\d+)*$")
 
 
-class ZarrCodec(Codec):
+class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
     """Zarr v3 arrays with ``mango`` attributes and OME-Zarr 0.5 multiscale images."""
 
     name = "zarr"
@@ -39,18 +40,24 @@ class ZarrCodec(Codec):
     description = "Zarr v3 / OME-Zarr 0.5 (sharded, multiscale), with MANGO metadata; reads 0.4"
     read_options = ZarrReadOptions
     write_options = ZarrWriteOptions
-    sample = "tomo.ome.zarr"
-    examples = (
-        CliExample("convert", (CliExample.OTHER, "tomoHiRes.ome.zarr")),
-        CliExample("convert", (CliExample.OTHER, "tomo_array.zarr"), ("--plain-zarr",)),
-        CliExample("info", ("tomo.ome.zarr",), ("--level", "1")),
-        CliExample("verify", ("tomo.ome.zarr",)),
-        CliExample("history", ("tomo.ome.zarr",), ("--json",)),
+    settings = (ENGINE_SETTING,)
+    presentation = Presentation(
+        sample="tomo.ome.zarr",
+        examples=(
+            CliExample("convert", (CliExample.OTHER, "tomoHiRes.ome.zarr")),
+            CliExample("convert", (CliExample.OTHER, "tomo_array.zarr"), ("--plain-zarr",)),
+            CliExample("info", ("tomo.ome.zarr",), ("--level", "1")),
+            CliExample("verify", ("tomo.ome.zarr",)),
+            CliExample("history", ("tomo.ome.zarr",), ("--json",)),
+        ),
+        demo=DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid"),
     )
-    demo = DemoStep("tomo_phantom.ome.zarr", {"levels": "auto"}, "an OME-Zarr pyramid")
 
-    def sniff(self, path: Path) -> bool:
+    def sniff(self, location: Location) -> bool:
         """A directory holding Zarr metadata, or a name ending in ``.zarr``."""
+        if not location.is_local:
+            return location.name.lower().endswith(".zarr")
+        path = location.path
         try:
             if path.is_dir() and any((path / name).is_file() for name in _ROOT_FILES):
                 return True
@@ -58,9 +65,10 @@ class ZarrCodec(Codec):
         except OSError:
             return False
 
-    def replaceable(self, path: Path) -> str | None:
+    def replaceable(self, location: Location) -> str | None:
         """A Zarr store (metadata at its root and nothing but Zarr metadata and chunks
         below), or an empty directory: it holds nothing to lose."""
+        path = location.path
         if path.is_symlink() or not path.is_dir():
             return "not a directory"
         if not any((path / name).is_file() for name in _ROOT_FILES):
@@ -70,68 +78,60 @@ class ZarrCodec(Codec):
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             return f"a directory without zarr.json holding {shown}"
         for file in sorted(p for p in path.rglob("*") if not p.is_dir()):
-            relative = file.relative_to(path)
+            relative = PurePosixPath(file.relative_to(path).as_posix())
             if file.is_symlink() or not _zarr_file(relative):
                 return f"a store holding {relative}, which is not Zarr metadata or a chunk"
         return None
 
-    def read(self, path: Path, options: ReadOptions) -> Dataset:
+    def read(self, location: Location, options: ZarrReadOptions) -> Dataset:
         """Open lazily: ``level``, ``datatype``, ``engine``."""
         from ctlab_zarr._reader import open_level
 
-        chosen = _read(options)
-        dataset, _ = open_level(path, chosen.level, chosen.datatype, _engine(chosen))
+        dataset, _ = open_level(location.path, options.level, options.datatype, _engine(options))
         return dataset
 
-    def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
+    def write(self, dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
         """Write an OME-Zarr 0.5 image (or a plain array with ``ome_zarr=False``)."""
         from ctlab_zarr._writer import write_store
 
-        assert isinstance(options, ZarrWriteOptions)  # the core builds the declared class
-        return write_store(dataset, target, options)
+        return write_store(dataset, target.location.path, target.staging.path, options)
 
-    def load(self, path: Path, options: ReadOptions) -> np.ndarray[Any, Any]:
+    def load(self, location: Location, options: ZarrReadOptions) -> np.ndarray[Any, Any]:
         """The whole array read by the engine in one call into one buffer."""
         from ctlab_zarr._reader import load_level
 
-        chosen = _read(options)
-        return load_level(path, chosen.level, chosen.datatype, _engine(chosen))
+        return load_level(location.path, options.level, options.datatype, _engine(options))
 
-    def describe(self, path: Path) -> dict[str, str]:
+    def describe(self, location: Location) -> dict[str, str]:
         """Facts for ``ctlab info``: kind of store, levels and their method, storage layout."""
         from ctlab_zarr._inspection import describe_store
 
-        return describe_store(path)
+        return describe_store(location.path)
 
-    def verify(self, path: Path, options: ReadOptions) -> list[str]:
+    def verify(self, location: Location, options: ZarrReadOptions) -> list[str]:
         """Metadata and pyramid of every level, every shard present and intact, every value."""
         from ctlab_zarr._inspection import verify_store
 
-        return verify_store(path, _engine(_read(options)))
+        return verify_store(location.path, _engine(options))
 
-    def levels(self, path: Path, options: ReadOptions) -> list[LevelInfo]:
+    def levels(self, location: Location, options: ZarrReadOptions) -> list[LevelInfo]:
         """The pyramid levels (one for a plain array) with their origins, from metadata only."""
         from ctlab_zarr._reader import list_levels
 
-        return list_levels(path)
+        return list_levels(location.path)
 
-    def read_level(self, path: Path, index: int, options: ReadOptions) -> Dataset:
+    def read_level(self, location: Location, index: int, options: ZarrReadOptions) -> Dataset:
         """Pyramid level ``index``, lazily (the ``level`` option set to ``index``)."""
-        return self.read(path, attrs.evolve(_read(options), level=index))
+        return self.read(location, attrs.evolve(options, level=index))
 
 
-def _read(options: ReadOptions) -> ZarrReadOptions:
-    assert isinstance(options, ZarrReadOptions)  # the core builds the declared class
-    return options
-
-
-def _engine(options: ZarrReadOptions) -> Engine:
-    from ctlab_zarr._engine import resolve_engine
+def _engine(options: ZarrReadOptions) -> EngineName:
+    from ctlab_zarr._engines import resolve_engine
 
     return resolve_engine(options.engine)
 
 
-def _zarr_file(relative: Path) -> bool:
+def _zarr_file(relative: PurePosixPath) -> bool:
     """True for Zarr metadata files and chunk keys (``c/0/1``, ``c.0.1``, ``0.1``)."""
     if relative.name in _METADATA_FILES:
         return True

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
+from ctlab_core.config import Setting
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.options import (
@@ -31,6 +32,7 @@ __all__ = [
     "COMPRESSION_LEVELS",
     "COMPRESSORS",
     "DEFAULT_COMPRESSION_LEVEL",
+    "ENGINE_SETTING",
     "EngineChoice",
     "Shape",
     "ZarrReadOptions",
@@ -45,10 +47,16 @@ COMPRESSION_LEVELS = {"zstd": (-131072, 22), "blosc": (0, 9)}
 COMPRESSORS = (*COMPRESSION_LEVELS, None)
 DEFAULT_COMPRESSION_LEVEL = 3
 
+ENGINE_SETTING = Setting(
+    "ctlab.zarr-engine",
+    "auto",
+    "what engine='auto' means: tensorstore, zarr-python or zarrs (auto: tensorstore when "
+    "it is installed, else zarr-python)",
+)
 _ENGINE_HELP = (
     "what reads and writes the chunks: tensorstore (auto, the fastest), zarr-python, or "
-    "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows "
-    "$CTLAB_ZARR_ENGINE when set"
+    "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows the "
+    "setting ctlab.zarr-engine ($CTLAB_ZARR_ENGINE) when set"
 )
 _PLAIN = "a plain Zarr array (ome_zarr=False) has one level"
 

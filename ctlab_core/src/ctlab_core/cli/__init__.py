@@ -20,7 +20,7 @@ from typing import Any
 
 from ctlab_core.cli._flags import DeclaredFlags, add_conversion_flags, add_declared_flags
 from ctlab_core.cli._help import PAGES, demo_description, examples
-from ctlab_core.codec import Codec
+from ctlab_core.codec import AnyCodec
 from ctlab_core.errors import CTLabError
 
 __all__ = ["Terminated", "main"]
@@ -64,7 +64,7 @@ class _Help(argparse.RawDescriptionHelpFormatter):
 
 
 def _command(
-    commands: Any, name: str, codecs: dict[str, Codec], description: str | None = None
+    commands: Any, name: str, codecs: dict[str, AnyCodec], description: str | None = None
 ) -> argparse.ArgumentParser:
     summary, text = PAGES[name]
     lines = "".join(f"\n  {line}" for line in examples(name, codecs))
@@ -78,10 +78,10 @@ def _command(
     return parser
 
 
-def _installed_codecs() -> dict[str, Codec]:
+def _installed_codecs() -> dict[str, AnyCodec]:
     from ctlab_core import registry
 
-    codecs: dict[str, Codec] = {}
+    codecs: dict[str, AnyCodec] = {}
     for name in registry.available_codecs():
         try:
             codecs[name] = registry.get_codec(name)
@@ -90,7 +90,9 @@ def _installed_codecs() -> dict[str, Codec]:
     return codecs
 
 
-def _parser(codecs: dict[str, Codec]) -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
+def _parser(
+    codecs: dict[str, AnyCodec],
+) -> tuple[argparse.ArgumentParser, dict[str, DeclaredFlags]]:
     from ctlab_core.cli._commands import demo_chain
 
     parser = argparse.ArgumentParser(
@@ -188,7 +190,7 @@ def _bytes(text: str) -> int:
 
 
 def _dispatch(
-    args: argparse.Namespace, flags: dict[str, DeclaredFlags], codecs: dict[str, Codec]
+    args: argparse.Namespace, flags: dict[str, DeclaredFlags], codecs: dict[str, AnyCodec]
 ) -> int:
     from ctlab_core.cli import _commands as commands
 

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ctlab_core.cli._flags import DeclaredFlags, for_conversion
+from ctlab_core.location import Location
 
 if TYPE_CHECKING:
-    from ctlab_core.codec import Codec, DemoStep
+    from ctlab_core.codec import AnyCodec
     from ctlab_core.dataset import Dataset
+    from ctlab_core.presentation import DemoStep
 
 __all__ = [
     "convert",
@@ -31,21 +33,25 @@ __all__ = [
 ]
 
 
-def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[Codec, Dataset]:
+def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[AnyCodec, Dataset]:
     """The codec of ``args.path`` and the dataset it reads, with the given read options."""
     from ctlab_core import registry
-    from ctlab_core._storage import read_options
+    from ctlab_core._reading import read_options
 
-    path = Path(args.path)
-    codec = registry.codec_for_reading(path)
-    given = flags.for_codec(args, codec, str(path))
-    return codec, codec.read(path, read_options(codec, path, given))
+    location = Location.of(args.path)
+    codec = registry.codec_for_reading(location)
+    given = flags.for_codec(args, codec, str(location))
+    return codec, codec.read(location, read_options(codec, location, given))
 
 
 # --- info --------------------------------------------------------------------
 
 
-def _disk_bytes(path: Path) -> int:
+def _disk_bytes(location: Location) -> int | None:
+    """Bytes the dataset takes on a local disk (None for a URL)."""
+    if not location.is_local:
+        return None
+    path = location.path
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -60,38 +66,40 @@ def _human(n: float) -> str:
     return f"{int(n)} B" if step == 0 else f"{n:.1f} {units[step]}"
 
 
-def info_json(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> dict[str, Any]:
+def info_json(
+    location: Location, fmt: str, ds: Dataset, details: Mapping[str, Any]
+) -> dict[str, Any]:
     """What ``ctlab info --json`` prints."""
-    from ctlab_core._converter import metadata_to_json, plain
+    from ctlab_core._converter import plain
+    from ctlab_core.raw import metadata_to_json
 
     return {
-        "path": str(path),
+        "path": str(location),
         "format": fmt,
         **metadata_to_json(ds),
         "voxel_size_xyz": list(ds.voxel_size_xyz),
         "chunks": [list(c) for c in ds.data.chunks],
-        "bytes_on_disk": _disk_bytes(path),
+        "bytes_on_disk": _disk_bytes(location),
         "bytes_in_memory": int(ds.data.nbytes),
         "details": plain(dict(details)),
     }
 
 
-def info_text(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> str:
+def info_text(location: Location, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> str:
     """What ``ctlab info`` prints."""
     zyx = ", ".join(f"{v:g}" for v in ds.voxel_size)
     xyz = ", ".join(f"{v:g}" for v in ds.voxel_size_xyz)
     chunk = "x".join(str(c) for c in ds.data.chunksize)
     names = ", ".join(ds.dimension_names)
     lines = [
-        f"{path}",
+        f"{location}",
         f"  format        {fmt}",
         f"  shape         {' x '.join(map(str, ds.shape))} ({names})",
         f"  dtype         {ds.dtype}",
         f"  datatype      {ds.datatype.value if ds.datatype else '(none)'}",
         f"  voxel size    ({zyx}) {ds.voxel_unit.value} as {names}; ({xyz}) as x, y, z",
         f"  chunks        {chunk} ({ds.data.npartitions} dask chunks)",
-        f"  size          {_human(_disk_bytes(path))} on disk, "
-        f"{_human(int(ds.data.nbytes))} in memory",
+        f"  size          {_size_text(_disk_bytes(location), int(ds.data.nbytes))}",
         f"  dataset_id    {ds.dataset_id or '(none)'}",
     ]
     lines += [f"  {key:<13} {value}" for key, value in details.items()]
@@ -100,14 +108,19 @@ def info_text(path: Path, fmt: str, ds: Dataset, details: Mapping[str, Any]) -> 
     return "\n".join(lines)
 
 
+def _size_text(on_disk: int | None, in_memory: int) -> str:
+    stored = "" if on_disk is None else f"{_human(on_disk)} on disk, "
+    return f"{stored}{_human(in_memory)} in memory"
+
+
 def run_info(args: argparse.Namespace, flags: DeclaredFlags) -> int:
     codec, ds = _open(args, flags)
-    path = Path(args.path)
-    details = codec.describe(path)
+    location = Location.of(args.path)
+    details = codec.describe(location)
     if args.json:
-        print(json.dumps(info_json(path, codec.name, ds, details), indent=2))
+        print(json.dumps(info_json(location, codec.name, ds, details), indent=2))
     else:
-        print(info_text(path, codec.name, ds, details))
+        print(info_text(location, codec.name, ds, details))
     return 0
 
 
@@ -146,16 +159,16 @@ def run_history(args: argparse.Namespace, flags: DeclaredFlags) -> int:
 # --- verify ------------------------------------------------------------------
 
 
-def verify_text(path: Path, options: Mapping[str, Any] | None = None) -> str:
+def verify_text(location: Location, options: Mapping[str, Any] | None = None) -> str:
     """Check a dataset thoroughly; the report (``OK ...`` and notes) or a CTLabError."""
     from ctlab_core import registry
-    from ctlab_core._storage import read_options
+    from ctlab_core._reading import read_options
 
-    codec = registry.codec_for_reading(path)
-    chosen = read_options(codec, path, options or {})
-    notes = codec.verify(path, chosen)
-    ds = codec.read(path, chosen)
-    lines = [f"OK {path} ({codec.name}, {' x '.join(map(str, ds.shape))} {ds.dtype})"]
+    codec = registry.codec_for_reading(location)
+    chosen = read_options(codec, location, options or {})
+    notes = codec.verify(location, chosen)
+    ds = codec.read(location, chosen)
+    lines = [f"OK {location} ({codec.name}, {' x '.join(map(str, ds.shape))} {ds.dtype})"]
     lines += [f"   note: {note}" for note in notes]
     return "\n".join(lines)
 
@@ -163,8 +176,9 @@ def verify_text(path: Path, options: Mapping[str, Any] | None = None) -> str:
 def run_verify(args: argparse.Namespace, flags: DeclaredFlags) -> int:
     from ctlab_core import registry
 
-    codec = registry.codec_for_reading(Path(args.path))
-    print(verify_text(Path(args.path), flags.for_codec(args, codec, args.path)))
+    location = Location.of(args.path)
+    codec = registry.codec_for_reading(location)
+    print(verify_text(location, flags.for_codec(args, codec, str(location))))
     return 0
 
 
@@ -181,16 +195,17 @@ def convert(
     """Convert ``args.src`` to ``args.dst``; the new dataset id and the path written."""
     from ctlab_core import registry
 
-    src = Path(args.src)
+    src = Location.of(args.src)
     source_codec = registry.codec_for_reading(src)
-    codec, dst = registry.codec_for_writing(Path(args.dst), args.to or "auto")
+    codec, dst = registry.codec_for_writing(Location.of(args.dst), args.to or "auto")
     reads, writes = for_conversion(
         args, (read_flags, write_flags), (source_codec, src), (codec, dst)
     )
     return _convert(args, (source_codec, src, reads), (codec, dst, writes), progress=progress)
 
 
-Side: TypeAlias = "tuple[Codec, Path, Mapping[str, Any]]"  # a codec, its path, its options
+Side: TypeAlias = "tuple[AnyCodec, Location, Mapping[str, Any]]"
+"""A codec, its location and its options."""
 
 
 def _convert(
@@ -200,7 +215,8 @@ def _convert(
     import dask
 
     from ctlab_core._convert import plan_conversion
-    from ctlab_core._storage import read_options, run_write
+    from ctlab_core._reading import read_options
+    from ctlab_core._writing import run_write
 
     source_codec, src, reads = source
     codec, dst, writes = target
@@ -251,20 +267,22 @@ def run_convert(
 # --- demo --------------------------------------------------------------------
 
 
-def demo_chain(codecs: Mapping[str, Codec]) -> list[tuple[Codec, DemoStep]]:
+def demo_chain(codecs: Mapping[str, AnyCodec]) -> list[tuple[AnyCodec, DemoStep]]:
     """The demo's outputs: the installed codecs' demo steps, in sniffing order.
 
     Fallback steps join only when the others are fewer than two, so the demo
     converts between formats whenever two are installed.
     """
-    declared = [(codec, codec.demo) for codec in codecs.values() if codec.demo is not None]
+    declared = [
+        (codec, step) for codec in codecs.values() if (step := codec.presentation.demo) is not None
+    ]
     main = [(codec, step) for codec, step in declared if not step.fallback]
     return main if len(main) >= 2 else declared
 
 
-def run_demo(args: argparse.Namespace, codecs: Mapping[str, Codec]) -> int:
+def run_demo(args: argparse.Namespace, codecs: Mapping[str, AnyCodec]) -> int:
     from ctlab_core import registry
-    from ctlab_core._storage import run_write
+    from ctlab_core._writing import run_write
     from ctlab_core.errors import CTLabError
     from ctlab_core.phantom import phantom
 
@@ -276,7 +294,10 @@ def run_demo(args: argparse.Namespace, codecs: Mapping[str, Codec]) -> int:
     progress = not args.quiet and sys.stderr.isatty()
     side = args.size
     count = len(chain) + 2
-    targets = [registry.codec_for_writing(out / step.name, codec.name) for codec, step in chain]
+    targets = [
+        registry.codec_for_writing(Location.of(out / step.name), codec.name)
+        for codec, step in chain
+    ]
     paths = [path for _, path in targets]
     (first_codec, first), *rest = chain
     print(f"1/{count} writing a {side}^3 uint16 phantom as {first.what}: {paths[0]}")

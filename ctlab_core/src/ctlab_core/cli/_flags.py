@@ -12,22 +12,16 @@ belongs to.
 from __future__ import annotations
 
 import argparse
+import types
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias, Union, get_args, get_origin
 
 import attrs
 
-from ctlab_core.codec import Codec
+from ctlab_core.codec import AnyCodec
 from ctlab_core.errors import InvalidOptionError
-from ctlab_core.options import (
-    Options,
-    cli_choices,
-    cli_parser,
-    describe_value,
-    info,
-    option_fields,
-)
+from ctlab_core.location import Location
+from ctlab_core.options import Options, describe_value, hints, info, option_fields
 
 __all__ = ["DeclaredFlags", "add_conversion_flags", "add_declared_flags", "for_conversion"]
 
@@ -51,7 +45,7 @@ class DeclaredFlags:
             if hasattr(args, _PREFIX + name)
         }
 
-    def for_codec(self, args: argparse.Namespace, codec: Codec, role: str) -> dict[str, Any]:
+    def for_codec(self, args: argparse.Namespace, codec: AnyCodec, role: str) -> dict[str, Any]:
         """The given options that ``codec`` takes; InvalidOptionError for the others."""
         declared = _declared(codec, self.kind)
         for name in self.given(args):
@@ -66,8 +60,8 @@ class DeclaredFlags:
 def for_conversion(
     args: argparse.Namespace,
     flags: tuple[DeclaredFlags, DeclaredFlags],
-    source: tuple[Codec, Path],
-    target: tuple[Codec, Path],
+    source: tuple[AnyCodec, Location],
+    target: tuple[AnyCodec, Location],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The given options split into those of reading ``source`` and of writing ``target``.
 
@@ -101,11 +95,11 @@ def _owned(name: str, flags: Sequence[DeclaredFlags]) -> str:
     return "a " + " and a ".join(f"{part} option" for part in parts)
 
 
-def _declared(codec: Codec, kind: str) -> set[str]:
+def _declared(codec: AnyCodec, kind: str) -> set[str]:
     return {field.name for field in option_fields(_options(codec, kind))}
 
 
-def _options(codec: Codec, kind: str) -> type[Options]:
+def _options(codec: AnyCodec, kind: str) -> type[Options]:
     return codec.read_options if kind == "read" else codec.write_options
 
 
@@ -113,7 +107,7 @@ def _flag(name: str) -> str:
     return name.replace("_", "-")
 
 
-def _declarations(codecs: Mapping[str, Codec], kind: str) -> dict[str, list[Declaration]]:
+def _declarations(codecs: Mapping[str, AnyCodec], kind: str) -> dict[str, list[Declaration]]:
     """Option name -> the codecs that declare it as a flag, in codec order."""
     found: dict[str, list[Declaration]] = {}
     for codec_name, codec in codecs.items():
@@ -125,7 +119,7 @@ def _declarations(codecs: Mapping[str, Codec], kind: str) -> dict[str, list[Decl
 
 
 def add_declared_flags(
-    parser: argparse.ArgumentParser, codecs: Mapping[str, Codec], kind: str
+    parser: argparse.ArgumentParser, codecs: Mapping[str, AnyCodec], kind: str
 ) -> DeclaredFlags:
     """Add one flag per declared option of ``kind`` ("read"/"write"), grouped by codecs."""
     declared = _declarations(codecs, kind)
@@ -136,7 +130,7 @@ def add_declared_flags(
 
 
 def add_conversion_flags(
-    parser: argparse.ArgumentParser, codecs: Mapping[str, Codec]
+    parser: argparse.ArgumentParser, codecs: Mapping[str, AnyCodec]
 ) -> tuple[DeclaredFlags, DeclaredFlags]:
     """The read and the write flags of a conversion: a name declared on both sides
     (by one codec or several) is one flag whose value serves each side that takes it."""
@@ -218,7 +212,7 @@ def _help_text(declared: list[Declaration], boolean: bool) -> str:
 
 def _add_flag(group: argparse._ArgumentGroup, name: str, declared: list[Declaration]) -> None:
     _, field, cls = declared[0]
-    parse = cli_parser(field, cls)
+    parse = _parser(field, cls)
     text = _help_text(declared, parse is None)
     flag = "--" + _flag(name)
     for alias, value in info(field).aliases.items():
@@ -239,7 +233,7 @@ def _add_flag(group: argparse._ArgumentGroup, name: str, declared: list[Declarat
             help=text,
         )
         return
-    choices = cli_choices(field, cls)
+    choices = _choices(field, cls)
     group.add_argument(
         flag,
         dest=_PREFIX + name,
@@ -259,7 +253,7 @@ def _spelled(name: str, value: Any, *, boolean: bool) -> str:
 
 
 def _metavar(field: attrs.Attribute[Any], cls: type[Options]) -> str:
-    parse = cli_parser(field, cls)
+    parse = _parser(field, cls)
     return "N" if parse is not None and _parses_int(parse) else field.name.upper()
 
 
@@ -278,3 +272,54 @@ def _argparse_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
             raise argparse.ArgumentTypeError(str(error) or f"invalid value {text!r}") from None
 
     return convert
+
+
+# --- how text becomes a value, from the declared annotation ---------------------------------
+
+
+def _parser(field: attrs.Attribute[Any], cls: type[Options]) -> Callable[[str], Any] | None:
+    """How the command line turns text into the value of ``field`` (None: a boolean flag)."""
+    declared = info(field).parse
+    if declared is not None:
+        return declared
+    hint = hints(cls)[field.name]
+    choices = _literal_choices(hint)
+    plain = [a for a in _union_args(hint) if a is not type(None) and get_origin(a) is not Literal]
+    if plain == [bool] and not choices:
+        return None
+    if len(plain) == 1 and plain[0] in (int, float, str):
+        convert: Callable[[str], Any] = plain[0]
+
+        def parse(text: str) -> Any:
+            if text in choices:
+                return text
+            return convert(text)
+
+        return parse
+    return str  # choices, enums and other converted fields take their text
+
+
+def _choices(field: attrs.Attribute[Any], cls: type[Options]) -> list[str] | None:
+    """The allowed values when the option is a closed set of strings."""
+    hint = hints(cls)[field.name]
+    plain = [a for a in _union_args(hint) if a is not type(None) and get_origin(a) is not Literal]
+    choices = _literal_choices(hint)
+    if choices and not plain and info(field).parse is None:
+        return choices
+    return None
+
+
+def _union_args(hint: Any) -> list[Any]:
+    if get_origin(hint) in (Union, types.UnionType):
+        return list(get_args(hint))
+    return [hint]
+
+
+def _literal_choices(hint: Any) -> list[str]:
+    return [
+        arg
+        for part in _union_args(hint)
+        if get_origin(part) is Literal
+        for arg in get_args(part)
+        if isinstance(arg, str)
+    ]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 
-from ctlab_core.codec import CliExample, Codec, DemoStep
+from ctlab_core.codec import AnyCodec
+from ctlab_core.presentation import CliExample, DemoStep
 
 __all__ = ["PAGES", "demo_description", "examples"]
 
@@ -52,12 +53,12 @@ _RUNNING: tuple[tuple[str, ...], ...] = (
 _DEMO: tuple[tuple[str, ...], ...] = ((), ("/tmp/ctlab-demo", "--size", "128"))
 
 
-def examples(command: str, codecs: Mapping[str, Codec]) -> list[str]:
+def examples(command: str, codecs: Mapping[str, AnyCodec]) -> list[str]:
     """The example lines of ``ctlab COMMAND --help``, from the installed codecs."""
     found = [
         (paths, example.flags)
         for name, codec in codecs.items()
-        for example in codec.examples
+        for example in codec.presentation.examples
         if example.command == command and (paths := _paths(example, name, codecs)) is not None
     ]
     if command == "convert" and found:
@@ -67,10 +68,16 @@ def examples(command: str, codecs: Mapping[str, Codec]) -> list[str]:
     return [" ".join(["ctlab", command, *paths, *flags]) for paths, flags in found]
 
 
-def _paths(example: CliExample, name: str, codecs: Mapping[str, Codec]) -> tuple[str, ...] | None:
+def _paths(
+    example: CliExample, name: str, codecs: Mapping[str, AnyCodec]
+) -> tuple[str, ...] | None:
     """The example's paths, ``OTHER`` replaced by another installed codec's sample."""
-    others = [c.sample for n, c in codecs.items() if n != name and c.sample is not None]
-    other = others[0] if others else codecs[name].sample
+    others = [
+        sample
+        for n, c in codecs.items()
+        if n != name and (sample := c.presentation.sample) is not None
+    ]
+    other = others[0] if others else codecs[name].presentation.sample
     if CliExample.OTHER in example.paths and other is None:
         return None
     return tuple(other if p == CliExample.OTHER and other else p for p in example.paths)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CTLabError
 from ctlab_core.geometry import level_origins, mango_origin
 from ctlab_core.integrations.attributes import dataset_attributes
 from ctlab_core.labels import is_label_image
+from ctlab_core.location import Location
 from ctlab_core.units import VoxelUnit
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def get_reader(path: PathOrPaths) -> ReaderFunction | None:
 
 def read_layers(path: PathOrPaths) -> list[LayerData]:
     """The one layer of the dataset at ``path`` (all its pyramid levels, lazily)."""
-    from ctlab_core._storage import levels, open_level
+    from ctlab_core._reading import levels, open_level
     from ctlab_core.registry import codec_for_reading
 
     single = _single_path(path)
@@ -80,12 +80,12 @@ def read_layers(path: PathOrPaths) -> list[LayerData]:
     return [(data, kwargs, "image")]
 
 
-def _single_path(path: PathOrPaths) -> Path | None:
+def _single_path(path: PathOrPaths) -> Location | None:
     if isinstance(path, str | os.PathLike):
-        return Path(path)
+        return Location.of(path)
     items = list(path)
     if len(items) == 1 and isinstance(items[0], str | os.PathLike):
-        return Path(items[0])
+        return Location.of(items[0])
     return None
 
 

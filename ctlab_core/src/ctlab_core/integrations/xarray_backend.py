@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ctlab_core.errors import CTLabError, InvalidOptionError
@@ -33,6 +32,7 @@ from ctlab_core.integrations.attributes import (
     value_range_attribute,
 )
 from ctlab_core.integrations.requires import missing
+from ctlab_core.location import Location
 
 try:
     import xarray as xr
@@ -228,9 +228,10 @@ class _Store:
 
     @functools.cached_property
     def infos(self) -> Sequence[LevelInfo]:
-        from ctlab_core._storage import levels
+        from ctlab_core._reading import levels
 
-        return levels(self.path, filetype=self.filetype, **self.options)
+        found: Sequence[LevelInfo] = levels(self.path, filetype=self.filetype, **self.options)
+        return found
 
     @functools.cached_property
     def base(self) -> Dataset:
@@ -239,7 +240,7 @@ class _Store:
     @functools.cached_property
     def recorded_range(self) -> dict[str, Any]:
         """``data_min_max`` as the codec's ``value_range`` finds it recorded (or nothing)."""
-        from ctlab_core._storage import read_options
+        from ctlab_core._reading import read_options
         from ctlab_core.registry import codec_for_reading
 
         codec = codec_for_reading(self.path, self.filetype)
@@ -247,9 +248,10 @@ class _Store:
         return value_range_attribute(codec.value_range(self.path, options))
 
     def read(self, index: int) -> Dataset:
-        from ctlab_core._storage import open_level
+        from ctlab_core._reading import open_level
 
-        return open_level(self.path, index, filetype=self.filetype, **self.options)
+        dataset: Dataset = open_level(self.path, index, filetype=self.filetype, **self.options)
+        return dataset
 
     def groups(self) -> list[str]:
         return ["/", *(f"/{info.index}" for info in self.infos)]
@@ -290,7 +292,7 @@ class _Store:
         return _xarray_dataset(dataset, origins[index], extra)
 
 
-def _level_number(path: Path, level: object) -> int:
+def _level_number(path: Location, level: object) -> int:
     if level is None:
         return 0
     if isinstance(level, bool) or not isinstance(level, int) or level < 0:
@@ -299,7 +301,7 @@ def _level_number(path: Path, level: object) -> int:
 
 
 def _codec_options(
-    path: Path, read_options: Mapping[str, Any] | None, keywords: Mapping[str, Any]
+    path: Location, read_options: Mapping[str, Any] | None, keywords: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The codec's read options: ``read_options`` and the other keywords, without
     xarray's decoding keywords (see :data:`DECODERS`)."""
@@ -324,14 +326,14 @@ def _codec_options(
     return {**read_options, **given}
 
 
-def _local_path(obj: object) -> Path | None:
+def _local_path(obj: object) -> Location | None:
     if isinstance(obj, str | os.PathLike):
         text = os.fspath(obj)
-        return None if isinstance(text, bytes) or "://" in text else Path(text)
+        return None if isinstance(text, bytes) or "://" in text else Location.of(text)
     return None
 
 
-def _require_path(obj: object) -> Path:
+def _require_path(obj: object) -> Location:
     path = _local_path(obj)
     if path is None:
         raise InvalidOptionError(

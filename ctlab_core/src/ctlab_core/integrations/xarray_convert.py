@@ -4,7 +4,7 @@ A dataset becomes one DataArray named after its datatype (``tomo``; ``data``
 without one), with its dimension names, its lazy dask array, one coordinate
 per axis holding the physical positions of the voxel centres (attribute
 ``units``: "millimeter", ...; see :mod:`.geometry`), and the MANGO metadata as
-JSON-safe attributes (see :mod:`.attributes`). :func:`dataset_from_xarray`
+JSON-safe attributes (see :mod:`.attributes`). :func:`dataset_fields`
 reads such a DataArray back: voxel sizes and origin from the coordinates, the
 rest from the attributes.
 
@@ -12,7 +12,7 @@ A dataset places voxel 0 by MANGO's origin fields alone: it holds no OME
 ``translation`` (a plain OME-Zarr's translation stays in the store), so
 :func:`to_dataarray` puts such a store's voxel 0 at 0 where the xarray engine,
 which reads the store's levels, puts it at the translation. Reading the
-engine's output back, :func:`dataset_from_xarray` turns the translation into
+engine's output back, :func:`dataset_fields` turns the translation into
 MANGO's origin fields, so the position survives any write; the dataset then
 differs from ``Dataset.from_path`` of the store by exactly those two fields.
 """
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "coordinates",
-    "dataset_from_xarray",
+    "dataset_fields",
     "to_dataarray",
     "variable_attributes",
     "variable_name",
@@ -101,8 +101,9 @@ def to_dataarray(dataset: Dataset, origin: Sequence[float] | None = None) -> xr.
 # --- back from xarray --------------------------------------------------------------------
 
 
-def dataset_from_xarray(obj: xr.DataArray | xr.Dataset) -> Dataset:
-    """A dataset from a DataArray (or a Dataset holding one data variable).
+def dataset_fields(obj: xr.DataArray | xr.Dataset) -> tuple[dict[str, Any], str]:
+    """The ``Dataset`` fields of a DataArray (or a Dataset holding one data variable),
+    and how to name it in messages.
 
     Voxel sizes come from the coordinates' spacing (evenly spaced, increasing),
     the unit from their ``units``, the origin from their first value; the rest
@@ -110,8 +111,6 @@ def dataset_from_xarray(obj: xr.DataArray | xr.Dataset) -> Dataset:
     whose dtype the data no longer has (a computed float result of ``tomo``) is
     dropped. Raises InvalidDatasetError naming the array and what is wrong.
     """
-    from ctlab_core.dataset import Dataset
-
     array, attributes, source = _the_array(obj)
     fields = metadata(attributes, source=source).dataset_fields()
     size_hint: Sequence[float] | None = fields.pop("voxel_size", None)
@@ -133,16 +132,13 @@ def dataset_from_xarray(obj: xr.DataArray | xr.Dataset) -> Dataset:
     datatype = fields["datatype"]
     if datatype is not None and array.dtype != datatype.dtype:
         fields["datatype"] = None
-    try:
-        return Dataset(
-            data=_lazy(array),
-            voxel_size=voxel_size,
-            voxel_unit=_unit(array, unit_hint, source),
-            dimension_names=dims,
-            **fields,
-        )
-    except CTLabError as error:
-        raise InvalidDatasetError(f"{source}: {error}") from error
+    fields.update(
+        data=_lazy(array),
+        voxel_size=voxel_size,
+        voxel_unit=_unit(array, unit_hint, source),
+        dimension_names=dims,
+    )
+    return fields, source
 
 
 def _the_array(obj: object) -> tuple[xr.DataArray, dict[str, Any], str]:

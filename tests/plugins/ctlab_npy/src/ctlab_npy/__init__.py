@@ -8,13 +8,12 @@ datatype None and voxel size 1 voxel.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from ctlab_core.regions import Region, block_region, rechunked, region_array
 
-from ctlab_core import Codec, ReadOptions, WriteOptions, WriteTarget, option
+from ctlab_core import Codec, Location, ReadOptions, WriteOptions, WriteTarget, option
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,43 +72,47 @@ class _BlockWriter:
         return np.zeros((1,) * block.ndim, dtype=bool)
 
 
-class NpyCodec(Codec):
+class NpyCodec(Codec[ReadOptions, NpyWriteOptions]):
     """NumPy ``.npy`` arrays."""
 
     name = "npy"
     suffixes = (".npy",)
     description = "NumPy .npy arrays (a test codec: no metadata)"
+    read_options = ReadOptions
     write_options = NpyWriteOptions
 
-    def sniff(self, path: Path) -> bool:
+    def sniff(self, location: Location) -> bool:
+        if not location.is_local:
+            return False
         try:
-            with path.open("rb") as handle:
+            with location.path.open("rb") as handle:
                 return handle.read(6) == _MAGIC
         except OSError:
             return False
 
-    def replaceable(self, path: Path) -> str | None:
-        return None if self.sniff(path) else "not a .npy file"
+    def replaceable(self, location: Location) -> str | None:
+        return None if self.sniff(location) else "not a .npy file"
 
-    def read(self, path: Path, options: ReadOptions) -> Dataset:
+    def read(self, location: Location, options: ReadOptions) -> Dataset:
         import numpy as np
 
         from ctlab_core import Dataset
 
+        path = location.path
         header = np.load(path, mmap_mode="r")
         reader = NpyRegions(str(path), tuple(header.shape), header.dtype)
         chunks = [[n] for n in header.shape]
         data = region_array(reader, chunks, token=(str(path), path.stat().st_mtime_ns))
         return Dataset(data, voxel_size=(1.0,) * len(header.shape))
 
-    def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
+    def write(self, dataset: Dataset, target: WriteTarget, options: NpyWriteOptions) -> Delayed:
         import dask.array as da
         import numpy as np
         from dask.delayed import delayed
 
-        assert isinstance(options, NpyWriteOptions)  # the core builds the declared class
+        staging = target.staging.path
         created = np.lib.format.open_memmap(
-            target.staging,
+            staging,
             mode="w+",
             dtype=dataset.dtype,
             shape=dataset.shape,
@@ -118,7 +121,7 @@ class NpyCodec(Codec):
         del created
         blocks = rechunked(dataset.data, dataset.data.chunks)
         written = da.map_blocks(
-            _BlockWriter(str(target.staging)).write, blocks, dtype=bool, chunks=(1,) * blocks.ndim
+            _BlockWriter(str(staging)).write, blocks, dtype=bool, chunks=(1,) * blocks.ndim
         )
         done: Delayed = delayed(_done, pure=False)(written)
         return done

@@ -1,12 +1,13 @@
-"""Safe targets and atomic publication: check, stage, fsync, rename.
+"""Publication on a local file system: stage in a hidden sibling, fsync, rename.
 
-:func:`check_target` refuses what must not be replaced: an existing path
-without ``overwrite``; with ``overwrite`` anything the target's codec does not
-recognise as a dataset of its own (a directory of other files, a file of
-another format), the working directory or one of its ancestors. A codec writes
-under :func:`staging_path`, a hidden sibling; :func:`publish` moves the
-finished dataset into place, moving an existing dataset aside first and
-removing it only after the new one is in place.
+:meth:`LocalPublisher.check` refuses what must not be replaced: an existing
+path without ``overwrite``; with ``overwrite`` anything the target's codec does
+not recognise as a dataset of its own (a directory of other files, a file of
+another format), the working directory or one of its ancestors. A codec
+writes under :meth:`~LocalPublisher.staging`, a hidden sibling on the same file
+system; :meth:`~LocalPublisher.install` renames the finished dataset into
+place, moving an existing dataset aside first and removing it only after the
+new one is in place.
 """
 
 from __future__ import annotations
@@ -14,26 +15,17 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ctlab_core.errors import CTLabError, DatasetExistsError
+from ctlab_core.location import Location
 
 if TYPE_CHECKING:
-    from ctlab_core.codec import Codec
+    from ctlab_core._publish import Moves
+    from ctlab_core.codec import AnyCodec
 
-__all__ = [
-    "STAGING_MARK",
-    "check_target",
-    "discard",
-    "fsync_tree",
-    "install",
-    "publish",
-    "refusal",
-    "staging_path",
-    "sync_staged",
-]
+__all__ = ["STAGING_MARK", "LocalPublisher", "discard", "fsync_tree"]
 
 STAGING_MARK = ".ctlab-tmp-"
 _ASIDE_MARK = ".ctlab-old-"
@@ -45,34 +37,52 @@ def _exists(path: Path) -> DatasetExistsError:
     )
 
 
-def check_target(path: Path, codec: Codec, overwrite: bool) -> None:
-    """Refuse to write ``path`` unless it is new, or ``overwrite`` and a dataset of ``codec``.
+class LocalPublisher:
+    """Datasets on a local file system: hidden staging siblings renamed into place."""
 
-    Raises a CTLabError naming the path and what is there; touches nothing.
-    """
-    if path.name in ("", ".", ".."):
-        raise CTLabError(f"{str(path)!r} is a directory reference, not a name for a new dataset")
-    _refuse_working_directory(path)
-    if not path.parent.is_dir():
-        what = "is not a directory" if os.path.lexists(path.parent) else "does not exist"
-        raise CTLabError(f"{path}: {path.parent} {what}")
-    for candidate in (path, *codec.companions(path)):
-        if os.path.lexists(candidate) and not overwrite:
-            raise _exists(candidate)
-    reason = refusal(path, codec)
-    if reason is not None:
-        raise DatasetExistsError(
-            f"{path} exists and is not a {codec.name} dataset that overwrite may replace "
-            f"({reason}); nothing was changed"
-        )
+    def check(self, target: Location, codec: AnyCodec, overwrite: bool) -> None:
+        """Refuse to write ``target`` unless it is new, or ``overwrite`` and a dataset of
+        ``codec``. Raises a CTLabError naming the path and what is there; touches nothing."""
+        target.require_new_name()
+        path = target.path
+        _refuse_working_directory(path)
+        if not path.parent.is_dir():
+            what = "is not a directory" if os.path.lexists(path.parent) else "does not exist"
+            raise CTLabError(f"{path}: {path.parent} {what}")
+        for candidate in (target, *codec.companions(target)):
+            if os.path.lexists(candidate.path) and not overwrite:
+                raise _exists(candidate.path)
+        reason = _refusal(target, codec)
+        if reason is not None:
+            raise DatasetExistsError(
+                f"{path} exists and is not a {codec.name} dataset that overwrite may replace "
+                f"({reason}); nothing was changed"
+            )
+
+    def staging(self, target: Location) -> Location:
+        """A fresh hidden name beside ``target`` on the same file system."""
+        return Location(str(_hidden_sibling(target.path, STAGING_MARK)))
+
+    def discard(self, staging: Location) -> None:
+        """Remove a staged file or directory, if it exists."""
+        discard(staging.path)
+
+    def sync_staged(self, moves: Moves) -> None:
+        """fsync every staged file and directory (before :meth:`install` renames them)."""
+        for staging, _ in moves:
+            fsync_tree(staging.path)
+
+    def install(self, moves: Moves, codec: AnyCodec, overwrite: bool) -> None:
+        """Rename each finished ``(staging, target)`` into place, in order, all or nothing."""
+        _install([(a.path, b.path) for a, b in moves], codec, overwrite)
 
 
-def refusal(path: Path, codec: Codec) -> str | None:
-    """Why what exists at ``path`` and its companions may not be replaced by a dataset of
+def _refusal(target: Location, codec: AnyCodec) -> str | None:
+    """Why what exists at ``target`` and its companions may not be replaced by a dataset of
     ``codec`` (None: nothing is there, or a dataset of ``codec`` is)."""
-    if os.path.lexists(path):
-        return codec.replaceable(path)
-    present = [c for c in codec.companions(path) if os.path.lexists(c)]
+    if os.path.lexists(target.path):
+        return codec.replaceable(target)
+    present = [c for c in codec.companions(target) if os.path.lexists(c.path)]
     if present:
         return f"{present[0]} is there without the dataset it would belong to"
     return None
@@ -89,11 +99,6 @@ def _refuse_working_directory(path: Path) -> None:
             f"{path} is the working directory or one of its ancestors; "
             "choose a new name for the dataset"
         )
-
-
-def staging_path(path: Path) -> Path:
-    """A fresh hidden name beside ``path`` on the same filesystem."""
-    return _hidden_sibling(path, STAGING_MARK)
 
 
 def _hidden_sibling(path: Path, mark: str) -> Path:
@@ -138,32 +143,7 @@ def _fsync(path: Path, flags: int) -> None:
         os.close(fd)
 
 
-def publish(
-    moves: Sequence[tuple[Path, Path]],
-    codec: Codec,
-    overwrite: bool,
-    *,
-    durable: bool = True,
-) -> None:
-    """:func:`sync_staged`, then :func:`install` (the two steps of one publication)."""
-    if durable:
-        sync_staged(moves)
-    install(moves, codec, overwrite, durable=durable)
-
-
-def sync_staged(moves: Sequence[tuple[Path, Path]]) -> None:
-    """fsync every staged file and directory (before :func:`install` renames them)."""
-    for staging, _ in moves:
-        fsync_tree(staging)
-
-
-def install(
-    moves: Sequence[tuple[Path, Path]],
-    codec: Codec,
-    overwrite: bool,
-    *,
-    durable: bool = True,
-) -> None:
+def _install(moves: list[tuple[Path, Path]], codec: AnyCodec, overwrite: bool) -> None:
     """Rename each finished ``(staging, path)`` into place, in order.
 
     An existing path (allowed only with ``overwrite``, and re-checked against
@@ -174,7 +154,8 @@ def install(
     asides: list[tuple[Path, Path]] = []
     published: list[Path] = []
     try:
-        if overwrite and (reason := refusal(moves[-1][1], codec)) is not None:
+        final = Location(str(moves[-1][1]))
+        if overwrite and (reason := _refusal(final, codec)) is not None:
             raise DatasetExistsError(
                 f"{moves[-1][1]} appeared while writing and is not a {codec.name} dataset "
                 f"({reason}); the new data was not published"
@@ -196,8 +177,7 @@ def install(
         for staging, _ in moves:
             discard(staging)
         raise
-    if durable:
-        for parent in {path.parent for _, path in moves}:
-            _fsync(parent, os.O_RDONLY | os.O_DIRECTORY)
+    for parent in {path.parent for _, path in moves}:
+        _fsync(parent, os.O_RDONLY | os.O_DIRECTORY)
     for aside, _ in asides:
         discard(aside)

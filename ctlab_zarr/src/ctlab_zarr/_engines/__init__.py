@@ -1,0 +1,208 @@
+"""The engines that move array data: tensorstore by default, zarr-python as the fallback.
+
+ctlab writes the metadata (``zarr.json``) of every store it creates
+(:mod:`ctlab_zarr._documents`); the chunk data is read and written by an
+engine, one class per library behind the :class:`Engine` protocol:
+:class:`~.tensorstore_engine.TensorstoreEngine` (the fastest on the same
+store: it decodes and encodes shards on its own thread pool) and
+:class:`~.zarr_python_engine.ZarrPythonEngine` (zarr-python's own codec
+pipeline, ``"zarr-python"``, or the Rust one of the ``zarrs`` package,
+``"zarrs"``). ``engine="auto"`` is the setting ``ctlab.zarr-engine``
+(``$CTLAB_ZARR_ENGINE``, which the test suite uses to run every test on the
+fallback) when set, else tensorstore whenever it is importable.
+
+:class:`ArrayLocation` is what dask tasks carry: a store path, an array path
+inside it, the Zarr format and the engine's name — never an open handle. Each
+task opens the array itself (a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+
+import attrs
+from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
+
+from ctlab_zarr._integrity import StorageGrid
+from ctlab_zarr._nodes import load_node
+from ctlab_zarr.options import ENGINE_SETTING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "ENGINE_NAMES",
+    "ENGINE_SETTING",
+    "ArrayLocation",
+    "Engine",
+    "EngineName",
+    "engine_named",
+    "resolve_engine",
+]
+
+EngineName = Literal["tensorstore", "zarr-python", "zarrs"]
+ENGINE_NAMES: tuple[EngineName, ...] = ("tensorstore", "zarr-python", "zarrs")
+
+Parts: TypeAlias = "list[tuple[tuple[slice, ...], tuple[slice, ...]]]"
+"""(part of the array, part of the values) pairs, one storage unit each."""
+
+
+class Engine(Protocol):
+    """Reads and writes the chunk data of one Zarr array, opened anew by every call."""
+
+    @property
+    def name(self) -> EngineName: ...
+
+    @property
+    def package(self) -> str | None:
+        """The package the engine needs besides zarr (None: nothing more)."""
+        ...
+
+    @property
+    def extra(self) -> str | None:
+        """What to ``pip install`` to get it."""
+        ...
+
+    def read(self, array: ArrayLocation, region: tuple[slice, ...] | None) -> np.ndarray[Any, Any]:
+        """The stored values of ``region`` (all when None)."""
+        ...
+
+    def write(self, array: ArrayLocation, parts: Parts, values: np.ndarray[Any, Any]) -> None:
+        """Store each part of ``values`` at its part of the array, in order."""
+        ...
+
+
+def engine_named(name: EngineName) -> Engine:
+    """The engine called ``name``."""
+    if name == "tensorstore":
+        from ctlab_zarr._engines.tensorstore_engine import TensorstoreEngine
+
+        return TensorstoreEngine()
+    from ctlab_zarr._engines.zarr_python_engine import ZarrPythonEngine
+
+    if name == "zarrs":
+        return ZarrPythonEngine("zarrs", "zarrs.ZarrsCodecPipeline", "zarrs", "ctlab-zarr[zarrs]")
+    return ZarrPythonEngine("zarr-python", "zarr.core.codec_pipeline.BatchedCodecPipeline")
+
+
+def resolve_engine(requested: str = "auto") -> EngineName:
+    """The engine an ``engine=`` option selects.
+
+    ``"auto"`` is the setting ``ctlab.zarr-engine`` when set, else tensorstore
+    when it is importable, else zarr-python. Raises InvalidOptionError for
+    unknown names and for an engine whose package is missing.
+    """
+    source = ""
+    if requested == "auto":
+        requested = str(ENGINE_SETTING.get()).strip()
+        source = "" if requested == "auto" else f" ({ENGINE_SETTING.source()})"
+        if requested == "auto":
+            available = importlib.util.find_spec("tensorstore") is not None
+            return "tensorstore" if available else "zarr-python"
+    chosen = next((name for name in ENGINE_NAMES if name == requested), None)
+    if chosen is None:
+        raise InvalidOptionError(
+            f"engine={requested!r}{source}: use 'auto', {', '.join(repr(e) for e in ENGINE_NAMES)}"
+        )
+    engine = engine_named(chosen)
+    if engine.package is not None and importlib.util.find_spec(engine.package) is None:
+        raise InvalidOptionError(
+            f"engine={chosen!r} needs the {engine.package} package: pip install {engine.extra!r}"
+        )
+    return chosen
+
+
+@attrs.frozen
+class ArrayLocation:
+    """One Zarr array on the local filesystem and the name of the engine that moves its data."""
+
+    store: str
+    array_path: str = ""
+    zarr_format: Literal[2, 3] = 3
+    engine: EngineName = "tensorstore"
+
+    @property
+    def path(self) -> Path:
+        """The directory of the array."""
+        return Path(self.store, self.array_path) if self.array_path else Path(self.store)
+
+    def read(self, region: tuple[slice, ...] | None = None) -> np.ndarray[Any, Any]:
+        """The values of ``region`` (all when None) as stored.
+
+        On failure a CorruptDataError names the region and the first shard (or
+        chunk) file of it that cannot be read.
+        """
+        try:
+            return engine_named(self.engine).read(self, region)
+        except CTLabError:
+            raise
+        except Exception as error:
+            raise self._failure(region, error) from error
+
+    def _failure(self, region: tuple[slice, ...] | None, error: Exception) -> CorruptDataError:
+        """The error of a failed read of ``region``, naming the first file that fails alone."""
+        where = f"{self.path}: cannot read [{_region_text(region)}]"
+        culprit = self._failing_file(region)
+        return CorruptDataError(f"{where}: {culprit or f'{type(error).__name__}: {error}'}")
+
+    def _failing_file(self, region: tuple[slice, ...] | None) -> str | None:
+        """The first shard (or chunk) of ``region`` that cannot be read, and why; read again
+        file by file, which costs time only when something is wrong."""
+        try:
+            files = StorageGrid.of(self.path, load_node(self.path))
+        except CTLabError:
+            return None
+        engine = engine_named(self.engine)
+        for index in files.cells(region):
+            try:
+                engine.read(self, files.box(index))
+            except Exception as error:
+                return f"{files.unit} {files.key(index)}: {type(error).__name__}: {error}"
+        return None
+
+    def write(
+        self,
+        region: tuple[slice, ...],
+        values: np.ndarray[Any, Any],
+        unit: tuple[int, ...] | None = None,
+    ) -> None:
+        """Store ``values`` at ``region``, every chunk included (also chunks of fill values).
+
+        With ``unit`` (the shard, aligned with ``region``) the shards are
+        written one after the other, so that only one shard's encoded bytes
+        are held at a time. The array's metadata must exist: a task that starts
+        after its store was removed fails on opening and creates nothing.
+        """
+        if not (self.path / _METADATA[self.zarr_format]).is_file():
+            raise CorruptDataError(f"{self.path}: the array to write is gone (no metadata)")
+        engine_named(self.engine).write(self, _parts(region, unit), values)
+
+
+_METADATA = {3: "zarr.json", 2: ".zarray"}
+
+
+def _parts(region: tuple[slice, ...], unit: tuple[int, ...] | None) -> Parts:
+    """``region`` cut into storage units: (part of the array, part of the block) pairs."""
+    if unit is None:
+        return [(region, tuple(slice(None) for _ in region))]
+    axes = [
+        [(start, min(start + u, r.stop)) for start in range(r.start, r.stop, u)]
+        for r, u in zip(region, unit, strict=True)
+    ]
+    result = []
+    for corner in itertools.product(*axes):
+        part = tuple(slice(a, b) for a, b in corner)
+        local = tuple(
+            slice(a - r.start, b - r.start) for (a, b), r in zip(corner, region, strict=True)
+        )
+        result.append((part, local))
+    return result
+
+
+def _region_text(region: tuple[slice, ...] | None) -> str:
+    if region is None:
+        return "..."
+    return ", ".join(f"{s.start}:{s.stop}" for s in region)
