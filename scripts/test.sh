@@ -13,6 +13,6 @@ scripts/setup.sh
 .venv/bin/python -m pytest "$@"
 # the zarr-related tests again on the fallback engine (zarr-python's own pipeline)
 CTLAB_ZARR_ENGINE=zarr-python .venv/bin/python -m pytest -q \
-    tests/zarr tests/integration tests/cli/test_cli_formats.py
+    tests/zarr tests/cross_format tests/cli/test_cli_formats.py
 scripts/docs.sh
 scripts/test-alone.sh

@@ -3,7 +3,10 @@ label images as other tools write them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +18,33 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "mango"
+
+
+def ctlab(
+    *args: str | os.PathLike[str],
+    check: bool = True,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
+    """Run ``ctlab`` in a fresh interpreter, as a user would (output is not a terminal, so
+    no progress bar); with ``check`` a non-zero exit fails the test, naming stderr.
+
+    ``env`` adds variables to this process's environment; ``prefix`` runs the command
+    under another one (``setpriv ...``).
+    """
+    result = subprocess.run(
+        [*prefix, sys.executable, "-m", "ctlab_core.cli", *(os.fspath(a) for a in args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
+        timeout=300,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"ctlab {args} exited {result.returncode}: {result.stderr}")
+    return result
 
 
 @pytest.fixture(scope="session")

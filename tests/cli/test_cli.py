@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,18 +11,7 @@ import pytest
 
 from ctlab_core import Dataset, History
 
-
-def ctlab(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``ctlab`` in a fresh interpreter; output is not a terminal, so no progress bar."""
-    result = subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"ctlab {args} exited {result.returncode}: {result.stderr}")
-    return result
+from ..conftest import ctlab
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 
 from ctlab_core import Dataset
 
-from .test_cli import ctlab
+from ..conftest import ctlab
 
 IS_ROOT = os.geteuid() == 0
 
@@ -57,20 +57,6 @@ def assert_one_line(done: subprocess.CompletedProcess[str], *fragments: str) -> 
     assert "Traceback" not in done.stderr
     for fragment in fragments:
         assert fragment in done.stderr, done.stderr
-
-
-def ctlab_in(
-    cwd: Path, *args: str, prefix: tuple[str, ...] = ()
-) -> subprocess.CompletedProcess[str]:
-    """``ctlab`` run from ``cwd`` (after the ``prefix`` command, e.g. setpriv)."""
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "ctlab_core.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -129,7 +115,7 @@ def test_an_unreadable_source_is_reported_as_such(tmp_path: Path, name: str) -> 
     path.chmod(0)
     prefix = ("setpriv", "--inh-caps=-all", "--bounding-set=-all") if IS_ROOT else ()
     try:
-        done = ctlab_in(tmp_path, "info", str(path), prefix=prefix)
+        done = ctlab("info", str(path), prefix=prefix, cwd=tmp_path, check=False)
     finally:
         path.chmod(0o700)
     assert_one_line(done, f"cannot read {path}", "Permission denied")
@@ -152,7 +138,9 @@ def test_directory_references_are_refused(source: Path, tmp_path: Path, target: 
     work = tmp_path / "work"
     work.mkdir()
     (work / "a.py").write_text("print('mine')")
-    done = ctlab_in(work, "convert", str(source), target, "--to", "zarr", "--overwrite")
+    done = ctlab(
+        "convert", str(source), target, "--to", "zarr", "--overwrite", cwd=work, check=False
+    )
     assert_one_line(done, "is a directory reference")
     assert (work / "a.py").read_text() == "print('mine')"
 
@@ -163,7 +151,9 @@ def test_the_working_directory_and_its_ancestors_are_refused(source: Path, tmp_p
     inside.mkdir(parents=True)
     (store / "zarr.json").write_text("{}")
     for target in (str(store), "..", str(inside)):
-        done = ctlab_in(inside, "convert", str(source), target, "--to", "zarr", "--overwrite")
+        done = ctlab(
+            "convert", str(source), target, "--to", "zarr", "--overwrite", cwd=inside, check=False
+        )
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert (store / "zarr.json").read_text() == "{}" and inside.is_dir()

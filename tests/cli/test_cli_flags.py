@@ -18,7 +18,7 @@ from ctlab_core.location import Location
 
 from ctlab_core import InvalidOptionError, get_codec
 
-from .test_cli import ctlab
+from ..conftest import ctlab
 
 CODECS = {name: get_codec(name) for name in ("netcdf", "raw", "zarr")}
 

@@ -15,7 +15,7 @@ from ctlab_zarr.codec import ZarrCodec
 
 from ctlab_core import Dataset, DemoStep, Presentation, available_codecs, get_codec, levels
 
-from .test_cli import ctlab
+from ..conftest import ctlab
 
 
 def test_info_json_of_each_fixture(fixtures: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ctlab_core import __version__
 
-from .test_cli import ctlab
+from ..conftest import ctlab
 
 
 def test_version_names_ctlab_and_every_codec() -> None:

@@ -1,18 +1,23 @@
-"""ctlab_core knows no format: codecs come from entry points, the only format names in
-its code are the install hints (hints.py), and it passes no format's option to a codec
-(``level=``, ``levels=``, ``slices_per_file=``): what a format does, its codec declares."""
+"""The layers of the code: ctlab_core knows no format (codecs come from entry points, the
+only format names in its code are the install hints, and it passes no format's option to a
+codec: what a format does, its codec declares); no package has an import cycle, function-local
+imports included; each format package keeps its internals private."""
 
 from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from pathlib import Path
 
+import pytest
 from ctlab_core.options import option_fields
 
 from ctlab_core import available_codecs, get_codec
 
-CORE = Path(__file__).resolve().parents[2] / "ctlab_core" / "src" / "ctlab_core"
+REPO = Path(__file__).resolve().parents[2]
+CORE = REPO / "ctlab_core" / "src" / "ctlab_core"
+PACKAGES = {name: REPO / name / "src" for name in ("ctlab_core", "ctlab_netcdf", "ctlab_zarr")}
 FORMAT_WORDS = re.compile(r"netcdf|zarr|hdf5|h5py|h5netcdf", re.IGNORECASE)
 ALLOWED = {"_hints.py"}
 FORWARDING = {
@@ -138,3 +143,142 @@ def test_core_code_passes_no_format_option_to_codecs() -> None:
         for line, text in _offences(ast.parse(path.read_text()), names)
     ]
     assert not offences, "\n".join(offences)
+
+
+# --- import cycles ----------------------------------------------------------------------------
+
+
+def _module_names(source: Path, package: str) -> dict[str, Path]:
+    """Every module of ``package`` under ``source``, by dotted name."""
+    found = {}
+    for path in sorted((source / package).rglob("*.py")):
+        parts = list(path.relative_to(source).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _type_checking(node: ast.If) -> bool:
+    test = node.test
+    name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+    return name == "TYPE_CHECKING"
+
+
+def _imported(path: Path, module: str, known: set[str]) -> set[str]:
+    """The modules of ``known`` that ``module`` imports anywhere (module level, inside
+    functions and classes), except under ``if TYPE_CHECKING:``."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _type_checking(child):
+                for other in child.orelse:
+                    visit_node(other)
+                continue
+            visit_node(child)
+
+    def visit_node(node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in known)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.add(sub if sub in known else base)
+        visit(node)
+
+    visit(ast.parse(path.read_text()))
+    return (found & known) - {module}
+
+
+def import_graph(source: Path, package: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports."""
+    modules = _module_names(source, package)
+    return {name: _imported(path, name, set(modules)) for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def strong(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                strong(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            strong(node)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_no_package_has_an_import_cycle(package: str) -> None:
+    graph = import_graph(PACKAGES[package], package)
+    assert len(graph) > 10
+    found = cycles(graph)
+    assert not found, "\n".join(
+        " -> ".join(f"{m} (imports {sorted(graph[m] & set(c))})" for m in c) for c in found
+    )
+
+
+def test_the_cycle_check_sees_local_imports_and_skips_type_checking(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from pkg import b\n")
+    (package / "b.py").write_text("from . import c\n")
+    (package / "c.py").write_text("import pkg.a\n")
+    (package / "d.py").write_text(
+        textwrap.dedent(
+            """
+            from typing import TYPE_CHECKING
+            if TYPE_CHECKING:
+                from pkg import a
+            else:
+                from pkg.e import thing
+            """
+        )
+    )
+    (package / "e.py").write_text("from pkg.d import x\n")
+    graph = import_graph(tmp_path, "pkg")
+    assert graph["pkg.a"] == {"pkg.b"} and graph["pkg.b"] == {"pkg.c"}
+    assert graph["pkg.d"] == {"pkg.e"}
+    assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"], ["pkg.d", "pkg.e"]]
+
+
+# --- private internals -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("package", ["ctlab_netcdf", "ctlab_zarr"])
+def test_format_packages_keep_their_internals_private(package: str) -> None:
+    """The package, its codec and its options are public; every other module is private."""
+    public = {
+        name
+        for name in _module_names(PACKAGES[package], package)
+        if not any(part.startswith("_") for part in name.split(".")[1:])
+    }
+    assert public == {package, f"{package}.codec", f"{package}.options"}

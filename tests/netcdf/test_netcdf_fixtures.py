@@ -152,3 +152,16 @@ def test_lores_metadata_equals_mangos_json_block() -> None:
         "coordinate_origin_xyz",
     ):
         assert ours[name] == mango[name], name
+
+
+def test_the_core_install_hint_knows_what_the_codec_recognises() -> None:
+    """ctlab_core names the NetCDF signatures and suffixes for when this package is missing:
+    they are the codec's own."""
+    from ctlab_core._hints import hint_named
+    from ctlab_netcdf._file_format import SIGNATURES
+
+    hint = hint_named("netcdf")
+    assert hint is not None
+    assert hint.signatures == SIGNATURES
+    assert hint.suffixes == NETCDF_CODEC.suffixes
+    assert hint.package == "ctlab-netcdf" and hint.mango_names == NETCDF_CODEC.writes_mango_names

@@ -109,3 +109,16 @@ def test_verify_checks_every_level(tmp_path: Path, mango_dir: Path) -> None:
     (path / "2" / "zarr.json").write_text(json.dumps(meta))
     with pytest.raises(CorruptDataError, match=r"level 2 \('2'\) has shape \(9, 8, 70\)"):
         ZARR_CODEC.verify(Location.of(path), ZARR_CODEC.read_options())
+
+
+def test_the_core_install_hint_knows_what_the_codec_recognises() -> None:
+    """ctlab_core names the Zarr suffixes and root files for when this package is missing:
+    they are the codec's own."""
+    from ctlab_core._hints import hint_named
+    from ctlab_zarr.codec import ROOT_FILES
+
+    hint = hint_named("zarr")
+    assert hint is not None
+    assert hint.suffixes == ZARR_CODEC.suffixes
+    assert set(hint.markers) == set(ROOT_FILES)
+    assert hint.package == "ctlab-zarr"

@@ -18,6 +18,8 @@ from ctlab_zarr._engines import ENGINE_NAMES, EngineName
 
 from ctlab_core import Dataset, load
 
+from ..conftest import ctlab
+
 SHAPE = (128, 128, 128)
 LOST = "0/c/1/0/0"  # the second shard of level 0: (64, 128, 128) of 32³ chunks
 
@@ -52,18 +54,6 @@ def deleted(written: Path, tmp_path: Path) -> Path:
     return path
 
 
-def _ctlab(*args: str | Path, engine: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "ctlab_core.cli", *(str(a) for a in args)]
-    env = {**_environment(), "CTLAB_ZARR_ENGINE": engine}
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
-
-
-def _environment() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
-
-
 _LIBRARY_READS = """
 import sys
 from ctlab_core import Dataset, CTLabError, load
@@ -96,7 +86,7 @@ def _names_the_shard(text: str, path: Path) -> bool:
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_a_damaged_chunk_fails_verify_in_one_line(flipped: Path, engine: EngineName) -> None:
-    done = _ctlab("verify", flipped, engine=engine)
+    done = ctlab("verify", flipped, env={"CTLAB_ZARR_ENGINE": engine}, check=False)
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and _names_the_shard(lines[0], flipped), done.stderr[-2000:]
@@ -106,7 +96,9 @@ def test_a_damaged_chunk_fails_verify_in_one_line(flipped: Path, engine: EngineN
 def test_converting_a_damaged_store_fails_in_one_line_leaving_nothing(
     flipped: Path, tmp_path: Path, engine: EngineName
 ) -> None:
-    done = _ctlab("convert", flipped, tmp_path / "out.raw", engine=engine)
+    done = ctlab(
+        "convert", flipped, tmp_path / "out.raw", env={"CTLAB_ZARR_ENGINE": engine}, check=False
+    )
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and _names_the_shard(lines[0], flipped), done.stderr[-2000:]
@@ -146,7 +138,13 @@ def test_library_reads_of_a_lost_shard_raise_quietly(deleted: Path) -> None:
 
 
 def test_converting_a_store_with_a_lost_shard_fails(deleted: Path, tmp_path: Path) -> None:
-    done = _ctlab("convert", deleted, tmp_path / "out.raw", engine="tensorstore")
+    done = ctlab(
+        "convert",
+        deleted,
+        tmp_path / "out.raw",
+        env={"CTLAB_ZARR_ENGINE": "tensorstore"},
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"ctlab: error: {deleted / LOST}: missing, but ctlab stored every chunk of "

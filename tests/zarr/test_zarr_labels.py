@@ -10,8 +10,6 @@ for everything else (CT images are 8 or 16 bits, or floats).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +25,8 @@ from ome_zarr_models.v05.image_label import ImageLabel
 
 from ctlab_core import Dataset, DataType
 from ctlab_zarr import ZARR_CODEC
+
+from ..conftest import ctlab
 
 LabelImage = Callable[..., Path]
 VERSIONS = ["0.4", "0.5"]
@@ -113,28 +113,20 @@ def test_explicit_methods_are_recorded(tmp_path: Path) -> None:
         assert ZARR_CODEC.describe(Location.of(path))["downsampling"] == method
 
 
-def _ctlab(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_cli_downsampling_and_plain_zarr(tmp_path: Path, mango_dir: Path) -> None:
     source = mango_dir / "tomoLoRes_SS_AM.zarr"
-    page = _ctlab("convert", "--help").stdout
+    page = ctlab("convert", "--help", check=False).stdout
     assert "--plain-zarr" in page and "--downsampling" in page
     out = tmp_path / "stride.ome.zarr"
-    done = _ctlab("convert", str(source), str(out), "--levels", "2", "--downsampling", "stride")
+    done = ctlab(
+        "convert", str(source), str(out), "--levels", "2", "--downsampling", "stride", check=False
+    )
     assert done.returncode == 0, done.stderr
     assert _ome(out)["multiscales"][0]["type"] == "stride"
-    info = _ctlab("info", str(out))
+    info = ctlab("info", str(out), check=False)
     assert "downsampling  stride" in info.stdout
     plain = tmp_path / "plain.zarr"
-    done = _ctlab("convert", str(source), str(plain), "--plain-zarr")
+    done = ctlab("convert", str(source), str(plain), "--plain-zarr", check=False)
     assert done.returncode == 0, done.stderr
     meta = json.loads((plain / "zarr.json").read_text())
     assert meta["node_type"] == "array" and "mango" in meta["attributes"]
@@ -201,7 +193,7 @@ def test_cli_converts_an_ome_label_image_to_a_label_image(
 ) -> None:
     source = ome_label_image(version, "uint16")
     out = tmp_path / "cells05.ome.zarr"
-    done = _ctlab("convert", str(source), str(out), "--levels", "2")
+    done = ctlab("convert", str(source), str(out), "--levels", "2", check=False)
     assert done.returncode == 0, done.stderr
     ome = _ome(out)
     assert ome["image-label"] == {"version": "0.5", **_kept(source)}
@@ -214,9 +206,9 @@ def test_cli_converts_an_ome_label_image_to_a_label_image(
     back = Dataset.from_path(out)
     assert back.attributes[IMAGE_LABEL] == _kept(source) and back.datatype is None
     assert IMAGE_LABEL not in json.loads((out / "zarr.json").read_text())["attributes"]["mango"]
-    info = _ctlab("info", str(out))
+    info = ctlab("info", str(out), check=False)
     assert "OME-Zarr 0.5 label image" in info.stdout and "downsampling  mode" in info.stdout
-    assert f"OME-Zarr {version} label image" in _ctlab("info", str(source)).stdout
+    assert f"OME-Zarr {version} label image" in ctlab("info", str(source), check=False).stdout
 
 
 def test_a_plain_array_keeps_the_label_metadata_in_its_mango_block(

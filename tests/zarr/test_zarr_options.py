@@ -7,8 +7,6 @@ path; what depends on the array is refused where the layout is made.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,8 @@ from ctlab_core.options import build
 from ctlab_zarr.options import ZarrWriteOptions
 
 from ctlab_core import Dataset
+
+from ..conftest import ctlab
 
 
 def _small() -> Dataset:
@@ -93,16 +93,6 @@ def test_what_depends_on_the_array_is_checked_when_writing(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
-def _ctlab(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_the_command_line_is_checked_by_the_same_declaration(
     tmp_path: Path, mango_dir: Path
 ) -> None:
@@ -114,7 +104,7 @@ def test_the_command_line_is_checked_by_the_same_declaration(
         (["--compressor", "blosc", "--compression-level", "12"], "blosc takes 0 to 9"),
         (["--chunks", "4", "--shards", "6"], "shard edge 6 is not a multiple of chunk edge 4"),
     ]:
-        done = _ctlab("convert", source, str(out), *flags)
+        done = ctlab("convert", source, str(out), *flags, check=False)
         assert done.returncode == 1, flags
         assert done.stderr.count("\n") == 1 and str(out) in done.stderr and message in done.stderr
     assert not out.exists()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,8 @@ from ctlab_zarr._inspection import FOREIGN_NOTE
 
 from ctlab_core import Dataset
 from ctlab_zarr import verify
+
+from ..conftest import ctlab
 
 ENGINES = ["tensorstore", "zarr-python"]
 
@@ -134,25 +134,15 @@ def test_a_corrupt_shard_in_a_foreign_store(fixture_copy: Path) -> None:
         verify(fixture_copy / "tomoLoRes_SS_AM.zarr")
 
 
-def _ctlab(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ctlab_core.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_ctlab_verify_reports_notes_and_lost_shards(store: Path, mango_dir: Path) -> None:
-    done = _ctlab("verify", str(store))
+    done = ctlab("verify", str(store), check=False)
     assert done.returncode == 0 and done.stdout.startswith(f"OK {store}"), done.stderr
     assert "note:" not in done.stdout
-    foreign = _ctlab("verify", str(mango_dir / "generic.ome.zarr"))
+    foreign = ctlab("verify", str(mango_dir / "generic.ome.zarr"), check=False)
     assert foreign.returncode == 0 and "missing chunks" not in foreign.stdout
     assert "read as the fill value" in foreign.stdout
     _shards(store / "0")[0].unlink()
-    failed = _ctlab("verify", str(store))
+    failed = ctlab("verify", str(store), check=False)
     assert failed.returncode == 1
     assert "missing, but ctlab stored every chunk" in failed.stderr
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr

@@ -143,16 +143,26 @@ def _union(conv: cattrs.Converter, value: Any, hint: Any) -> Any:
 
 
 def conforms(value: Any, hint: Any) -> bool:
-    """Whether ``value`` is a value of the annotation ``hint`` (through the converter)."""
+    """Whether ``value`` is a value of the annotation ``hint``.
+
+    Unions and tuples are taken apart here (an option value must already be a tuple, and
+    a member's leniency must not leak into another's); a class other than a primitive
+    (an enum) needs an instance; primitives and literals go through the converter's
+    strict hooks.
+    """
     if hint is Any:
         return True
     if hint is None or hint is type(None):
         return value is None
-    if get_origin(hint) is tuple:  # element by element: MANGO's tuples take scalars and lists
+    if _is_union(hint):
+        return any(conforms(value, member) for member in get_args(hint))
+    if get_origin(hint) is tuple:
         return isinstance(value, tuple) and _tuple_conforms(value, get_args(hint))
+    if isinstance(hint, type) and hint not in _PRIMITIVES:
+        return isinstance(value, hint)
     try:
         converter().structure(value, hint)
-    except Exception:
+    except Exception:  # cattrs raises many kinds: any of them means "not a value of hint"
         return False
     return True
 

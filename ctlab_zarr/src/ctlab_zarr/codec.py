@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["ZARR_CODEC", "ZarrCodec"]
 
 _METADATA_FILES = frozenset({"zarr.json", ".zarray", ".zgroup", ".zattrs", ".zmetadata"})
-_ROOT_FILES = ("zarr.json", ".zgroup", ".zarray")
+ROOT_FILES = ("zarr.json", ".zgroup", ".zarray")
 _CHUNK_PART = re.compile(r"^(c|\d+)([./]\d+)*$")
 
 
@@ -59,7 +59,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
             return location.name.lower().endswith(".zarr")
         path = location.path
         try:
-            if path.is_dir() and any((path / name).is_file() for name in _ROOT_FILES):
+            if path.is_dir() and any((path / name).is_file() for name in ROOT_FILES):
                 return True
             return path.name.lower().endswith(".zarr")
         except OSError:
@@ -71,7 +71,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         path = location.path
         if path.is_symlink() or not path.is_dir():
             return "not a directory"
-        if not any((path / name).is_file() for name in _ROOT_FILES):
+        if not any((path / name).is_file() for name in ROOT_FILES):
             names = sorted(entry.name for entry in path.iterdir())
             if not names:
                 return None
