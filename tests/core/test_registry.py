@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ctlab_core.errors import SniffWarning
 from ctlab_core.location import Location
-from ctlab_core.raw import RAW_CODEC
+from ctlab_core.raw import RAW_CODEC, RawCodec
 
 from ctlab_core import (
     CodecNotInstalledError,
@@ -121,6 +122,31 @@ def test_ambiguous_claims_are_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setattr(registry, "_entry_points", lambda: table)
     with pytest.raises(FormatNotRecognisedError, match="more than one codec claims it"):
         registry.codec_for_reading(Location.of(target))
+
+
+class _Raising(RawCodec):
+    """A codec whose recognition breaks (a plugin with a bug)."""
+
+    name = "broken"
+
+    def sniff(self, location: Location) -> bool:
+        raise RuntimeError("the plugin's bug")
+
+
+def test_a_sniff_that_raises_is_reported_and_taken_as_no(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    target = Dataset(np.zeros((2, 2, 2), np.uint8), voxel_size=(1, 1, 1)).to_path(
+        tmp_path / "a.raw"
+    )
+    table = {"broken": registry._entry_points()["raw"], **registry._entry_points()}
+    loaded = registry._load
+    monkeypatch.setattr(registry, "_entry_points", lambda: table)
+    monkeypatch.setattr(registry, "_load", lambda n: _Raising() if n == "broken" else loaded(n))
+    with pytest.warns(SniffWarning, match="a.raw: the broken codec failed while recognising it"):
+        assert registry.codec_for_reading(Location.of(target)).name == "raw"
+    with pytest.warns(SniffWarning, match=r"\(RuntimeError: the plugin's bug\)"):
+        assert Dataset.from_path(target).shape == (2, 2, 2)
 
 
 def test_dataset_names_drop_the_codecs_suffix() -> None:
