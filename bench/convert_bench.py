@@ -1,6 +1,6 @@
 """Throughput of the main job: ``ctlab convert`` of a MANGO split NetCDF to an OME-Zarr pyramid.
 
-The figure behind the README's "Converting a 1 TB volume". A split NetCDF of
+The figure behind "Large volumes on a cluster" (docs/guides/cluster.md). A split NetCDF of
 a lazily generated uint16 phantom (default 512 x 1024 x 1024, 1 GiB, MANGO's
 block rule) is written once, untimed; then, best of ``--repeat`` rounds:
 

@@ -33,9 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 README = REPO / "README.md"
 
-DERIVED: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
-    "README.md": {"tomo.ome.zarr": ("tomoHiRes_SS_nc", {"levels": 3})},
-}
+DERIVED: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {}
 """Files a page's examples open beyond the fixtures, by page (relative to the repository):
 name -> (the fixture it is written from, ``to_path`` options)."""
 

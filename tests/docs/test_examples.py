@@ -9,7 +9,7 @@ import pytest
 
 import ctlab_core
 
-from .examples import DOCS, README, REPO, Example, examples, pages, prepare, run
+from .examples import DERIVED, DOCS, README, REPO, Example, examples, pages, prepare, run
 
 RUNNABLE = [page for page in pages() if any(e.no_run is None for e in examples(page))]
 
@@ -33,6 +33,8 @@ def test_the_guides_and_the_readme_have_examples() -> None:
         "docs/guides/xarray.md",
         "docs/guides/napari.md",
         "docs/guides/performance.md",
+        "docs/guides/datasets.md",
+        "docs/guides/safety.md",
         "docs/formats/netcdf.md",
         "docs/formats/zarr.md",
         "docs/formats/raw.md",
@@ -46,7 +48,7 @@ def test_only_the_examples_that_cannot_run_here_are_skipped() -> None:
     assert skipped == {
         ("docs/getting-started.md", "needs a display"),
         ("docs/guides/performance.md", "starts a local cluster of worker processes"),
-        ("README.md", "needs a PBS cluster and dask-jobqueue"),
+        ("docs/guides/cluster.md", "needs a PBS cluster and dask-jobqueue"),
     }
 
 
@@ -141,7 +143,10 @@ def test_no_run_needs_a_reason_and_indented_blocks_are_found(tmp_path: Path) -> 
     ]
 
 
-def test_the_readme_gets_the_files_it_names(fixtures: Path, tmp_path: Path) -> None:
+def test_a_page_gets_the_files_it_names(
+    fixtures: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(DERIVED, "README.md", {"tomo.ome.zarr": ("tomoHiRes_SS_nc", {"levels": 3})})
     prepare(tmp_path, fixtures, README)
     assert (tmp_path / "tomoLoRes_SS.nc").is_file()
     levels = [level.shape for level in ctlab_core.levels(tmp_path / "tomo.ome.zarr")]

@@ -1,4 +1,4 @@
-"""The migration tables of anu_ctlab_io's options say what ctlab really does, row by row.
+"""The migration table of anu_ctlab_io's options says what ctlab really does, row by row.
 
 A row names options in its first column (``name=``, ``name=value``, or a bare
 value for the name before it), formats in the second (NetCDF, Zarr, all,
@@ -24,7 +24,6 @@ from .examples import DOCS
 
 REPO = DOCS.parent
 TABLES = {
-    "README.md": "| option | format | ctlab |",
     "docs/migration.md": "| anu_ctlab_io option | format | ctlab |",
 }
 SAMPLES: dict[str, Any] = {

@@ -61,3 +61,4 @@ TASK_BYTES = Setting(
     "data one write task holds (bytes, or a size such as 64MiB): peak memory is a few "
     "times this per worker; the CLI's --task-size sets it for one command",
 )
+"""How much data one write task holds: ``ctlab.task-bytes`` (``CTLAB_TASK_BYTES``)."""

@@ -10,7 +10,7 @@ turns MANGO's x, y, z order into dimension order and back
 (:func:`to_dimension_order`, :func:`to_xyz`: the one place that reverses), and
 maps a :class:`~ctlab_core.Dataset` to :class:`MangoMetadata` and back. The
 (un)structuring of MangoMetadata to and from attributes goes through the one
-cattrs converter (:mod:`ctlab_core._converter`), with the hooks registered
+cattrs converter (``ctlab_core._converter``), with the hooks registered
 here; each format adds only how it stores values (NetCDF types, JSON) and the
 history (text attributes, JSON).
 """

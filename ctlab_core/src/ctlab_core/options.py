@@ -5,14 +5,15 @@ A codec declares what it accepts when reading and writing as subclasses of
 :func:`option` (default, help text, optional command-line parser). From that
 one declaration come the keyword checking of ``Dataset.from_path``/``to_path``
 (:func:`build`), the ``ctlab`` command line flags and the option tables of
-the documentation (:func:`markdown_table`).
+the documentation.
 
 Field annotations are the types: :func:`build` checks every value against
 its annotation through the one cattrs converter (``int``, ``float``, ``bool``,
 ``str``, ``None``, ``Literal``, unions, ``tuple[int, ...]``, enums) after the
 field's converter ran, so a codec writes no type checks of its own; validators
 add ranges. How the command line parses a flag is derived in
-:mod:`ctlab_core.cli`; the documentation's option tables in ``scripts/``.
+``ctlab_core.cli._flags``; the documentation's option tables in
+``scripts/docs_reference.py``.
 """
 
 from __future__ import annotations

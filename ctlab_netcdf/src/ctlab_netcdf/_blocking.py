@@ -41,7 +41,8 @@ def slices_per_file(
     """MANGO's default number of z slices per file, clamped to ``1..nz``.
 
     The target is ``t = ceil(elements_per_file / (ny * nx))``. For each divisor
-    ``d`` of :data:`ROUNDING_DIVISORS` the multiple of ``d`` nearest to ``t``
+    ``d`` in 2, 4, 6, 8, 12, 16, 24, 40, 60, 80, 100, 120, 200 (``ROUNDING_DIVISORS``)
+    the multiple of ``d`` nearest to ``t``
     (halves round up; zero never counts) is a candidate when it lies within 8 %
     of ``t`` (``|m - t| <= 0.08 t``). Every candidate is measured against the
     same ``t``; a later (larger) divisor replaces an earlier one, so the result

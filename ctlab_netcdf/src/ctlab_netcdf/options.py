@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 DEFAULT_COMPRESSION_LEVEL = 0
-"""No compression by default: see the README (zlib costs far more time than it saves space)."""
+"""No compression by default: zlib costs far more time than it saves space (see the
+documentation's MANGO NetCDF page)."""
 
 
 def _level(_instance: Any, _attribute: Any, value: Any) -> None:

@@ -4,8 +4,8 @@ The field annotations give the types (checked by :func:`ctlab_core.options.build
 the validators here give the ranges and how options go together, so a
 :class:`ZarrWriteOptions` that cannot be written does not exist. What depends
 on the array (a chunk shape with one edge per axis, levels the shape allows)
-is checked where the layout is made (:mod:`ctlab_zarr._chunking`,
-:mod:`ctlab_zarr._pyramid`).
+is checked where the layout is made (``ctlab_zarr._chunking``,
+``ctlab_zarr._pyramid``).
 """
 
 from __future__ import annotations
