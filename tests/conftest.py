@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .servers import http_server, moto_server, s3_bucket
+
 if TYPE_CHECKING:
     from distributed import Client
+
+__all__ = ["ctlab", "http_server", "moto_server", "s3_bucket"]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "mango"

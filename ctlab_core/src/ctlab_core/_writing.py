@@ -47,15 +47,15 @@ class WritePlan:
     overwrite: bool = False
 
     @property
-    def path(self) -> Path:
-        """The local path written."""
-        return self.location.path
+    def path(self) -> Path | str:
+        """What was written: the local path, or the URL."""
+        return self.location.path if self.location.is_local else self.location.url
 
     def discard(self) -> None:
         """Remove everything staged (after a failure or an interrupt)."""
         _discard_staged(self.publisher, self.moves)
 
-    def run(self, **scheduling: Any) -> Path:
+    def run(self, **scheduling: Any) -> Path | str:
         """Run the work (``scheduling``: see :func:`ctlab_core._scheduling.run`); the path.
 
         Any failure or interrupt stops every task and removes the staged output
@@ -65,7 +65,7 @@ class WritePlan:
         with _cleaned_up_on_failure(self.publisher, self.location, self.moves):
             return self._run_and_publish(scheduling)
 
-    def _run_and_publish(self, scheduling: Mapping[str, Any]) -> Path:
+    def _run_and_publish(self, scheduling: Mapping[str, Any]) -> Path | str:
         """Run the work, sync and install; the caller removes the staging on failure."""
         from ctlab_core._scheduling import deferred_signals, run
 
@@ -154,8 +154,14 @@ def _stage(dataset: Dataset, checked: _CheckedTarget) -> WritePlan:
     """The codec's work for ``checked`` (the codec may create staged output now)."""
     from dask.delayed import delayed
 
-    codec, moves = checked.codec, checked.moves
-    written = codec.write(dataset, WriteTarget(checked.location, moves[-1][0]), checked.options)
+    codec, moves, publisher = checked.codec, checked.moves, checked.publisher
+    target = WriteTarget(checked.location, moves[-1][0])
+    if publisher.in_place:
+        ready: Delayed = delayed(publisher.prepare, pure=False)(
+            checked.location, codec.root_documents
+        )
+        target = WriteTarget(checked.location, checked.location, in_place=True, ready=ready)
+    written = codec.write(dataset, target, checked.options)
     work: Delayed = delayed(_publish_after, pure=False)(written, moves, codec, checked.overwrite)
     return WritePlan(
         codec,
@@ -198,7 +204,7 @@ def run_write(
     storage_options: Mapping[str, Any] | None = None,
     scheduling: Mapping[str, Any] | None = None,
     **options: Any,
-) -> Path:
+) -> Path | str:
     """Check, stage, run and publish the write of ``dataset`` at ``where``; the path.
 
     One ``try`` covers everything from the moment the codec may create staged
@@ -223,7 +229,7 @@ def write_dataset(
     compute: bool = True,
     storage_options: Mapping[str, Any] | None = None,
     **options: Any,
-) -> Path | Delayed:
+) -> Path | str | Delayed:
     """Write ``dataset`` at ``where`` (or return the dask work with ``compute=False``).
 
     Returns the path written, which has the codec's suffix appended when the

@@ -62,10 +62,17 @@ class WriteTarget:
     file); ``staging`` is where the codec writes, a fresh place that does not
     exist yet (locally a hidden sibling). The codec creates ``staging`` (and
     ``companions(staging)``) and writes only there; the core publishes them.
+
+    On an object store (no rename) the write is ``in_place``: ``staging`` is the
+    location itself, the codec's tasks must wait for ``ready`` (the removal of what
+    an overwrite replaces) before writing, and the codec writes its
+    ``root_documents`` last, when everything else is stored.
     """
 
     location: Location
     staging: Location
+    in_place: bool = False
+    ready: Delayed | None = None
 
 
 @attrs.frozen
@@ -92,6 +99,10 @@ class Codec(abc.ABC, Generic[ReadOptionsT, WriteOptionsT]):
     """True for the codec that writes MANGO-named paths without a suffix (``tomo_out``)."""
     settings: ClassVar[tuple[Setting, ...]] = ()
     """The codec's settings (:mod:`ctlab_core.config`), listed in the documentation."""
+    root_documents: ClassVar[tuple[str, ...]] = ()
+    """Files whose presence makes a location a dataset of this codec (a root metadata file). A
+    codec that declares them writes them last, after every other file, and so can write
+    in place on object stores, which have no rename (``WriteTarget.in_place``)."""
 
     # --- required ------------------------------------------------------------------
 

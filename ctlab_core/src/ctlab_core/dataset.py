@@ -324,7 +324,7 @@ class Dataset:
     @overload
     def to_path(
         self,
-        path: str | os.PathLike[str] | Location,
+        path: os.PathLike[str],
         *,
         filetype: str = ...,
         dataset_id: str | None = ...,
@@ -334,6 +334,20 @@ class Dataset:
         compute: Literal[True] = ...,
         **kwargs: Any,
     ) -> Path: ...
+
+    @overload
+    def to_path(
+        self,
+        path: str | Location,
+        *,
+        filetype: str = ...,
+        dataset_id: str | None = ...,
+        datatype: DataType | str | None = ...,
+        overwrite: bool = ...,
+        storage_options: Mapping[str, Any] | None = ...,
+        compute: Literal[True] = ...,
+        **kwargs: Any,
+    ) -> Path | str: ...
 
     @overload
     def to_path(
@@ -360,11 +374,12 @@ class Dataset:
         storage_options: Mapping[str, Any] | None = None,
         compute: bool = True,
         **kwargs: Any,
-    ) -> Path | Delayed:
+    ) -> Path | str | Delayed:
         """Write the dataset; the format follows the name unless ``filetype`` names a codec.
 
         A name without the codec's suffix gets it (``filetype="netcdf"`` and
-        ``"tomo_out"`` write ``tomo_out.nc``); the path written is returned.
+        ``"tomo_out"`` write ``tomo_out.nc``); the path written is returned (a
+        ``Path``; for a URL, the URL as a string, ``storage_options`` going to its store).
         ``dataset_id="auto"`` keeps this dataset's id or makes a new one, a string
         is used as is, None always makes a new ``<YYYYMMDD_HHMMSS>_<name>`` id.
         ``datatype`` writes the data as that MANGO datatype (its dtype must fit).

@@ -18,6 +18,8 @@ __all__ = [
     "InvalidOptionError",
     "ReadError",
     "SniffWarning",
+    "StorageError",
+    "StorageNotFoundError",
     "UnitConversionError",
     "UnknownDataTypeError",
     "UnknownUnitError",
@@ -83,3 +85,12 @@ class HistoryParseWarning(UserWarning):
 
 class SniffWarning(RuntimeWarning):
     """A codec failed while sniffing a location; it was taken as not recognising it."""
+
+
+class StorageError(CTLabError, OSError):
+    """A store refused or could not answer (access denied, endpoint unreachable); the
+    message names the location and the cause in one line."""
+
+
+class StorageNotFoundError(StorageError, FileNotFoundError):
+    """No object, file, bucket or server path at a location."""

@@ -50,11 +50,21 @@ class FormatFunctions:
     def write(
         self,
         dataset: Dataset,
-        path: str | os.PathLike[str] | Location,
+        path: os.PathLike[str],
         *,
         compute: Literal[True] = ...,
         **options: Any,
     ) -> Path: ...
+
+    @overload
+    def write(
+        self,
+        dataset: Dataset,
+        path: str | Location,
+        *,
+        compute: Literal[True] = ...,
+        **options: Any,
+    ) -> Path | str: ...
 
     @overload
     def write(
@@ -73,15 +83,17 @@ class FormatFunctions:
         *,
         compute: bool = True,
         **options: Any,
-    ) -> Path | Delayed:
+    ) -> Path | str | Delayed:
         """Write ``dataset`` at ``path`` (``Dataset.to_path`` with this package's codec).
 
         Takes ``dataset_id=``, ``datatype=``, ``overwrite=``, ``compute=`` and the
         codec's write options; the dataset appears complete or not at all. Returns
-        the path written, or the dask work with ``compute=False``.
+        the path written (for a URL, the URL), or the dask work with ``compute=False``.
         """
         if compute:
-            written: Path = dataset.to_path(path, filetype=self.codec, **options)
+            written: Path | str = dataset.to_path(
+                path, filetype=self.codec, compute=True, **options
+            )
             return written
         pending: Delayed = dataset.to_path(path, filetype=self.codec, compute=False, **options)
         return pending

@@ -12,11 +12,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from ctlab_core.codec import LevelInfo
 from ctlab_core.errors import CorruptDataError, CTLabError
+from ctlab_core.location import Location
 
 from ctlab_zarr._engines import EngineName
 from ctlab_zarr._integrity import check_storage, has_record
@@ -54,7 +54,7 @@ def _storage(meta: Mapping[str, Any]) -> str:
     return f"chunks {outer}, {', '.join(names) or 'uncompressed'}"
 
 
-def _kind(path: Path, root: Mapping[str, Any]) -> str:
+def _kind(path: Location, root: Mapping[str, Any]) -> str:
     if root["node_type"] == "array":
         return f"Zarr v{root['zarr_format']} array"
     version = "0.4" if root["zarr_format"] == 2 else "0.5"
@@ -62,7 +62,7 @@ def _kind(path: Path, root: Mapping[str, Any]) -> str:
     return f"OME-Zarr {version} {'label image' if label else 'image'}"
 
 
-def describe_store(path: Path) -> dict[str, str]:
+def describe_store(path: Location) -> dict[str, str]:
     """Format facts: kind of store, pyramid levels and how they were made, storage layout.
 
     The storage of each level is shown when the levels differ (``storage 1`` is what
@@ -79,7 +79,7 @@ def describe_store(path: Path) -> dict[str, str]:
     }
     if len(levels) > 1:
         facts["downsampling"] = downsampling_type(ome_metadata(path, root)) or "(not recorded)"
-    storage = [_storage(load_node(path / level.path if level.path else path)) for level in levels]
+    storage = [_storage(load_node(_at(path, level.path))) for level in levels]
     if len(set(storage)) == 1:
         facts["storage"] = storage[0]
     else:
@@ -88,10 +88,10 @@ def describe_store(path: Path) -> dict[str, str]:
     return facts
 
 
-def verify_store(path: Path, engine: EngineName) -> list[str]:
+def verify_store(path: Location, engine: EngineName) -> list[str]:
     """Check every level thoroughly; raise CorruptDataError naming a fault, else return notes."""
     levels = list_levels(path)
-    metas = [load_node(path / level.path if level.path else path) for level in levels]
+    metas = [load_node(_at(path, level.path)) for level in levels]
     recorded = all(has_record(meta["attributes"]) for meta in metas)
     _check_pyramid(path, levels, exact=recorded)
     notes: list[str] = []
@@ -103,14 +103,18 @@ def verify_store(path: Path, engine: EngineName) -> list[str]:
         if dataset.shape != level.shape:
             raise CorruptDataError(f"{path}: level {level.index} opens with shape {dataset.shape}")
         if meta["zarr_format"] == 3:
-            check_storage(path / level.path if level.path else path, meta)
+            check_storage(_at(path, level.path), meta)
         dataset.data.sum(dtype="float64").compute()
     if not recorded:
         notes.append(FOREIGN_NOTE)
     return notes
 
 
-def _check_pyramid(path: Path, levels: Sequence[LevelInfo], *, exact: bool) -> None:
+def _at(path: Location, inner: str) -> Location:
+    return path.child(*inner.split("/")) if inner else path
+
+
+def _check_pyramid(path: Location, levels: Sequence[LevelInfo], *, exact: bool) -> None:
     """Each level's shape and scale follow from the level before (exactly ctlab's, if ``exact``)."""
     first = levels[0]
     if exact and len(levels) > 1:
@@ -135,7 +139,7 @@ def _check_pyramid(path: Path, levels: Sequence[LevelInfo], *, exact: bool) -> N
 
 
 def _same(
-    path: Path, level: LevelInfo, what: str, got: Sequence[float], want: Sequence[float]
+    path: Location, level: LevelInfo, what: str, got: Sequence[float], want: Sequence[float]
 ) -> None:
     if len(got) != len(want) or any(
         not math.isclose(g, w, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
@@ -147,7 +151,7 @@ def _same(
         )
 
 
-def _check_step(path: Path, before: LevelInfo, level: LevelInfo) -> None:
+def _check_step(path: Location, before: LevelInfo, level: LevelInfo) -> None:
     """Per axis, the scale grows by a whole factor f and the size shrinks by that factor."""
     if len(level.shape) != len(before.shape) or len(level.voxel_size) != len(before.shape):
         raise CorruptDataError(

@@ -14,8 +14,9 @@ shard's index and checks its checksum, that every chunk lies inside the
 file (a truncated shard), and, with the record, that no chunk is missing.
 Decoding the values then checks every chunk's crc32c (changed bytes). Reads of
 such a store require the files of the region they read (:class:`StorageGrid`,
-one ``stat`` per shard), so a lost shard is an error there too, never a region
-of fill values.
+one ``stat`` per shard, or one HEAD request on an object store), so a lost shard is an
+error there too, never a region of fill values. Files are reached through
+:mod:`ctlab_core.storage`, locally or behind a URL.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
 from ctlab_core.errors import CorruptDataError
+from ctlab_core.location import Location
+from ctlab_core.storage import read_range, size
 
 __all__ = ["RECORD_KEY", "StorageGrid", "check_storage", "has_record", "lost", "writer_record"]
 
@@ -55,7 +57,7 @@ def has_record(attributes: Mapping[str, Any]) -> bool:
     return isinstance(record, Mapping) and record.get("every_chunk_stored") is True
 
 
-def lost(key: Path, array_dir: Path) -> CorruptDataError:
+def lost(key: Location, array_dir: Location) -> CorruptDataError:
     """The error for the absent file ``key`` of an array whose every chunk ctlab stored."""
     return CorruptDataError(
         f"{key}: missing, but ctlab stored every chunk of {array_dir}: "
@@ -67,10 +69,10 @@ def lost(key: Path, array_dir: Path) -> CorruptDataError:
 class StorageGrid:
     """The files of one array: the grid of its shards (or unsharded chunks) and their keys.
 
-    Holds strings and numbers only (it travels in dask graphs).
+    Holds values only (it travels in dask graphs).
     """
 
-    array_dir: str
+    array_dir: Location
     shape: tuple[int, ...]
     cell: tuple[int, ...]  # the shape of the box one file holds
     sharded: bool
@@ -78,11 +80,11 @@ class StorageGrid:
     prefix: str | None = "c"  # Zarr v3's default key encoding starts keys with "c"
 
     @classmethod
-    def of(cls, array_dir: Path, meta: Mapping[str, Any]) -> StorageGrid:
+    def of(cls, array_dir: Location, meta: Mapping[str, Any]) -> StorageGrid:
         """The grid of the array whose metadata (as :func:`ctlab_zarr._nodes.load_node`
         gives it) is ``meta``."""
         shape = _ints(meta.get("shape"), array_dir)
-        where = str(array_dir)
+        where = array_dir
         if meta.get("zarr_format") == 2:
             v2 = meta.get("v2") or {}
             cell = _ints(v2.get("chunks"), array_dir)
@@ -102,14 +104,14 @@ class StorageGrid:
         """What one file holds: ``"shard"`` or ``"chunk"``."""
         return "shard" if self.sharded else "chunk"
 
-    def key(self, index: Sequence[int]) -> Path:
+    def key(self, index: Sequence[int]) -> Location:
         """The file of grid cell ``index``."""
         parts = [str(i) for i in index]
         if self.prefix is not None:
             name = self.separator.join([self.prefix, *parts])
         else:
             name = self.separator.join(parts) if parts else "0"
-        return Path(self.array_dir, *name.split("/"))
+        return self.array_dir.child(*name.split("/"))
 
     def cells(self, region: Sequence[slice] | None = None) -> Iterator[tuple[int, ...]]:
         """The grid cells ``region`` (slices with start and stop; all when None) touches."""
@@ -128,14 +130,14 @@ class StorageGrid:
 
     def require(self, region: Sequence[slice] | None = None) -> None:
         """Raise CorruptDataError naming the first absent file of ``region`` (one ``stat``
-        per file): for arrays whose every chunk ctlab stored."""
+        or HEAD per file): for arrays whose every chunk ctlab stored."""
         for index in self.cells(region):
             key = self.key(index)
-            if not key.is_file():
-                raise lost(key, Path(self.array_dir))
+            if size(key) is None:
+                raise lost(key, self.array_dir)
 
 
-def check_storage(array_dir: Path, meta: Mapping[str, Any]) -> int:
+def check_storage(array_dir: Location, meta: Mapping[str, Any]) -> int:
     """Check the shard (or chunk) files of a Zarr v3 array; the number of files checked.
 
     Raises CorruptDataError naming the first missing, empty or damaged file.
@@ -147,29 +149,29 @@ def check_storage(array_dir: Path, meta: Mapping[str, Any]) -> int:
     checked = 0
     for index in files.cells():
         key = files.key(index)
-        if not key.is_file():
+        found = size(key)
+        if found is None:
             if complete:
                 raise lost(key, array_dir)
             continue
-        size = key.stat().st_size
-        if size == 0:
+        if found == 0:
             raise CorruptDataError(f"{key}: an empty file where a chunk or shard belongs")
         if sharding is not None:
             origin = [i * g for i, g in zip(index, files.cell, strict=True)]
             config = sharding.get("configuration") or {}
-            _check_shard(key, size, config, files.shape, origin, files.cell, complete)
+            _check_shard(key, found, config, files.shape, origin, files.cell, complete)
         checked += 1
     return checked
 
 
-def _ints(value: Any, where: Path) -> tuple[int, ...]:
+def _ints(value: Any, where: Location) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(isinstance(n, int) and n >= 0 for n in value):
         raise CorruptDataError(f"{where}/zarr.json: invalid shape or chunk grid {value!r}")
     return tuple(value)
 
 
 def _check_shard(
-    key: Path,
+    key: Location,
     size: int,
     config: Mapping[str, Any],
     shape: Sequence[int],
@@ -190,9 +192,7 @@ def _check_shard(
             f"{key}: truncated shard ({size} bytes, its index alone takes {index_size})"
         )
     at_start = config.get("index_location", "end") == "start"
-    with key.open("rb") as file:
-        file.seek(0 if at_start else size - index_size)
-        raw = file.read(index_size)
+    raw = read_range(key, 0 if at_start else size - index_size, index_size)
     if checksum:
         _check_crc(key, raw[:-_CRC_BYTES], raw[-_CRC_BYTES:])
         raw = raw[:-_CRC_BYTES]
@@ -223,7 +223,7 @@ def _check_shard(
             )
 
 
-def _check_crc(key: Path, data: bytes, stored: bytes) -> None:
+def _check_crc(key: Location, data: bytes, stored: bytes) -> None:
     import google_crc32c
 
     if google_crc32c.value(data) != int.from_bytes(stored, "little"):

@@ -15,7 +15,6 @@ records none (:func:`ctlab_core.geometry.origin_fields`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -24,12 +23,14 @@ from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, read_as, to_dtype
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
 from ctlab_core.geometry import origin_fields
+from ctlab_core.location import Location
 from ctlab_core.mango import MangoMetadata, to_dimension_order
 from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr._chunking import read_block_shape
 from ctlab_zarr._engines import ArrayLocation, EngineName
+from ctlab_zarr._engines.kvstores import zarr_store
 from ctlab_zarr._integrity import StorageGrid, has_record
 from ctlab_zarr._labels import label_attributes, read_image_label
 from ctlab_zarr._multiscales import MultiscaleLevel, parse_multiscales
@@ -71,7 +72,7 @@ class ZarrBlockReader:
         return to_dtype(self.location.read(region), self.dtype)
 
 
-def stored_files(path: Path, meta: Mapping[str, Any]) -> StorageGrid | None:
+def stored_files(path: Location, meta: Mapping[str, Any]) -> StorageGrid | None:
     """The files every region of the array at ``path`` needs: all of them when ctlab
     recorded that it stored every chunk, else None (absent chunks read as fill values)."""
     if meta.get("zarr_format") != 3 or not has_record(meta.get("attributes") or {}):
@@ -93,19 +94,14 @@ def array_facts(location: ArrayLocation) -> ArrayFacts:
     """Shape, dtype and storage layout of the array at ``location`` (metadata only)."""
     import numpy as np
     import zarr
-    from zarr.storage import LocalStore
 
     try:
-        array = zarr.open_array(
-            store=LocalStore(location.store, read_only=True),
-            path=location.array_path,
-            mode="r",
-            zarr_format=location.zarr_format,
-        )
+        store, path = zarr_store(location.location, read_only=True)
+        array = zarr.open_array(store=store, path=path, mode="r", zarr_format=location.zarr_format)
         stored = np.dtype(array.dtype)
     except Exception as error:
         raise CorruptDataError(
-            f"{location.path}: cannot open the Zarr array: {type(error).__name__}: {error}"
+            f"{location.location}: cannot open the Zarr array: {type(error).__name__}: {error}"
         ) from error
     shards = None if array.shards is None else tuple(int(n) for n in array.shards)
     return ArrayFacts(
@@ -117,7 +113,7 @@ def array_facts(location: ArrayLocation) -> ArrayFacts:
 
 
 def open_level(
-    path: Path, level: int, datatype: DataType | None, engine: EngineName
+    path: Location, level: int, datatype: DataType | None, engine: EngineName
 ) -> tuple[Dataset, ArrayLocation]:
     """A lazy Dataset of pyramid level ``level`` of the store at ``path``, and where it is."""
     root = load_node(path)
@@ -127,11 +123,11 @@ def open_level(
     if level != 0:
         raise InvalidOptionError(f"{path}: level={level}, but a plain Zarr array has one level")
     kwargs = _mango_kwargs(attributes, path)
-    location = ArrayLocation(str(path), "", root["zarr_format"], engine)
+    location = ArrayLocation(path, "", root["zarr_format"], engine)
     return _dataset(location, root, kwargs, datatype), location
 
 
-def ome_metadata(path: Path, node: Mapping[str, Any]) -> Any:
+def ome_metadata(path: Location, node: Mapping[str, Any]) -> Any:
     """The multiscales holder of an image group: ``ome`` (0.5) or the attributes (0.4)."""
     attributes = node["attributes"]
     if node["zarr_format"] == 3:
@@ -146,13 +142,17 @@ def ome_metadata(path: Path, node: Mapping[str, Any]) -> Any:
 
 
 def _levels(
-    path: Path, node: Mapping[str, Any]
+    path: Location, node: Mapping[str, Any]
 ) -> tuple[tuple[str, ...], VoxelUnit | None, list[MultiscaleLevel]]:
     return parse_multiscales(ome_metadata(path, node), str(path))
 
 
 def _read_image(
-    path: Path, root: Mapping[str, Any], level: int, datatype: DataType | None, engine: EngineName
+    path: Location,
+    root: Mapping[str, Any],
+    level: int,
+    datatype: DataType | None,
+    engine: EngineName,
 ) -> tuple[Dataset, ArrayLocation]:
     names, unit, levels = _levels(path, root)
     if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < len(levels):
@@ -160,7 +160,7 @@ def _read_image(
             f"{path}: level={level!r}, but the image has levels 0 to {len(levels) - 1}"
         )
     chosen = levels[level]
-    array_dir = path / chosen.path
+    array_dir = path.child(*chosen.path.split("/"))
     try:
         array_meta = load_node(array_dir)
     except CorruptDataError as error:
@@ -180,7 +180,7 @@ def _read_image(
     kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
     kwargs.update(_origin_from_translation(kwargs, chosen))
     kwargs["dimension_names"] = names
-    location = ArrayLocation(str(path), chosen.path, array_meta["zarr_format"], engine)
+    location = ArrayLocation(path, chosen.path, array_meta["zarr_format"], engine)
     return _dataset(location, array_meta, kwargs, datatype), location
 
 
@@ -196,7 +196,7 @@ def _origin_from_translation(fields: Mapping[str, Any], level: MultiscaleLevel) 
     return {name: value for name, value in found.items() if value is not None}
 
 
-def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:
+def _mango_kwargs(attributes: Mapping[str, Any], path: Location) -> dict[str, Any]:
     block = attributes.get("mango")
     if block is None:
         return {}
@@ -207,7 +207,7 @@ def _mango_kwargs(attributes: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _dimension_names(
-    location: Path, meta: Mapping[str, Any], kwargs: Mapping[str, Any], ndim: int
+    location: Location, meta: Mapping[str, Any], kwargs: Mapping[str, Any], ndim: int
 ) -> tuple[str, ...]:
     names = kwargs.get("dimension_names") or meta.get("dimension_names")
     if names is None or any(n is None for n in names):
@@ -234,7 +234,7 @@ def _dataset(
 ) -> Dataset:
     facts = array_facts(location)
     ndim = len(facts.shape)
-    where = location.path
+    where = location.location
     kwargs["dimension_names"] = _dimension_names(where, meta, kwargs, ndim)
     kwargs.setdefault("voxel_size", (1.0,) * ndim)
     if len(kwargs["voxel_size"]) != ndim:
@@ -253,19 +253,22 @@ def _dataset(
         tuple(min(b, n - start) for start in range(0, n, b)) or (0,)
         for n, b in zip(facts.shape, block, strict=True)
     )
-    stamp = [
-        (p.name, p.stat().st_mtime_ns)
-        for p in (where, metadata_file(where, location.zarr_format))
-        if p.exists()
-    ]
-    data = region_array(reader, chunks, token=(reader, stamp))
+    data = region_array(reader, chunks, token=(reader, _stamp(location)))
     try:
         return Dataset(data=data, **kwargs)
     except CTLabError as error:
         raise CorruptDataError(f"{where}: {error}") from error
 
 
-def list_levels(path: Path) -> list[LevelInfo]:
+def _stamp(location: ArrayLocation) -> list[tuple[str, int]]:
+    """When the array and its metadata last changed (local files; URLs by name alone)."""
+    if not location.store.is_local:
+        return []
+    files = (location.path, metadata_file(location.location, location.zarr_format).path)
+    return [(p.name, p.stat().st_mtime_ns) for p in files if p.exists()]
+
+
+def list_levels(path: Location) -> list[LevelInfo]:
     """The levels of the store at ``path`` (one for a plain array), from metadata only."""
     root = load_node(path)
     attributes = root["attributes"]
@@ -279,13 +282,14 @@ def list_levels(path: Path) -> list[LevelInfo]:
     _names, _unit, levels = _levels(path, root)
     result = []
     for index, level in enumerate(levels):
-        meta = load_node(path / level.path)
-        shape = _shape_of(path / level.path, meta)
+        level_location = path.child(*level.path.split("/"))
+        meta = load_node(level_location)
+        shape = _shape_of(level_location, meta)
         result.append(LevelInfo(index, level.path, shape, level.voxel_size, level.translation))
     return result
 
 
-def _shape_of(path: Path, meta: Mapping[str, Any]) -> tuple[int, ...]:
+def _shape_of(path: Location, meta: Mapping[str, Any]) -> tuple[int, ...]:
     shape = meta.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) for n in shape):
         raise CorruptDataError(f"{path}: no valid array shape in its metadata")
@@ -293,7 +297,7 @@ def _shape_of(path: Path, meta: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def load_level(
-    path: Path, level: int, datatype: DataType | None, engine: EngineName
+    path: Location, level: int, datatype: DataType | None, engine: EngineName
 ) -> np.ndarray[Any, Any]:
     """One level read eagerly by the engine in one call into a single buffer, in the true dtype.
 
@@ -301,6 +305,6 @@ def load_level(
     concurrently straight into the result, with no blocks to concatenate.
     """
     dataset, location = open_level(path, level, datatype, engine)
-    stored = stored_files(location.path, load_node(location.path))
+    stored = stored_files(location.location, load_node(location.location))
     reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape, stored)
     return reader.read(tuple(slice(0, n) for n in dataset.shape))

@@ -87,7 +87,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         """Open lazily: ``level``, ``datatype``, ``engine``."""
         from ctlab_zarr._reader import open_level
 
-        dataset, _ = open_level(location.path, options.level, options.datatype, _engine(options))
+        dataset, _ = open_level(location, options.level, options.datatype, _engine(options))
         return dataset
 
     def write(self, dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
@@ -100,25 +100,25 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         """The whole array read by the engine in one call into one buffer."""
         from ctlab_zarr._reader import load_level
 
-        return load_level(location.path, options.level, options.datatype, _engine(options))
+        return load_level(location, options.level, options.datatype, _engine(options))
 
     def describe(self, location: Location) -> dict[str, str]:
         """Facts for ``ctlab info``: kind of store, levels and their method, storage layout."""
         from ctlab_zarr._inspection import describe_store
 
-        return describe_store(location.path)
+        return describe_store(location)
 
     def verify(self, location: Location, options: ZarrReadOptions) -> list[str]:
         """Metadata and pyramid of every level, every shard present and intact, every value."""
         from ctlab_zarr._inspection import verify_store
 
-        return verify_store(location.path, _engine(options))
+        return verify_store(location, _engine(options))
 
     def levels(self, location: Location, options: ZarrReadOptions) -> list[LevelInfo]:
         """The pyramid levels (one for a plain array) with their origins, from metadata only."""
         from ctlab_zarr._reader import list_levels
 
-        return list_levels(location.path)
+        return list_levels(location)
 
     def read_level(self, location: Location, index: int, options: ZarrReadOptions) -> Dataset:
         """Pyramid level ``index``, lazily (the ``level`` option set to ``index``)."""

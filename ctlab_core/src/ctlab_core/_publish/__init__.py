@@ -4,14 +4,14 @@ A publisher checks the target (nothing is replaced without ``overwrite``, and
 then only a dataset of the same codec), chooses where the codec stages its
 output, makes the staged output durable and installs it, all or nothing; it
 also removes staged output after a failure. Local storage stages in a hidden
-sibling and renames it into place (:mod:`.local`).
+sibling and renames it into place (:mod:`.local`); object stores, which have no
+rename, are written in place with the root documents last (:mod:`.object_store`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from ctlab_core.errors import CTLabError
 from ctlab_core.location import Location
 
 if TYPE_CHECKING:
@@ -24,7 +24,13 @@ Moves: TypeAlias = tuple[tuple[Location, Location], ...]
 
 
 class Publisher(Protocol):
-    """Makes datasets appear on one kind of storage: check, stage, sync, install, discard."""
+    """Makes datasets appear on one kind of storage: check, stage, sync, install, discard.
+
+    ``in_place`` publishers (object stores) stage at the target itself and
+    :meth:`prepare` it in the write's own work, before the codec writes.
+    """
+
+    in_place: bool
 
     def check(self, target: Location, codec: AnyCodec, overwrite: bool) -> None:
         """Refuse a target that must not be written (a CTLabError naming it); touch nothing."""
@@ -32,6 +38,10 @@ class Publisher(Protocol):
 
     def staging(self, target: Location) -> Location:
         """A fresh place where the codec writes what becomes ``target``."""
+        ...
+
+    def prepare(self, target: Location, root_documents: tuple[str, ...]) -> None:
+        """Make ``target`` ready to be written in place (in_place publishers only)."""
         ...
 
     def discard(self, staging: Location) -> None:
@@ -53,10 +63,9 @@ def publisher_for(location: Location) -> Publisher:
         from ctlab_core._publish.local import LocalPublisher
 
         return LocalPublisher()
-    raise CTLabError(
-        f"{location}: ctlab cannot write to {location.scheme}:// locations; write to a local "
-        "path, then copy the dataset there"
-    )
+    from ctlab_core._publish.object_store import ObjectStorePublisher
+
+    return ObjectStorePublisher()
 
 
 def publish(moves: Moves, codec: AnyCodec, overwrite: bool) -> None:

@@ -40,6 +40,8 @@ def _exists(path: Path) -> DatasetExistsError:
 class LocalPublisher:
     """Datasets on a local file system: hidden staging siblings renamed into place."""
 
+    in_place = False
+
     def check(self, target: Location, codec: AnyCodec, overwrite: bool) -> None:
         """Refuse to write ``target`` unless it is new, or ``overwrite`` and a dataset of
         ``codec``. Raises a CTLabError naming the path and what is there; touches nothing."""
@@ -62,6 +64,9 @@ class LocalPublisher:
     def staging(self, target: Location) -> Location:
         """A fresh hidden name beside ``target`` on the same file system."""
         return Location(str(_hidden_sibling(target.path, STAGING_MARK)))
+
+    def prepare(self, target: Location, root_documents: tuple[str, ...]) -> None:
+        """Nothing to prepare: the staging is a fresh sibling."""
 
     def discard(self, staging: Location) -> None:
         """Remove a staged file or directory, if it exists."""

@@ -191,7 +191,7 @@ def convert(
     write_flags: DeclaredFlags,
     *,
     progress: bool,
-) -> tuple[str, Path]:
+) -> tuple[str, Path | str]:
     """Convert ``args.src`` to ``args.dst``; the new dataset id and the path written."""
     from ctlab_core import registry
 
@@ -210,7 +210,7 @@ Side: TypeAlias = "tuple[AnyCodec, Location, Mapping[str, Any]]"
 
 def _convert(
     args: argparse.Namespace, source: Side, target: Side, *, progress: bool
-) -> tuple[str, Path]:
+) -> tuple[str, Path | str]:
     """Read ``source``, write ``target``; ``args`` holds the voxel and scheduling flags."""
     import dask
 

@@ -11,9 +11,10 @@ pipeline, ``"zarr-python"``, or the Rust one of the ``zarrs`` package,
 (``$CTLAB_ZARR_ENGINE``, which the test suite uses to run every test on the
 fallback) when set, else tensorstore whenever it is importable.
 
-:class:`ArrayLocation` is what dask tasks carry: a store path, an array path
+:class:`ArrayLocation` is what dask tasks carry: the store's
+:class:`~ctlab_core.location.Location` (a local path or a URL), an array path
 inside it, the Zarr format and the engine's name — never an open handle. Each
-task opens the array itself (a few milliseconds).
+task opens the array itself (a few milliseconds locally, one request remotely).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 import attrs
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
+from ctlab_core.location import Location
+from ctlab_core.storage import exists
 
 from ctlab_zarr._integrity import StorageGrid
 from ctlab_zarr._nodes import load_node
@@ -115,19 +118,33 @@ def resolve_engine(requested: str = "auto") -> EngineName:
     return chosen
 
 
+def _location(value: Location | str | Path) -> Location:
+    return value if isinstance(value, Location) else Location.of(value)
+
+
 @attrs.frozen
 class ArrayLocation:
-    """One Zarr array on the local filesystem and the name of the engine that moves its data."""
+    """One Zarr array (local or behind a URL) and the name of the engine that moves its data.
 
-    store: str
+    ``metadata`` (the array's ``zarr.json`` as JSON text) lets an engine write chunks
+    before the document exists: on an object store the documents are written last.
+    """
+
+    store: Location = attrs.field(converter=_location)
     array_path: str = ""
     zarr_format: Literal[2, 3] = 3
     engine: EngineName = "tensorstore"
+    metadata: str | None = None
+
+    @property
+    def location(self) -> Location:
+        """Where the array's own metadata and chunks are."""
+        return self.store.child(*self.array_path.split("/")) if self.array_path else self.store
 
     @property
     def path(self) -> Path:
-        """The directory of the array."""
-        return Path(self.store, self.array_path) if self.array_path else Path(self.store)
+        """The local directory of the array (a CTLabError for a URL)."""
+        return self.location.path
 
     def read(self, region: tuple[slice, ...] | None = None) -> np.ndarray[Any, Any]:
         """The values of ``region`` (all when None) as stored.
@@ -144,7 +161,7 @@ class ArrayLocation:
 
     def _failure(self, region: tuple[slice, ...] | None, error: Exception) -> CorruptDataError:
         """The error of a failed read of ``region``, naming the first file that fails alone."""
-        where = f"{self.path}: cannot read [{_region_text(region)}]"
+        where = f"{self.location}: cannot read [{_region_text(region)}]"
         culprit = self._failing_file(region)
         return CorruptDataError(f"{where}: {culprit or f'{type(error).__name__}: {error}'}")
 
@@ -152,7 +169,7 @@ class ArrayLocation:
         """The first shard (or chunk) of ``region`` that cannot be read, and why; read again
         file by file, which costs time only when something is wrong."""
         try:
-            files = StorageGrid.of(self.path, load_node(self.path))
+            files = StorageGrid.of(self.location, load_node(self.location))
         except CTLabError:
             return None
         engine = engine_named(self.engine)
@@ -176,8 +193,8 @@ class ArrayLocation:
         are held at a time. The array's metadata must exist: a task that starts
         after its store was removed fails on opening and creates nothing.
         """
-        if not (self.path / _METADATA[self.zarr_format]).is_file():
-            raise CorruptDataError(f"{self.path}: the array to write is gone (no metadata)")
+        if self.metadata is None and not exists(self.location / _METADATA[self.zarr_format]):
+            raise CorruptDataError(f"{self.location}: the array to write is gone (no metadata)")
         engine_named(self.engine).write(self, _parts(region, unit), values)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from ctlab_zarr._engines.kvstores import tensorstore_kvstore
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,46 +26,55 @@ class TensorstoreEngine:
     extra = "tensorstore"
 
     def read(self, array: ArrayLocation, region: tuple[slice, ...] | None) -> np.ndarray[Any, Any]:
-        store = _open(array.path, array.zarr_format, write=False)
+        store = _open(array, write=False)
         view = store if region is None else store[region]
         values: np.ndarray[Any, Any] = view.read().result()
         return values
 
     def write(self, array: ArrayLocation, parts: Parts, values: np.ndarray[Any, Any]) -> None:
-        store = _open(array.path, array.zarr_format, write=True)
+        store = _open(array, write=True)
         for part, local in parts:
             future = store[part].write(values[local], can_reference_source_data_indefinitely=True)
             try:
                 future.result()
             except ValueError as error:
-                raise _os_error(error, array.path) from error
+                raise _os_error(error, str(array.location)) from error
 
 
-def _open(path: Path, zarr_format: int, *, write: bool) -> ts.TensorStore:
+def _open(array: ArrayLocation, *, write: bool) -> ts.TensorStore:
+    """The array opened; with ``array.metadata`` (a write before its document exists) the
+    metadata comes from it and nothing is read."""
+    import json
+
     import tensorstore as ts
 
     spec: dict[str, Any] = {
-        "driver": "zarr3" if zarr_format == 3 else "zarr",
-        "kvstore": {"driver": "file", "path": str(path) + "/"},
+        "driver": "zarr3" if array.zarr_format == 3 else "zarr",
+        "kvstore": tensorstore_kvstore(array.location),
         "recheck_cached_metadata": False,
         "recheck_cached_data": False,
     }
     if write:
         spec["store_data_equal_to_fill_value"] = True
-    return ts.open(spec, open=True, read=True, write=write, context=_context()).result()
+    if array.metadata is not None:
+        spec["metadata"] = json.loads(array.metadata)
+        opened = ts.open(spec, open=True, write=True, assume_metadata=True, context=_context())
+    else:
+        opened = ts.open(spec, open=True, read=True, write=write, context=_context())
+    return opened.result()
 
 
 _OS_ERROR_CODE = re.compile(r"\[os_error_code='?(\d+)'?\]")
 
 
-def _os_error(error: ValueError, path: Path) -> Exception:
+def _os_error(error: ValueError, path: str) -> Exception:
     """tensorstore reports the system's refusals (no space, read-only, permission) as a
     ValueError carrying ``[os_error_code=N]``: give them back as the OSError they are."""
     found = _OS_ERROR_CODE.search(str(error))
     if found is None:
         return error
     code = int(found.group(1))
-    return OSError(code, os.strerror(code), str(path))
+    return OSError(code, os.strerror(code), path)
 
 
 _CONTEXTS: dict[int, Any] = {}

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import attrs
 
 from ctlab_zarr._aio import run_here
+from ctlab_zarr._engines.kvstores import zarr_store
 
 if TYPE_CHECKING:
     import numpy as np
     from zarr import AsyncArray
+    from zarr.abc.store import Store
 
     from ctlab_zarr._engines import ArrayLocation, Parts
 
@@ -61,17 +63,33 @@ class ZarrPythonEngine:
         return run_here(opened)
 
     async def _open(self, array: ArrayLocation, mode: str) -> AsyncArray[Any]:
+        """The array opened in ``mode``; with ``array.metadata`` (a write before its document
+        exists) built from it, reading nothing."""
         from zarr.api.asynchronous import open_array
-        from zarr.storage import LocalStore
 
-        local = LocalStore(array.store, read_only=(mode == "r"))
+        store, path = zarr_store(array.location, read_only=(mode == "r"))
         with _pipeline(self.pipeline):  # with_config makes a new array: its pipeline too
-            opened = await open_array(
-                store=local, path=array.array_path, mode=mode, zarr_format=array.zarr_format
-            )
+            if array.metadata is not None:
+                opened = _from_metadata(store, path, array.metadata)
+            else:
+                opened = await open_array(
+                    store=store, path=path, mode=mode, zarr_format=array.zarr_format
+                )
             if mode != "r":  # every chunk stored: verify can tell a lost shard from fill values
                 opened = opened.with_config({"write_empty_chunks": True})
         return opened
+
+
+def _from_metadata(store: Store, path: str, metadata: str) -> AsyncArray[Any]:
+    """The Zarr v3 array of the document ``metadata`` at ``path`` of ``store``, not read."""
+    import json
+
+    from zarr import AsyncArray
+    from zarr.core.metadata import ArrayV3Metadata
+    from zarr.storage import StorePath
+
+    parsed = ArrayV3Metadata.from_dict(json.loads(metadata))
+    return AsyncArray(metadata=parsed, store_path=StorePath(store, path))
 
 
 @contextlib.contextmanager
