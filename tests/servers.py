@@ -457,7 +457,7 @@ class S3Bucket:
             keys.append(key)
         return keys
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def listing(self, prefix: str = "") -> list[str]:
         """Every key under ``prefix``."""
         found: list[str] = []
         pages = self.client.get_paginator("list_objects_v2").paginate(

@@ -22,7 +22,7 @@ from ctlab_core.errors import InvalidDatasetError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["array_document", "codec_documents", "group_document", "write_node"]
+__all__ = ["array_document", "codec_documents", "document_text", "group_document", "write_node"]
 
 _DOCUMENT = "zarr.json"
 _LITTLE = {"name": "bytes", "configuration": {"endian": "little"}}
@@ -118,9 +118,14 @@ def group_document(attributes: Mapping[str, Any]) -> dict[str, Any]:
     return {"attributes": dict(attributes), "zarr_format": 3, "node_type": "group"}
 
 
+def document_text(document: Mapping[str, Any]) -> str:
+    """A document as ctlab stores it (as zarr-python writes it)."""
+    return json.dumps(document, allow_nan=True, indent=2)
+
+
 def write_node(directory: Path, document: Mapping[str, Any]) -> None:
     """Create ``directory`` (which must not exist) holding ``zarr.json`` = ``document``."""
-    text = json.dumps(document, allow_nan=True, indent=2)
+    text = document_text(document)
     directory.mkdir()
     with (directory / _DOCUMENT).open("x", encoding="utf-8") as file:
         file.write(text)

@@ -2,7 +2,11 @@
 
 ctlab writes the metadata (``zarr.json`` documents, :mod:`ctlab_zarr._documents`)
 under the staging path the core gives, in the calling thread, so an interrupt
-leaves nothing running; then one streaming pass of dask tasks writes the data:
+leaves nothing running (on an object store, which has no rename, the write is in
+place: the tasks wait for the core's preparation of the target, the engines write
+chunks from the documents held in memory, and the last task stores the documents,
+the root one last, so the prefix becomes a dataset only when it is complete);
+then one streaming pass of dask tasks writes the data:
 each task owns whole shards of its level, reads only its own region of the
 source (:func:`ctlab_core.regions.rechunked`), writes it through the engine,
 and hands the block halved to the next level (:mod:`ctlab_zarr._pyramid`).
@@ -15,23 +19,32 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
 from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
+from ctlab_core.location import Location
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
+from ctlab_core.storage import write_bytes
 
-from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
+from ctlab_zarr._documents import (
+    array_document,
+    codec_documents,
+    document_text,
+    group_document,
+    write_node,
+)
 from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
 from ctlab_zarr._engines import ArrayLocation, EngineName, resolve_engine
 from ctlab_zarr._integrity import writer_record
 from ctlab_zarr._labels import image_label
 from ctlab_zarr._memory import release_freed_memory
 from ctlab_zarr._multiscales import build_multiscales
+from ctlab_zarr._nodes import METADATA_FILE
 from ctlab_zarr._pyramid import LevelPlan, halved, level_count, plan_levels
 from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 
@@ -67,7 +80,10 @@ class ZarrBlockWriter:
     mask_value: Any = None
 
     def __call__(
-        self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None
+        self,
+        block: np.ndarray[Any, Any],
+        _ready: object = None,
+        block_info: dict[Any, Any] | None = None,
     ) -> np.ndarray[Any, Any]:
         import numpy as np
 
@@ -106,10 +122,12 @@ def _fill_value(dataset: Dataset) -> Any:
     return 0 if mask is None else mask.item()
 
 
-def write_store(dataset: Dataset, path: Path, staging: Path, options: ZarrWriteOptions) -> Delayed:
-    """The work that streams ``dataset`` into a new store at ``staging`` (to become ``path``)."""
+def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
+    """The work that streams ``dataset`` into a new store at ``target.staging`` (to become
+    ``target.location``; in place on an object store, its documents written last)."""
     from dask.delayed import delayed
 
+    path = target.location
     engine = resolve_engine(options.engine)
     shape = dataset.shape
     count = level_count(shape, options.levels) if options.ome_zarr else 1
@@ -122,14 +140,23 @@ def write_store(dataset: Dataset, path: Path, staging: Path, options: ZarrWriteO
         shape, count, dataset.dtype.itemsize, task_bytes(),
         options.chunks, options.shards, source_depth, _computed_block(dataset.data),
     )  # fmt: skip
-    locations = _create(dataset, str(staging), options.ome_zarr, plans, compressors,
-                        method, engine, options.checksum)  # fmt: skip
-    last = _write_levels(dataset, plans, locations, method)
-    done: Delayed = delayed(_all_done, pure=False)(last)
+    documents = _documents(dataset, str(path), options.ome_zarr, plans, compressors,
+                           method, options.checksum)  # fmt: skip
+    locations = _locations(target.staging, documents, engine, target.in_place)
+    if not target.in_place:
+        for where, document in documents:
+            write_node(_at(target.staging, where).path, document)
+    last = _write_levels(dataset, plans, locations, method, target.ready)
+    pending = [(_at(target.staging, where), d) for where, d in documents] if target.in_place else []
+    done: Delayed = delayed(_finish, pure=False)(last, pending[::-1])
     return done
 
 
-def _method(dataset: Dataset, downsampling: str, count: int, path: Path) -> str:
+def _at(store: Location, inner: str) -> Location:
+    return store.child(*inner.split("/")) if inner else store
+
+
+def _method(dataset: Dataset, downsampling: str, count: int, path: Location) -> str:
     """The pyramid's method; an explicit mean of labels is done as asked, with a warning."""
     labels = is_label_image(dataset) or (None if dataset.datatype is None else False)
     if downsampling == "mean" and labels and count > 1:
@@ -151,22 +178,37 @@ def _computed_block(data: da.Array) -> tuple[int, ...] | None:
     return tuple(int(axis[0]) for axis in data.chunks) if regular else None
 
 
-def _all_done(_written: object) -> None:
-    """The end of a write: every block task of every level ran."""
+def _finish(_written: object, documents: Sequence[tuple[Location, dict[str, Any]]]) -> None:
+    """The end of a write: every block task of every level ran; an in-place write stores
+    its documents now, the levels' first and the root's last."""
+    for where, document in documents:
+        write_bytes(where / METADATA_FILE, document_text(document).encode())
 
 
-def _create(
+def _locations(
+    store: Location,
+    documents: Sequence[tuple[str, dict[str, Any]]],
+    engine: EngineName,
+    in_place: bool,
+) -> list[ArrayLocation]:
+    """Where each level's array is (in place: with its document, not yet stored)."""
+    return [
+        ArrayLocation(store, where, 3, engine, document_text(document) if in_place else None)
+        for where, document in documents
+        if document["node_type"] == "array"
+    ]
+
+
+def _documents(
     dataset: Dataset,
     store_path: str,
     ome_zarr: bool,
     plans: Sequence[LevelPlan],
     compressors: list[dict[str, Any]],
     method: str,
-    engine: EngineName,
     checksum: bool,
-) -> list[ArrayLocation]:
-    """The store's metadata (group and arrays, create-only) and where each level's array is."""
-    store = Path(store_path)
+) -> list[tuple[str, dict[str, Any]]]:
+    """The store's documents, by the path of their node: the root first, then the levels."""
     block = MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     record = writer_record(checksum)
 
@@ -179,8 +221,7 @@ def _create(
 
     if not ome_zarr:
         (plan,) = plans
-        write_node(store, array(plan, {"mango": block, **record}))
-        return [ArrayLocation(store_path, "", 3, engine)]
+        return [("", array(plan, {"mango": block, **record}))]
     ome = build_multiscales(
         dataset.dimension_names,
         dataset.voxel_size,
@@ -194,10 +235,8 @@ def _create(
     if label is not None:
         ome["image-label"] = label
         block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
-    write_node(store, group_document({"ome": ome, "mango": block}))
-    for number, plan in enumerate(plans):
-        write_node(store / str(number), array(plan, record))
-    return [ArrayLocation(store_path, str(number), 3, engine) for number in range(len(plans))]
+    levels = [(str(number), array(plan, record)) for number, plan in enumerate(plans)]
+    return [("", group_document({"ome": ome, "mango": block})), *levels]
 
 
 def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
@@ -216,9 +255,16 @@ def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
 
 
 def _write_levels(
-    dataset: Dataset, plans: Sequence[LevelPlan], locations: Sequence[ArrayLocation], method: str
+    dataset: Dataset,
+    plans: Sequence[LevelPlan],
+    locations: Sequence[ArrayLocation],
+    method: str,
+    ready: Delayed | None,
 ) -> da.Array:
-    """Every level's write tasks in one pass; the last level's tasks (tiny tokens) returned."""
+    """Every level's write tasks in one pass; the last level's tasks (tiny tokens) returned.
+
+    The first stage's tasks take ``ready`` (the core's preparation of an in-place target)
+    as an argument, so none writes before it ran; later stages follow from them."""
     import dask.array as da
     import numpy as np
 
@@ -247,6 +293,7 @@ def _write_levels(
         data = da.map_blocks(
             writer,
             blocks,
+            ready if stage[0] == 0 else None,
             chunks=chunks,
             dtype=dtype,
             meta=np.empty((0,) * data.ndim, dtype=dtype),

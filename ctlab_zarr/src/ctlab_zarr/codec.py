@@ -15,6 +15,7 @@ import attrs
 from ctlab_core.codec import Codec, LevelInfo, WriteTarget
 from ctlab_core.location import Location
 from ctlab_core.presentation import CliExample, DemoStep, Presentation
+from ctlab_core.storage import exists, list_keys
 
 from ctlab_zarr.options import ENGINE_SETTING, ZarrReadOptions, ZarrWriteOptions
 
@@ -41,6 +42,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
     read_options = ZarrReadOptions
     write_options = ZarrWriteOptions
     settings = (ENGINE_SETTING,)
+    root_documents = ROOT_FILES
     presentation = Presentation(
         sample="tomo.ome.zarr",
         examples=(
@@ -54,9 +56,11 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
     )
 
     def sniff(self, location: Location) -> bool:
-        """A directory holding Zarr metadata, or a name ending in ``.zarr``."""
+        """A directory (or prefix) holding Zarr metadata, or a name ending in ``.zarr``."""
         if not location.is_local:
-            return location.name.lower().endswith(".zarr")
+            if location.name.lower().endswith(".zarr"):
+                return True
+            return any(exists(location / name) for name in ROOT_FILES)
         path = location.path
         try:
             if path.is_dir() and any((path / name).is_file() for name in ROOT_FILES):
@@ -67,7 +71,10 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
 
     def replaceable(self, location: Location) -> str | None:
         """A Zarr store (metadata at its root and nothing but Zarr metadata and chunks
-        below), or an empty directory: it holds nothing to lose."""
+        below), or an empty directory: it holds nothing to lose. On an object store the
+        same of the keys under the prefix (what a killed write left included)."""
+        if not location.is_local:
+            return _foreign_key(list_keys(location))
         path = location.path
         if path.is_symlink() or not path.is_dir():
             return "not a directory"
@@ -94,7 +101,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         """Write an OME-Zarr 0.5 image (or a plain array with ``ome_zarr=False``)."""
         from ctlab_zarr._writer import write_store
 
-        return write_store(dataset, target.location.path, target.staging.path, options)
+        return write_store(dataset, target, options)
 
     def load(self, location: Location, options: ZarrReadOptions) -> np.ndarray[Any, Any]:
         """The whole array read by the engine in one call into one buffer."""
@@ -129,6 +136,17 @@ def _engine(options: ZarrReadOptions) -> EngineName:
     from ctlab_zarr._engines import resolve_engine
 
     return resolve_engine(options.engine)
+
+
+def _foreign_key(keys: list[str]) -> str | None:
+    """What keeps keys under a prefix from being a Zarr store's (ctlab's ``.ctlab-*``
+    bookkeeping at its top is its own)."""
+    for key in keys:
+        if "/" not in key and key.startswith(".ctlab-"):
+            continue
+        if not _zarr_file(PurePosixPath(key)):
+            return f"a prefix holding {key}, which is not Zarr metadata or a chunk"
+    return None
 
 
 def _zarr_file(relative: PurePosixPath) -> bool:
