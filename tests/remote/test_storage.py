@@ -44,9 +44,12 @@ def test_s3_failures_are_one_line_naming_the_url_and_cause(s3_bucket: S3Bucket) 
         read_bytes(missing_key)
     missing_bucket = Location.of("s3://no-such-bucket-here/x.zarr/zarr.json")
     with pytest.raises(
-        StorageNotFoundError, match=r"^s3://no-such-bucket-here/.*: no such bucket$"
-    ):
+        StorageError, match=r"^s3://no-such-bucket-here/.*: no such bucket$"
+    ) as seen:
         read_bytes(missing_bucket)
+    assert not isinstance(seen.value, StorageNotFoundError)  # nothing under it exists either
+    with pytest.raises(StorageError, match="no such bucket"):
+        size(missing_bucket)
     with s3_bucket.server.refusing() as (key, secret):
         refused = Location.of(s3_bucket.url("x"), {"key": key, "secret": secret})
         with pytest.raises(StorageError, match=r"x: access denied$"):

@@ -2,7 +2,7 @@
 import os
 from collections.abc import Iterator, MutableMapping
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from h5py import h5d as h5d
@@ -64,7 +64,9 @@ class Group(HLObject):
     ) -> Dataset: ...
 
 class File(Group):
-    def __init__(self, name: str | os.PathLike[str], mode: str = "r", **kwds: Any) -> None: ...
+    def __init__(
+        self, name: str | os.PathLike[str] | IO[bytes], mode: str = "r", **kwds: Any
+    ) -> None: ...
     def __enter__(self) -> File: ...
     def __exit__(
         self,

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ctlab_core.errors import CorruptDataError, CTLabError
+from ctlab_core.location import Location
 
 from ctlab_netcdf._byte_io import pread_into, pwrite_all
-from ctlab_netcdf._headers import NETCDF3_LOCK, Header
+from ctlab_netcdf._files import hdf5_file, netcdf3_file
+from ctlab_netcdf._headers import Header
 from ctlab_netcdf._names import MD5_VARIABLE
 from ctlab_netcdf._regions import Piece, read_piece
 
@@ -98,22 +100,19 @@ def file_md5(header: Header) -> bytes:
     return digest.digest()
 
 
-def stored_md5(path: str, kind: str) -> bytes | None:
+def stored_md5(location: Location, kind: str) -> bytes | None:
     """The ``md5_checksum`` a file holds, or None when it has none."""
     import numpy as np
 
+    path = str(location)
     try:
         if kind == "hdf5":
-            import h5py
-
-            with h5py.File(path, "r") as handle:
+            with hdf5_file(location) as handle:
                 if MD5_VARIABLE not in handle:
                     return None
                 raw = np.asarray(handle[MD5_VARIABLE][()])
         else:
-            import netCDF4
-
-            with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
+            with netcdf3_file(location) as handle:
                 if MD5_VARIABLE not in handle.variables:
                     return None
                 variable = handle.variables[MD5_VARIABLE]
@@ -131,7 +130,7 @@ def _check_block(header: Header) -> str | None:
     ``compute`` while the other blocks' tasks still run in the background.
     """
     try:
-        expected = stored_md5(header.path, header.format)
+        expected = stored_md5(header.location, header.format)
         if expected is None:
             raise CorruptDataError(f"{header.path}: has no {MD5_VARIABLE} to verify")
         actual = file_md5(header)
@@ -145,7 +144,7 @@ def _check_block(header: Header) -> str | None:
     return None
 
 
-def verify_blocks(path: Path, headers: Sequence[Header]) -> None:
+def verify_blocks(path: Location, headers: Sequence[Header]) -> None:
     """Check every file's ``md5_checksum`` against its data; CorruptDataError naming the block.
 
     The blocks are checked as dask tasks on the current scheduler (a

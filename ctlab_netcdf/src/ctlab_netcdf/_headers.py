@@ -7,23 +7,21 @@ file carries an ``md5_checksum``. Opening a dataset reads one header per file.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError
+from ctlab_core.frozen import FrozenDict
+from ctlab_core.location import Location
+from ctlab_core.storage import exists
 
 from ctlab_netcdf._attributes import attribute_value, normalised
-from ctlab_netcdf._file_format import file_format
+from ctlab_netcdf._files import NETCDF3_LOCK, file_kind, hdf5_file, netcdf3_file
 from ctlab_netcdf._names import FLOAT16_MARK
 
-__all__ = ["NETCDF3_LOCK", "Header", "file_format", "read_header"]
-
-NETCDF3_LOCK = threading.Lock()
-"""netCDF4-python is not thread-safe: every call into it in this process holds this lock."""
+__all__ = ["NETCDF3_LOCK", "Header", "read_header"]
 
 
 @attrs.frozen
@@ -39,10 +37,16 @@ class Header:
     attributes: Mapping[str, Any]
     filtered: bool = False  # compressed (or otherwise filtered) HDF5 storage
     dtype_mark: str | None = None  # the variable's ctlab_true_dtype attribute (float16)
+    storage_options: FrozenDict[str, Any] = attrs.field(factory=FrozenDict)  # of a URL
+
+    @property
+    def location(self) -> Location:
+        """Where the file is (``path`` is its local path or URL)."""
+        return Location.of(self.path, self.storage_options or None)
 
 
 def read_header(
-    path: Path,
+    path: Location,
     datatype: DataType | None = None,
     *,
     variable: str | None = None,
@@ -55,9 +59,9 @@ def read_header(
     variable's dtype mark (the blocks after the first of a split dataset need only
     their blocking attributes).
     """
-    kind = file_format(path)
+    kind = file_kind(path)
     if kind is None:
-        if not path.is_file():
+        if not exists(path):
             raise CorruptDataError(f"{path}: no such NetCDF file")
         raise CorruptDataError(f"{path}: not a NetCDF file (no HDF5 or NetCDF-3 signature)")
     try:
@@ -71,11 +75,11 @@ def read_header(
 
 
 def _hdf5_header(
-    path: Path, datatype: DataType | None, known: str | None, only: tuple[str, ...] | None
+    path: Location, datatype: DataType | None, known: str | None, only: tuple[str, ...] | None
 ) -> Header:
     import h5py
 
-    with h5py.File(path, "r") as handle:
+    with hdf5_file(path) as handle:
         found = handle.get(known) if known is not None else None
         if isinstance(found, h5py.Dataset) and found.ndim == 3:
             name, variable = str(known), found
@@ -95,6 +99,7 @@ def _hdf5_header(
             attributes = {key: attributes[key] for key in only if key in attributes}
         return Header(
             path=str(path),
+            storage_options=path.storage_options,
             format="hdf5",
             variable=name,
             stored_dtype=variable.dtype.newbyteorder("=").str,
@@ -108,15 +113,16 @@ def _hdf5_header(
         )
 
 
-def _classic_header(path: Path, datatype: DataType | None, only: tuple[str, ...] | None) -> Header:
-    import netCDF4
-
-    with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
+def _classic_header(
+    path: Location, datatype: DataType | None, only: tuple[str, ...] | None
+) -> Header:
+    with netcdf3_file(path) as handle:
         candidates = [n for n, v in handle.variables.items() if len(v.dimensions) == 3]
         name = _choose_variable(path, candidates, datatype)
         variable = handle.variables[name]
         return Header(
             path=str(path),
+            storage_options=path.storage_options,
             format="classic",
             variable=name,
             stored_dtype=variable.dtype.newbyteorder("=").str,
@@ -131,7 +137,7 @@ def _classic_header(path: Path, datatype: DataType | None, only: tuple[str, ...]
         )
 
 
-def _choose_variable(path: Path, names: list[str], datatype: DataType | None) -> str:
+def _choose_variable(path: Location, names: list[str], datatype: DataType | None) -> str:
     if datatype is not None and datatype.basename in names:
         return datatype.basename
     mango = [n for n in names if n in {d.basename for d in DataType}]

@@ -17,10 +17,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from ctlab_core.datatype import to_dtype
 from ctlab_core.errors import CorruptDataError
+from ctlab_core.frozen import FrozenDict
+from ctlab_core.location import Location
 from ctlab_core.regions import Region
+from ctlab_core.storage import read_range
 
 from ctlab_netcdf._byte_io import box_extents, dataset_extents, pread_into
-from ctlab_netcdf._headers import NETCDF3_LOCK, Header
+from ctlab_netcdf._files import hdf5_file, netcdf3_file
+from ctlab_netcdf._headers import Header
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,6 +47,11 @@ class Piece:
     stop: int
     ys: tuple[int, int] | None = None
     xs: tuple[int, int] | None = None
+    storage_options: FrozenDict[str, Any] = attrs.field(factory=FrozenDict)  # of a URL
+
+    @property
+    def location(self) -> Location:
+        return Location.of(self.path, self.storage_options or None)
 
 
 def _unit_depth(header: Header) -> int:
@@ -139,7 +148,16 @@ class NetCDFRegions:
             step = _slab_depth(header, row_bytes, READ_TARGET_BYTES)
             bounds = _even_splits(low - first, high - first, step, _unit_depth(header))
             for a, b in itertools.pairwise(bounds):
-                piece = Piece(header.path, header.format, header.variable, a, b, box_y, box_x)
+                piece = Piece(
+                    header.path,
+                    header.format,
+                    header.variable,
+                    a,
+                    b,
+                    box_y,
+                    box_x,
+                    header.storage_options,
+                )
                 jobs.append((piece, out[first + a - zs[0] : first + b - zs[0]]))
         _read_all(jobs, plane, stored.str)
         return to_dtype(out, self.true_dtype)
@@ -182,9 +200,7 @@ def read_piece(
         if piece.format == "hdf5":
             _read_hdf5(piece, box, plane, out)
         else:
-            import netCDF4
-
-            with NETCDF3_LOCK, netCDF4.Dataset(piece.path, "r") as handle:
+            with netcdf3_file(piece.location) as handle:
                 variable = handle.variables[piece.variable]
                 variable.set_auto_maskandscale(False)
                 out[...] = variable[box]
@@ -196,12 +212,11 @@ def read_piece(
 def _read_hdf5(
     piece: Piece, box: tuple[slice, ...], plane: tuple[int, int], out: np.ndarray[Any, Any]
 ) -> None:
-    """Plain bytes with preadv where the storage allows it, else one h5py read."""
-    import h5py
-
+    """Plain bytes with preadv (or ranged reads) where the storage allows it, else one
+    h5py read."""
     if not out.size:
         return
-    with h5py.File(piece.path, "r") as handle:
+    with hdf5_file(piece.location) as handle:
         variable = handle[piece.variable]
         slabs = None
         if variable.dtype == out.dtype:
@@ -213,7 +228,24 @@ def _read_hdf5(
         ys = piece.ys or (0, plane[0])
         xs = piece.xs or (0, plane[1])
         extents = box_extents(slabs, plane, itemsize, ys, xs)
-    _pread(piece.path, out, extents)
+    if piece.location.is_local:
+        _pread(piece.path, out, extents)
+    else:
+        _read_ranges(piece.location, out, extents)
+
+
+def _read_ranges(
+    location: Location, out: np.ndarray[Any, Any], extents: list[tuple[int, int, int]]
+) -> None:
+    """Plain bytes of a remote file by ranged reads, each straight into its place."""
+    import numpy as np
+
+    target = out.reshape(-1).view(np.uint8)
+    for file_offset, offset, count in extents:
+        data = read_range(location, file_offset, count)
+        if len(data) != count:
+            raise CorruptDataError(f"{location}: the file ends inside its data (truncated)")
+        target[offset : offset + count] = np.frombuffer(data, dtype=np.uint8)
 
 
 def _pread(path: str, out: np.ndarray[Any, Any], extents: list[tuple[int, int, int]]) -> None:

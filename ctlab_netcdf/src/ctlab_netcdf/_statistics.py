@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from ctlab_core.errors import CorruptDataError
+from ctlab_core.location import Location
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -53,34 +54,32 @@ def of_source(data: da.Array) -> Statistics | None:
         return None
     header = reader.headers[0]
     kept = {name: value for name, value in header.attributes.items() if is_statistic(name)}
-    histogram = _read_histogram(header.path, header.format)
+    histogram = _read_histogram(header.location, header.format)
     if not kept and histogram is None:
         return None
     return Statistics(kept, histogram)
 
 
-def _read_histogram(path: str, kind: str) -> np.ndarray[Any, Any] | None:
+def _read_histogram(location: Location, kind: str) -> np.ndarray[Any, Any] | None:
     """The ``data_histogram`` values of the file at ``path``, or None when it has none."""
     import numpy as np
+
+    from ctlab_netcdf._files import hdf5_file, netcdf3_file
 
     try:
         if kind == "hdf5":
             import h5py
 
-            with h5py.File(path, "r") as handle:
+            with hdf5_file(location) as handle:
                 found = handle.get(HISTOGRAM_VARIABLE)
                 if not isinstance(found, h5py.Dataset) or found.ndim != 1:
                     return None
                 return np.asarray(found[()])
-        import netCDF4
-
-        from ctlab_netcdf._headers import NETCDF3_LOCK
-
-        with NETCDF3_LOCK, netCDF4.Dataset(path, "r") as handle:
+        with netcdf3_file(location) as handle:
             variable = handle.variables.get(HISTOGRAM_VARIABLE)
             if variable is None or len(variable.dimensions) != 1:
                 return None
             variable.set_auto_maskandscale(False)
             return np.asarray(variable[:])
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
-        raise CorruptDataError(f"{path}: cannot read {HISTOGRAM_VARIABLE}: {error}") from error
+        raise CorruptDataError(f"{location}: cannot read {HISTOGRAM_VARIABLE}: {error}") from error

@@ -20,10 +20,10 @@ import hashlib
 import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.location import Location
 
 from ctlab_netcdf._byte_io import pwrite_all, start_writeback
 from ctlab_netcdf._checksums import file_md5, plain_file_md5, store_md5
@@ -191,5 +191,5 @@ def _read_back_md5(target: FileTarget, placement: Placement | None) -> bytes:
     """The MD5 of a finished file's voxels, read back (plain bytes, or through h5py)."""
     if placement is not None:
         return plain_file_md5(target.path, placement, target.depth)
-    header = read_header(Path(target.path), variable=target.spec.variable, only=())
+    header = read_header(Location.of(target.path), variable=target.spec.variable, only=())
     return file_md5(header)

@@ -15,6 +15,7 @@ from ctlab_core.location import Location
 from ctlab_core.presentation import CliExample, DemoStep, Presentation
 
 from ctlab_netcdf._file_format import file_format
+from ctlab_netcdf._files import file_kind
 from ctlab_netcdf.options import NetCDFReadOptions, NetCDFWriteOptions
 
 if TYPE_CHECKING:
@@ -47,9 +48,13 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
     writes_mango_names = True  # as anu_ctlab_io does: tomo_out -> tomo_out.nc
 
     def sniff(self, location: Location) -> bool:
-        """An HDF5/NetCDF-3 file, a directory of ``block*.nc``, or a ``.nc``/``_nc`` name."""
+        """An HDF5/NetCDF-3 file, a directory of ``block*.nc``, or a ``.nc``/``_nc`` name
+        (a URL: by its name, else by its first bytes)."""
         if not location.is_local:
-            return location.name.lower().endswith(self.suffixes)
+            name = location.name.lower()
+            if name.endswith(self.suffixes):
+                return True
+            return not name.endswith(".zarr") and file_kind(location) is not None
         path = location.path
         try:
             if path.is_file():
@@ -92,7 +97,7 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
         from ctlab_netcdf._reader import open_dataset
 
         return open_dataset(
-            location.path,
+            location,
             datatype=options.datatype,
             parse_history=options.parse_history,
             verify_checksums=options.verify,
@@ -110,15 +115,15 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
 
         if options.verify:
             self.verify(location, options)
-        return load(location.path, datatype=options.datatype)
+        return load(location, datatype=options.datatype)
 
     def verify(self, location: Location, options: NetCDFReadOptions) -> list[str]:
         """Check every block's md5_checksum against its data (reads and decodes every value)."""
         from ctlab_netcdf._checksums import verify_blocks
         from ctlab_netcdf._reader import open_regions
 
-        headers, _, _ = open_regions(location.path, options.datatype)
-        verify_blocks(location.path, headers)
+        headers, _, _ = open_regions(location, options.datatype)
+        verify_blocks(location, headers)
         return []
 
     def value_range(
@@ -126,11 +131,12 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
     ) -> tuple[float, float] | None:
         """MANGO's ``data_min_max`` of a single file (split directories record none)."""
         from ctlab_netcdf._headers import read_header
+        from ctlab_netcdf._reader import is_split
 
-        path = location.path
-        if path.is_dir():
+        if is_split(location):
             return None
-        recorded: Any = read_header(path, only=("data_min_max",)).attributes.get("data_min_max")
+        found = read_header(location, only=("data_min_max",))
+        recorded: Any = found.attributes.get("data_min_max")
         try:
             low, high = (float(v) for v in recorded)
         except (TypeError, ValueError):
@@ -143,7 +149,7 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
 
         from ctlab_netcdf._reader import read_headers
 
-        headers = read_headers(location.path)
+        headers = read_headers(location)
         first = headers[0]
         kind = {"hdf5": "NetCDF-4", "classic": "NetCDF-3 classic"}.get(first.format, first.format)
         stored = np.dtype(first.stored_dtype).name

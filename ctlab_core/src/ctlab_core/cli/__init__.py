@@ -109,6 +109,7 @@ def _parser(
 
     def reading(sub: argparse.ArgumentParser, key: str) -> None:
         flags[key] = add_declared_flags(sub, codecs, "read")
+        _storage_flags(sub)
 
     info = _command(commands, "info", codecs)
     info.add_argument("path")
@@ -149,6 +150,7 @@ def _parser(
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     flags["convert-read"], flags["convert-write"] = add_conversion_flags(conv, codecs)
+    _storage_flags(conv)
 
     verify = _command(commands, "verify", codecs)
     verify.add_argument("path")
@@ -165,6 +167,20 @@ def _parser(
     demo.add_argument("--size", type=_positive, default=256, help="side of the cubic phantom")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser, flags
+
+
+def _storage_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags for datasets on S3 (s3:// URLs); the AWS variables and profiles apply too."""
+    group = parser.add_argument_group("object storage (s3:// URLs)")
+    group.add_argument(
+        "--anon", action="store_true", help="read without credentials (a public bucket)"
+    )
+    group.add_argument("--profile", metavar="NAME", help="a profile of the AWS config files")
+    group.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="the S3 endpoint (an S3-compatible store; default $AWS_ENDPOINT_URL or AWS)",
+    )
 
 
 def _positive(text: str) -> int:

@@ -38,10 +38,28 @@ def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[AnyCodec, Dat
     from ctlab_core import registry
     from ctlab_core._reading import read_options
 
-    location = Location.of(args.path)
+    location = located(args, args.path)
     codec = registry.codec_for_reading(location)
     given = flags.for_codec(args, codec, str(location))
     return codec, codec.read(location, read_options(codec, location, given))
+
+
+def located(args: argparse.Namespace, where: str) -> Location:
+    """The location of ``where`` with the storage flags (``--anon``, ``--profile``,
+    ``--endpoint-url``) when it is a URL."""
+    location = Location.of(where)
+    if location.is_local:
+        return location
+    options = {
+        name: value
+        for name, value in (
+            ("anon", getattr(args, "anon", False) or None),
+            ("profile", getattr(args, "profile", None)),
+            ("endpoint_url", getattr(args, "endpoint_url", None)),
+        )
+        if value is not None
+    }
+    return Location.of(location, options) if location.scheme == "s3" else location
 
 
 # --- info --------------------------------------------------------------------
@@ -115,7 +133,7 @@ def _size_text(on_disk: int | None, in_memory: int) -> str:
 
 def run_info(args: argparse.Namespace, flags: DeclaredFlags) -> int:
     codec, ds = _open(args, flags)
-    location = Location.of(args.path)
+    location = located(args, args.path)
     details = codec.describe(location)
     if args.json:
         print(json.dumps(info_json(location, codec.name, ds, details), indent=2))
@@ -176,7 +194,7 @@ def verify_text(location: Location, options: Mapping[str, Any] | None = None) ->
 def run_verify(args: argparse.Namespace, flags: DeclaredFlags) -> int:
     from ctlab_core import registry
 
-    location = Location.of(args.path)
+    location = located(args, args.path)
     codec = registry.codec_for_reading(location)
     print(verify_text(location, flags.for_codec(args, codec, str(location))))
     return 0
@@ -195,9 +213,9 @@ def convert(
     """Convert ``args.src`` to ``args.dst``; the new dataset id and the path written."""
     from ctlab_core import registry
 
-    src = Location.of(args.src)
+    src = located(args, args.src)
     source_codec = registry.codec_for_reading(src)
-    codec, dst = registry.codec_for_writing(Location.of(args.dst), args.to or "auto")
+    codec, dst = registry.codec_for_writing(located(args, args.dst), args.to or "auto")
     reads, writes = for_conversion(
         args, (read_flags, write_flags), (source_codec, src), (codec, dst)
     )

@@ -88,11 +88,9 @@ def size(location: Location) -> int | None:
     store, key = store_of(location)
     try:
         return int(obstore.head(store, key)["size"])
-    except FileNotFoundError:
-        return None
     except Exception as error:
         found = failure(location, error)
-        if isinstance(found, StorageNotFoundError) and "bucket" not in str(found):
+        if isinstance(found, StorageNotFoundError):
             return None
         raise found from error
 

@@ -101,7 +101,9 @@ def failure(location: Location, error: BaseException) -> StorageError:
     """``error`` from obstore as a one-line StorageError naming ``location``."""
     text = str(error)
     code = _CODE.search(text)
-    missing = isinstance(error, FileNotFoundError) or (code is not None and "NoSuch" in code[1])
+    missing = (isinstance(error, FileNotFoundError) or code is not None) and (
+        code is None or code[1] == "NoSuchKey"
+    )  # no such bucket is not a missing file: nothing under it can be found
     if code is not None:
         cause = _CAUSES.get(code[1], code[1])
     elif missing:
