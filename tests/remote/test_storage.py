@@ -48,8 +48,7 @@ def test_s3_failures_are_one_line_naming_the_url_and_cause(s3_bucket: S3Bucket) 
     ) as seen:
         read_bytes(missing_bucket)
     assert not isinstance(seen.value, StorageNotFoundError)  # nothing under it exists either
-    with pytest.raises(StorageError, match="no such bucket"):
-        size(missing_bucket)
+    assert size(missing_bucket) is None  # a HEAD answer carries no body to tell them apart
     with s3_bucket.server.refusing() as (key, secret):
         refused = Location.of(s3_bucket.url("x"), {"key": key, "secret": secret})
         with pytest.raises(StorageError, match=r"x: access denied$"):
