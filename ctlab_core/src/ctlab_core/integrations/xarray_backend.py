@@ -126,6 +126,7 @@ class CTLabBackendEntrypoint(BackendEntrypoint):
         "level",
         "filetype",
         "read_options",
+        "storage_options",
         *DECODERS,
     )
     supports_groups: ClassVar[bool] = True
@@ -134,7 +135,7 @@ class CTLabBackendEntrypoint(BackendEntrypoint):
         """True when an installed ctlab codec recognises the path (cheap; never raises)."""
         from ctlab_core.registry import codec_for_reading
 
-        path = _local_path(filename_or_obj)
+        path = _location(filename_or_obj)
         if path is None:
             return False
         try:
@@ -222,9 +223,11 @@ class _Store:
         read_options: Mapping[str, Any] | None,
         keywords: Mapping[str, Any],
     ) -> None:
-        self.path = _require_path(filename_or_obj)
+        storage_options = keywords.get("storage_options")
+        self.path = _require_path(filename_or_obj, storage_options)
         self.filetype = filetype
-        self.options = _codec_options(self.path, read_options, keywords)
+        others = {name: value for name, value in keywords.items() if name != "storage_options"}
+        self.options = _codec_options(self.path, read_options, others)
 
     @functools.cached_property
     def infos(self) -> Sequence[LevelInfo]:
@@ -326,18 +329,20 @@ def _codec_options(
     return {**read_options, **given}
 
 
-def _local_path(obj: object) -> Location | None:
+def _location(obj: object, storage_options: Any = None) -> Location | None:
+    """The location of a path or URL xarray was given (None for anything else)."""
     if isinstance(obj, str | os.PathLike):
         text = os.fspath(obj)
-        return None if isinstance(text, bytes) or "://" in text else Location.of(text)
+        return None if isinstance(text, bytes) else Location.of(text, storage_options)
     return None
 
 
-def _require_path(obj: object) -> Location:
-    path = _local_path(obj)
+def _require_path(obj: object, storage_options: Any = None) -> Location:
+    path = _location(obj, storage_options)
     if path is None:
         raise InvalidOptionError(
-            f"engine 'ctlab' opens local paths (a file or a directory), got {obj!r:.80}"
+            f"engine 'ctlab' opens paths and URLs (a file, a directory or a store), "
+            f"got {obj!r:.80}"
         )
     return path
 
