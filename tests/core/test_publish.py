@@ -102,7 +102,14 @@ def test_discard_removes_staged_files_and_directories(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_urls_have_no_publisher_yet() -> None:
-    with pytest.raises(CTLabError, match="cannot write to s3:// locations; write to a local path"):
-        publisher_for(Location.of("s3://bucket/x.zarr"))
+def test_object_stores_publish_in_place_and_web_servers_not_at_all() -> None:
+    from ctlab_core._publish.object_store import ObjectStorePublisher
+
+    s3 = publisher_for(Location.of("s3://bucket/x.zarr"))
+    assert isinstance(s3, ObjectStorePublisher) and s3.in_place
+    assert s3.staging(Location.of("s3://bucket/x.zarr")) == Location.of("s3://bucket/x.zarr")
+    with pytest.raises(CTLabError, match="web servers are read-only for ctlab"):
+        s3.check(Location.of("https://host/x.zarr"), RAW_CODEC, overwrite=False)
+    with pytest.raises(CTLabError, match="raw datasets to local paths only"):
+        s3.check(Location.of("s3://bucket/x.raw"), RAW_CODEC, overwrite=False)
     assert isinstance(publisher_for(Location.of("x.zarr")), LocalPublisher)

@@ -259,7 +259,7 @@ def _write_levels(
     plans: Sequence[LevelPlan],
     locations: Sequence[ArrayLocation],
     method: str,
-    ready: Delayed | None,
+    ready: Delayed | None = None,
 ) -> da.Array:
     """Every level's write tasks in one pass; the last level's tasks (tiny tokens) returned.
 
