@@ -3,6 +3,9 @@ when of size 1 for formats that hold space volumes only."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 import dask.array as da
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ from ctlab_core.axes import (
     selection_hint,
     space_axes,
 )
+from ctlab_core.regions import Region, reader_of, region_array
 
 from ctlab_core import Dataset, VoxelUnit
 
@@ -88,3 +92,41 @@ def test_an_axis_longer_than_one_stays_and_the_hint_selects_it() -> None:
     assert partial.attributes[AXES] == {"c": {"type": "channel"}}
     selected = eval(selection_hint(channels), {"ds": channels})  # the hint is valid Python
     assert drop_singleton_axes(selected)[0].shape == (4, 5, 6)
+
+
+@attrs.frozen(eq=False)
+class _Reader:
+    """A region reader over values in memory, recording the regions it was asked for."""
+
+    values: np.ndarray[Any, Any]
+    asked: list[Region] = attrs.field(factory=list)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        found: np.dtype[Any] = self.values.dtype
+        return found
+
+    @property
+    def unit(self) -> tuple[int, ...]:
+        return (1, 1, 2, 5, 6)
+
+    def read(self, region: Region) -> np.ndarray[Any, Any]:
+        self.asked.append(region)
+        return self.values[region].copy()
+
+
+def test_an_array_a_codec_read_keeps_reading_its_own_regions() -> None:
+    values = np.arange(120, dtype=np.uint16).reshape(1, 1, 4, 5, 6)
+    reader = _Reader(values)
+    data = region_array(reader, ((1,), (1,), (2, 2), (5,), (6,)), token="five")
+    volume, _ = drop_singleton_axes(_five_d().evolve(data=data))
+    squeezed = reader_of(volume.data)
+    assert squeezed is not None and squeezed.shape == (4, 5, 6) and squeezed.unit == (2, 5, 6)
+    assert volume.data.chunks == ((2, 2), (5,), (6,))
+    np.testing.assert_array_equal(volume.to_numpy(), values[0, 0])
+    assert reader.asked[-1] == (slice(0, 1), slice(0, 1), slice(0, 4), slice(0, 5), slice(0, 6))
+    np.testing.assert_array_equal(volume.data[2:].compute(), values[0, 0, 2:])

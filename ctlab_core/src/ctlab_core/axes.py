@@ -24,7 +24,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
+    import dask.array as da
+    import numpy as np
+
     from ctlab_core.dataset import Dataset
+    from ctlab_core.regions import Region, RegionReader
 
 __all__ = [
     "AXES",
@@ -120,14 +124,13 @@ def drop_singleton_axes(dataset: Dataset) -> tuple[Dataset, tuple[str, ...]]:
     dropped = tuple(a.name for a, k in zip(axes, keep, strict=True) if not k)
     if not dropped:
         return dataset, ()
-    index = tuple(slice(None) if k else 0 for k in keep)
     kept_axes = [a for a, k in zip(axes, keep, strict=True) if k]
     attributes = {name: value for name, value in dataset.attributes.items() if name != AXES}
     record = axes_record(kept_axes)
     if record:
         attributes[AXES] = record
     changes: dict[str, Any] = {
-        "data": dataset.data[index],
+        "data": _squeezed(dataset.data, tuple(keep)),
         "dimension_names": tuple(a.name for a in kept_axes),
         "voxel_size": tuple(v for v, k in zip(dataset.voxel_size, keep, strict=True) if k),
         "attributes": attributes,
@@ -137,6 +140,48 @@ def drop_singleton_axes(dataset: Dataset) -> tuple[Dataset, tuple[str, ...]]:
         if value is not None:  # x, y, z order: the reverse of the dimensions
             changes[name] = tuple(v for v, k in zip(value, reversed(keep), strict=True) if k)
     return attrs.evolve(dataset, **changes), dropped
+
+
+def _squeezed(data: da.Array, keep: tuple[bool, ...]) -> da.Array:
+    """``data`` without the axes of size 1 that ``keep`` leaves out; an array a codec read
+    stays one (its regions read alone from storage, see :mod:`ctlab_core.regions`)."""
+    from ctlab_core.regions import reader_of, region_array
+
+    reader = reader_of(data)
+    if reader is None:
+        squeezed: da.Array = data[tuple(slice(None) if k else 0 for k in keep)]
+        return squeezed
+    chunks = [axis for axis, k in zip(data.chunks, keep, strict=True) if k]
+    return region_array(_SqueezedReader(reader, keep), chunks, token=("squeezed", data.name, keep))
+
+
+@attrs.frozen
+class _SqueezedReader:
+    """A region reader without some axes of size 1 of another one (picklable)."""
+
+    reader: RegionReader
+    keep: tuple[bool, ...]
+
+    def _kept(self, values: Sequence[int]) -> tuple[int, ...]:
+        return tuple(v for v, k in zip(values, self.keep, strict=True) if k)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._kept(self.reader.shape)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.reader.dtype
+
+    @property
+    def unit(self) -> tuple[int, ...]:
+        return self._kept(self.reader.unit)
+
+    def read(self, region: Region) -> np.ndarray[Any, Any]:
+        given = iter(region)
+        full = tuple(next(given) if k else slice(0, 1) for k in self.keep)
+        dropped = tuple(i for i, k in enumerate(self.keep) if not k)
+        return self.reader.read(full).squeeze(axis=dropped)
 
 
 def selection_hint(dataset: Dataset) -> str:

@@ -11,6 +11,7 @@ __all__ = [
     "CodecNotInstalledError",
     "CorruptDataError",
     "DatasetExistsError",
+    "DroppedAxesWarning",
     "FormatNotRecognisedError",
     "HistoryParseWarning",
     "ImmutableDatasetError",
@@ -83,3 +84,7 @@ class HistoryParseWarning(UserWarning):
 
 class SniffWarning(RuntimeWarning):
     """A codec failed while sniffing a location; it was taken as not recognising it."""
+
+
+class DroppedAxesWarning(UserWarning):
+    """Axes of size 1 that a format cannot hold (time, channel) were left out of a write."""
