@@ -25,6 +25,7 @@ from ctlab_zarr._multiscales import downsampling_type
 from ctlab_zarr._nodes import load_node
 from ctlab_zarr._pyramid import level_factors, level_shapes
 from ctlab_zarr._reader import list_levels, ome_metadata, open_level
+from ctlab_zarr._series import is_collection, resolve_image, series_paths
 
 __all__ = ["FOREIGN_NOTE", "describe_store", "verify_store"]
 
@@ -62,21 +63,40 @@ def _kind(path: Path, root: Mapping[str, Any]) -> str:
     return f"OME-Zarr {version} {'label image' if label else 'image'}"
 
 
+def _series_facts(path: Path, root: Mapping[str, Any]) -> tuple[Path, dict[str, str]]:
+    """For a bioformats2raw store: the first image, and what says the store holds a series
+    of images (each with its path and shape); else the store itself and nothing."""
+    if not is_collection(root):
+        return path, {}
+    paths = series_paths(path, root)
+    shapes = []
+    for number in range(len(paths)):
+        first = list_levels(path, number)[0]
+        shapes.append(f"{number}: {paths[number]!r} {'x'.join(str(n) for n in first.shape)}")
+    version = "0.4" if root["zarr_format"] == 2 else "0.5"
+    facts = {
+        "zarr": f"bioformats2raw layout (OME-Zarr {version}) of {len(paths)} image(s); "
+        "series 0 is described, --series N opens another",
+        "series": ", ".join(shapes),
+    }
+    return resolve_image(path, 0)[0], facts
+
+
 def describe_store(path: Path) -> dict[str, str]:
     """Format facts: kind of store, pyramid levels and how they were made, storage layout.
 
     The storage of each level is shown when the levels differ (``storage 1`` is what
-    ``ctlab info --level 1`` reads), else once.
+    ``ctlab info --level 1`` reads), else once. A bioformats2raw store lists its series
+    and describes the first.
     """
+    path, facts = _series_facts(path, load_node(path))
     root = load_node(path)
     levels = list_levels(path)
     mango = " with mango attributes" if "mango" in root["attributes"] else ""
-    facts = {
-        "zarr": _kind(path, root) + mango,
-        "levels": ", ".join(
-            f"{level.path or '.'}: {'x'.join(str(n) for n in level.shape)}" for level in levels
-        ),
-    }
+    facts.setdefault("zarr", _kind(path, root) + mango)
+    facts["levels"] = ", ".join(
+        f"{level.path or '.'}: {'x'.join(str(n) for n in level.shape)}" for level in levels
+    )
     if len(levels) > 1:
         facts["downsampling"] = downsampling_type(ome_metadata(path, root)) or "(not recorded)"
     storage = [_storage(load_node(path / level.path if level.path else path)) for level in levels]
@@ -89,7 +109,23 @@ def describe_store(path: Path) -> dict[str, str]:
 
 
 def verify_store(path: Path, engine: EngineName) -> list[str]:
-    """Check every level thoroughly; raise CorruptDataError naming a fault, else return notes."""
+    """Check every level (of every series) thoroughly; raise CorruptDataError naming a
+    fault, else return notes."""
+    root = load_node(path)
+    if not is_collection(root):
+        return _verify_image(path, engine)
+    notes: list[str] = []
+    for number, image in enumerate(series_paths(path, root)):
+        try:
+            found = _verify_image(resolve_image(path, number)[0], engine)
+        except CorruptDataError as error:
+            raise CorruptDataError(f"{path}: series {number} ({image!r}): {error}") from error
+        notes += [note for note in found if note not in notes]
+    return notes
+
+
+def _verify_image(path: Path, engine: EngineName) -> list[str]:
+    """Check every level of the image or array at ``path``."""
     levels = list_levels(path)
     metas = [load_node(path / level.path if level.path else path) for level in levels]
     recorded = all(has_record(meta["attributes"]) for meta in metas)
