@@ -7,7 +7,11 @@ each task owns whole shards of its level, reads only its own region of the
 source (:func:`ctlab_core.regions.rechunked`), writes it through the engine,
 and hands the block halved to the next level (:mod:`ctlab_zarr._pyramid`).
 Peak memory is therefore a few write blocks per worker, whatever the volume.
-The core fsyncs and renames the finished store into place.
+The tasks writing the coarsest level also summarise it
+(:func:`ctlab_core.display.sketch`); the last task merges the summaries into
+the image's display window and completes the root ``zarr.json`` with its
+``omero`` block (:mod:`ctlab_zarr._omero`), so the window costs no pass of
+its own. The core fsyncs and renames the finished store into place.
 """
 
 from __future__ import annotations
@@ -19,20 +23,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.axes import AXES, CHANNEL, Axis, axes_of
 from ctlab_core.dataset import Dataset
+from ctlab_core.display import SKETCH_LENGTH, sketch, window_of_sketches
 from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
-from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
+from ctlab_zarr._documents import (
+    array_document,
+    codec_documents,
+    group_document,
+    replace_document,
+    write_node,
+)
 from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
 from ctlab_zarr._engines import ArrayLocation, EngineName, resolve_engine
 from ctlab_zarr._integrity import writer_record
 from ctlab_zarr._labels import image_label
 from ctlab_zarr._memory import release_freed_memory
 from ctlab_zarr._multiscales import build_multiscales
+from ctlab_zarr._omero import OMERO, omero_block
 from ctlab_zarr._pyramid import LevelPlan, halved, level_count, plan_levels
+from ctlab_zarr._version import __version__
 from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 
 if TYPE_CHECKING:
@@ -40,7 +54,7 @@ if TYPE_CHECKING:
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["COMPRESSORS", "LevelWrite", "ZarrBlockWriter", "write_store"]
+__all__ = ["COMPRESSORS", "LevelWrite", "RootWindow", "ZarrBlockWriter", "write_store"]
 
 
 @attrs.frozen
@@ -65,6 +79,8 @@ class ZarrBlockWriter:
     levels: tuple[LevelWrite, ...]
     method: str = "mean"
     mask_value: Any = None
+    window: bool = False  # the last level's block is summarised for the display window
+    window_mask: Any = None  # the value left out of the window
 
     def __call__(
         self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None
@@ -87,10 +103,34 @@ class ZarrBlockWriter:
                     for r, h in zip(region, level.halve, strict=True)
                 )
                 result = block
+            if self.window and self.levels[-1].halve is None:  # the block of the last level
+                summary = sketch(block, self.window_mask)
+                result = summary.reshape((1,) * (block.ndim - 1) + (SKETCH_LENGTH,))
             for future in written:
                 future.result()
         release_freed_memory()  # the engine's buffers and numpy's temporaries, before the next task
         return result
+
+
+@attrs.frozen
+class RootWindow:
+    """Completes an image's root ``zarr.json`` with the display window of its values (an
+    ``omero`` block), from the summaries of its coarsest level's blocks."""
+
+    store: str
+    attributes: dict[str, Any]  # the root group's attributes as first written
+    label: str
+    axes: tuple[Axis, ...]
+    shape: tuple[int, ...]  # of level 0
+    integers: bool
+
+    def __call__(self, summaries: np.ndarray[Any, Any]) -> None:
+        window = window_of_sketches(summaries)
+        if window is None:  # only masked values: nothing to display
+            return
+        ome = dict(self.attributes["ome"])
+        ome[OMERO] = omero_block(window, self.label, self.axes, self.shape, self.integers)
+        replace_document(Path(self.store), group_document({**self.attributes, "ome": ome}))
 
 
 def _compressors(
@@ -122,10 +162,10 @@ def write_store(dataset: Dataset, path: Path, staging: Path, options: ZarrWriteO
         shape, count, dataset.dtype.itemsize, task_bytes(),
         options.chunks, options.shards, source_depth, _computed_block(dataset.data),
     )  # fmt: skip
-    locations = _create(dataset, str(staging), options.ome_zarr, plans, compressors,
-                        method, engine, options.checksum)  # fmt: skip
-    last = _write_levels(dataset, plans, locations, method)
-    done: Delayed = delayed(_all_done, pure=False)(last)
+    locations, root = _create(dataset, path, str(staging), options.ome_zarr, plans,
+                              compressors, method, engine, options.checksum)  # fmt: skip
+    last = _write_levels(dataset, plans, locations, method, window=root is not None)
+    done: Delayed = delayed(_all_done, pure=False)(last, root)
     return done
 
 
@@ -151,12 +191,25 @@ def _computed_block(data: da.Array) -> tuple[int, ...] | None:
     return tuple(int(axis[0]) for axis in data.chunks) if regular else None
 
 
-def _all_done(_written: object) -> None:
-    """The end of a write: every block task of every level ran."""
+def _all_done(written: np.ndarray[Any, Any], root: RootWindow | None) -> None:
+    """The end of a write: every block task of every level ran; the root document gets the
+    display window of what the last level's tasks summarised."""
+    if root is not None:
+        root(written)
+
+
+def _windowed(dataset: Dataset) -> bool:
+    """Whether an image of ``dataset`` gets a display window: numbers that are no labels,
+    in one channel at most (a window per channel is not computed)."""
+    if is_label_image(dataset) or dataset.dtype.kind not in "iuf":
+        return False
+    axes = zip(axes_of(dataset), dataset.shape, strict=True)
+    return not any(axis.type == CHANNEL and size > 1 for axis, size in axes)
 
 
 def _create(
     dataset: Dataset,
+    target: Path,
     store_path: str,
     ome_zarr: bool,
     plans: Sequence[LevelPlan],
@@ -164,8 +217,9 @@ def _create(
     method: str,
     engine: EngineName,
     checksum: bool,
-) -> list[ArrayLocation]:
-    """The store's metadata (group and arrays, create-only) and where each level's array is."""
+) -> tuple[list[ArrayLocation], RootWindow | None]:
+    """The store's metadata (group and arrays, create-only), where each level's array is,
+    and what completes the root document with the display window (None: no window)."""
     store = Path(store_path)
     block = MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     record = writer_record(checksum)
@@ -180,7 +234,9 @@ def _create(
     if not ome_zarr:
         (plan,) = plans
         write_node(store, array(plan, {"mango": block, **record}))
-        return [ArrayLocation(store_path, "", 3, engine)]
+        return [ArrayLocation(store_path, "", 3, engine)], None
+    axes = axes_of(dataset)
+    name = dataset.dataset_id or target.name.removesuffix(".zarr").removesuffix(".ome")
     ome = build_multiscales(
         dataset.dimension_names,
         dataset.voxel_size,
@@ -188,16 +244,30 @@ def _create(
         [plan.factor for plan in plans],
         base_translation=mango_origin(dataset),  # level 0 where MANGO's origin puts it
         method=method,
-        metadata={"method": method, "description": DESCRIPTIONS[method]},
+        metadata={
+            "method": method,
+            "description": DESCRIPTIONS[method],
+            "package": "ctlab-zarr",
+            "version": __version__,
+        },
+        name=name,
+        types=axes,
     )
+    block.pop(AXES, None)  # the OME axes say it
     label = image_label(dataset)
     if label is not None:
         ome["image-label"] = label
         block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
-    write_node(store, group_document({"ome": ome, "mango": block}))
+    attributes = {"ome": ome, "mango": block}
+    write_node(store, group_document(attributes))
     for number, plan in enumerate(plans):
         write_node(store / str(number), array(plan, record))
-    return [ArrayLocation(store_path, str(number), 3, engine) for number in range(len(plans))]
+    locations = [ArrayLocation(store_path, str(n), 3, engine) for n in range(len(plans))]
+    if not _windowed(dataset):
+        return locations, None
+    label_text = dataset.datatype.basename if dataset.datatype is not None else name
+    integers = dataset.dtype.kind in "iu"
+    return locations, RootWindow(store_path, attributes, label_text, axes, dataset.shape, integers)
 
 
 def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
@@ -216,9 +286,16 @@ def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
 
 
 def _write_levels(
-    dataset: Dataset, plans: Sequence[LevelPlan], locations: Sequence[ArrayLocation], method: str
+    dataset: Dataset,
+    plans: Sequence[LevelPlan],
+    locations: Sequence[ArrayLocation],
+    method: str,
+    *,
+    window: bool = False,
 ) -> da.Array:
-    """Every level's write tasks in one pass; the last level's tasks (tiny tokens) returned."""
+    """Every level's write tasks in one pass; the last level's tasks returned: tiny tokens,
+    or with ``window`` the summaries of the last level's blocks (see
+    :func:`ctlab_core.display.sketch`)."""
     import dask.array as da
     import numpy as np
 
@@ -231,10 +308,13 @@ def _write_levels(
         levels = tuple(
             LevelWrite(locations[n], plans[n].layout.unit, plans[n].halve) for n in stage
         )
-        writer = ZarrBlockWriter(levels, method, mask)
-        if last.halve is None:
-            chunks: Any = (1,) * data.ndim
-            dtype: Any = bool
+        writer = ZarrBlockWriter(levels, method, mask, window, dataset.mask_value)
+        if last.halve is None and window:
+            chunks: Any = (1,) * (data.ndim - 1) + (SKETCH_LENGTH,)
+            dtype: Any = np.float64
+        elif last.halve is None:
+            chunks = (1,) * data.ndim
+            dtype = bool
         else:
             chunks = blocks.chunks
             for number in stage:

@@ -21,6 +21,7 @@ from ctlab_zarr.options import ENGINE_SETTING, ZarrReadOptions, ZarrWriteOptions
 if TYPE_CHECKING:
     import numpy as np
     from ctlab_core.dataset import Dataset
+    from ctlab_core.display import DisplayWindow
     from dask.delayed import Delayed
 
     from ctlab_zarr._engines import EngineName
@@ -130,6 +131,12 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         if series is None:
             return found
         return [attrs.evolve(level, path=f"{series}/{level.path}") for level in found]
+
+    def display_window(self, location: Location, options: ZarrReadOptions) -> DisplayWindow | None:
+        """The window of the image's OME ``omero`` metadata (the union of its channels')."""
+        from ctlab_zarr._omero import recorded_window
+
+        return recorded_window(location.path, options.series)
 
     def read_level(self, location: Location, index: int, options: ZarrReadOptions) -> Dataset:
         """Pyramid level ``index``, lazily (the ``level`` option set to ``index``)."""
