@@ -19,6 +19,7 @@ from napari.layers import Image, Labels, Layer
 
 from ctlab_core import Dataset, DatasetExistsError, DataType, History, VoxelUnit
 
+from ..conftest import write_bioformats2raw
 from .conftest import VOXEL, label_field
 
 PLUGIN = "ctlab"  # npe2 names a plugin after its distribution: the ctlab bundle ships it
@@ -162,6 +163,16 @@ def test_the_example_files_open_with_contrast_inside_their_values(
     labels = Dataset(ids, voxel_size=(1, 1, 1)).to_path(tmp_path / "ids.zarr", ome_zarr=False)
     layer = _open(labels)
     assert isinstance(layer, Image) and layer.contrast_limits == [0.0, 300_023.0]
+
+
+def test_a_bioformats2raw_store_opens_its_first_image(tmp_path: Path) -> None:
+    values = (np.arange(6 * 8 * 10) % 700 + 100).astype("uint16").reshape(1, 1, 6, 8, 10)
+    store = write_bioformats2raw(tmp_path / "b2r.ome.zarr", "0.5", [values], ["0"])
+    layer = _open(store)
+    assert isinstance(layer, Image) and layer.multiscale and layer.data[0].shape == values.shape
+    assert layer.axis_labels == ("t", "c", "z", "y", "x")
+    low, high = layer.contrast_limits
+    assert 100 <= low < high <= 799  # percentiles of the coarsest level: inside the values
 
 
 def test_layers_save_as_ome_zarr_with_their_metadata(labels_pyramid: Path, tmp_path: Path) -> None:
