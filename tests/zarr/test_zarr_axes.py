@@ -14,6 +14,7 @@ from ctlab_core.errors import CorruptDataError
 from ome_zarr_models.v05 import Image
 
 from ctlab_core import Dataset, VoxelUnit
+from ctlab_zarr import levels, verify
 
 from ..conftest import write_ome_image
 from .conftest import ngff_schema_errors
@@ -67,3 +68,16 @@ def test_space_axes_in_different_units_are_still_refused(tmp_path: Path) -> None
     path = write_ome_image(tmp_path / "mixed.ome.zarr", "0.5", VALUES, units=units)
     with pytest.raises(CorruptDataError, match=r"mixed\.ome\.zarr: axes mix units"):
         Dataset.from_path(path)
+
+
+def test_a_pyramid_halves_the_space_axes_only(tmp_path: Path) -> None:
+    values = (np.arange(3 * 1 * 64 * 80 * 72) % 900).astype(np.uint16).reshape(3, 1, 64, 80, 72)
+    source = Dataset.from_path(write_ome_image(tmp_path / "t.ome.zarr", "0.5", values))
+    written = source.to_path(tmp_path / "p.ome.zarr")  # levels="auto": on z, y, x alone
+    found = levels(written)
+    assert [lv.shape for lv in found] == [(3, 1, 64, 80, 72), (3, 1, 32, 40, 36)]
+    assert found[1].voxel_size == (250.0, 1.0, 1.0, 0.5, 0.5)  # time steps stay 250 ms
+    coarse = Dataset.from_path(written, level=1).to_numpy()
+    frames = values.astype(np.float64).reshape(3, 1, 32, 2, 40, 2, 36, 2).mean(axis=(3, 5, 7))
+    np.testing.assert_array_equal(coarse, np.round(frames).astype(np.uint16))  # per frame
+    assert verify(written) == []

@@ -21,7 +21,7 @@ from ctlab_core.errors import CorruptDataError, CTLabError
 from ctlab_zarr._engines import EngineName
 from ctlab_zarr._integrity import check_storage, has_record
 from ctlab_zarr._labels import read_image_label
-from ctlab_zarr._multiscales import downsampling_type
+from ctlab_zarr._multiscales import downsampling_type, parse_axes
 from ctlab_zarr._nodes import load_node
 from ctlab_zarr._pyramid import level_factors, level_shapes
 from ctlab_zarr._reader import list_levels, ome_metadata, open_level
@@ -129,7 +129,7 @@ def _verify_image(path: Path, engine: EngineName) -> list[str]:
     levels = list_levels(path)
     metas = [load_node(path / level.path if level.path else path) for level in levels]
     recorded = all(has_record(meta["attributes"]) for meta in metas)
-    _check_pyramid(path, levels, exact=recorded)
+    _check_pyramid(path, levels, exact=recorded, space=_space(path))
     notes: list[str] = []
     for level, meta in zip(levels, metas, strict=True):
         try:
@@ -146,12 +146,23 @@ def _verify_image(path: Path, engine: EngineName) -> list[str]:
     return notes
 
 
-def _check_pyramid(path: Path, levels: Sequence[LevelInfo], *, exact: bool) -> None:
-    """Each level's shape and scale follow from the level before (exactly ctlab's, if ``exact``)."""
+def _space(path: Path) -> tuple[bool, ...] | None:
+    """Which axes of the image at ``path`` are space (None for a plain array)."""
+    root = load_node(path)
+    if root["node_type"] != "group":
+        return None
+    return tuple(axis.is_space for axis in parse_axes(ome_metadata(path, root), str(path)))
+
+
+def _check_pyramid(
+    path: Path, levels: Sequence[LevelInfo], *, exact: bool, space: Sequence[bool] | None = None
+) -> None:
+    """Each level's shape and scale follow from the level before (exactly ctlab's, if
+    ``exact``: halving the ``space`` axes)."""
     first = levels[0]
     if exact and len(levels) > 1:
-        shapes = level_shapes(first.shape, len(levels))
-        factors = level_factors(first.shape, len(levels))
+        shapes = level_shapes(first.shape, len(levels), space)
+        factors = level_factors(first.shape, len(levels), space)
         for level, shape, factor in zip(levels, shapes, factors, strict=True):
             scale = tuple(f * v for f, v in zip(factor, first.voxel_size, strict=True))
             origin = first.translation or (0.0,) * len(shape)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from ctlab_core.axes import AXES, CHANNEL, Axis, axes_of
+from ctlab_core.axes import AXES, CHANNEL, Axis, axes_of, space_axes
 from ctlab_core.dataset import Dataset
 from ctlab_core.display import SKETCH_LENGTH, sketch, window_of_sketches
 from ctlab_core.geometry import mango_origin
@@ -152,7 +152,8 @@ def write_store(dataset: Dataset, path: Path, staging: Path, options: ZarrWriteO
 
     engine = resolve_engine(options.engine)
     shape = dataset.shape
-    count = level_count(shape, options.levels) if options.ome_zarr else 1
+    space = space_axes(dataset)  # time and channel axes are not halved
+    count = level_count(shape, options.levels, space) if options.ome_zarr else 1
     method = _method(dataset, options.downsampling, count, path)
     compressors = _compressors(
         options.compressor, options.compression_level, dataset.dtype.itemsize, options.checksum
@@ -160,7 +161,7 @@ def write_store(dataset: Dataset, path: Path, staging: Path, options: ZarrWriteO
     source_depth = int(dataset.data.chunks[0][0]) if dataset.data.ndim > 1 else None
     plans = plan_levels(
         shape, count, dataset.dtype.itemsize, task_bytes(),
-        options.chunks, options.shards, source_depth, _computed_block(dataset.data),
+        options.chunks, options.shards, source_depth, _computed_block(dataset.data), space,
     )  # fmt: skip
     locations, root = _create(dataset, path, str(staging), options.ome_zarr, plans,
                               compressors, method, engine, options.checksum)  # fmt: skip
