@@ -46,6 +46,9 @@ def test_the_split_fixture_gets_the_window_of_its_values(tmp_path: Path, mango_d
     ]
     assert omero["rdefs"] == {"model": "greyscale", "defaultZ": 50}
     assert _window(written) == DisplayWindow(0.0, 3.0, "omero", 0.0, 3.0)
+    assert [p.name for p in written.iterdir() if p.name.startswith(".")] == []  # no temporary
+    assert ZARR_CODEC.replaceable(Location.of(written)) is None  # nothing but Zarr files
+    assert [p.name for p in tmp_path.iterdir()] == ["hi.ome.zarr"]  # staging renamed away
 
 
 @pytest.mark.parametrize("levels", [1, 3])

@@ -133,9 +133,11 @@ def sketch(values: np.ndarray[Any, Any], mask_value: Any = None) -> np.ndarray[A
     result = np.full(SKETCH_LENGTH, np.nan)
     result[0] = valid.size * values.size / sample.size if sample.size else 0.0
     if valid.size:
-        result[1], result[2] = valid.min(), valid.max()
+        ordered = np.sort(valid)  # one sort: far quicker than np.quantile of 256 points
         edges = _edges()
-        result[3:] = np.quantile(valid, (edges[1:] + edges[:-1]) / 2, method="inverted_cdf")
+        ranks = np.ceil((edges[1:] + edges[:-1]) / 2 * ordered.size).astype(np.int64) - 1
+        result[1], result[2] = ordered[0], ordered[-1]
+        result[3:] = ordered[np.clip(ranks, 0, ordered.size - 1)]  # the inverted CDF
     return result
 
 
