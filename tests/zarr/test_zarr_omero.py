@@ -147,3 +147,19 @@ def test_a_window_written_by_another_tool_is_read_as_the_union_of_its_channels()
     }
     assert read_window(ome) == DisplayWindow(5.0, 200.0, "omero", 0.0, 255.0)
     assert read_window({"omero": {"channels": "none"}}) is None and read_window(None) is None
+
+
+def test_ngff_zarr_reads_the_image_and_its_window(tmp_path: Path, mango_dir: Path) -> None:
+    import ngff_zarr
+
+    source = Dataset.from_path(mango_dir / "tomoHiRes_SS_nc")
+    written = source.to_path(tmp_path / "hi.ome.zarr", levels=2)
+    read = ngff_zarr.from_ngff_zarr(str(written), validate=True)  # against its schemas
+    assert read.metadata.name == source.dataset_id
+    assert [(a.name, a.type, a.unit) for a in read.metadata.axes] == [
+        (name, "space", "millimeter") for name in ("z", "y", "x")
+    ]
+    assert read.metadata.omero is not None
+    window = read.metadata.omero.channels[0].window
+    assert (window.start, window.end, window.min, window.max) == (0, 3, 0, 3)
+    np.testing.assert_array_equal(np.asarray(read.images[0].data), source.to_numpy())
