@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,3 +144,55 @@ def ome_label_image(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, 
         return made[version, dtype]
 
     return make
+
+
+def write_ome_image(
+    path: Path,
+    version: str,
+    values: Any,
+    units: Mapping[str, str] | None = None,
+    scale: Mapping[str, float] | None = None,
+) -> Path:
+    """A 5-D ``t, c, z, y, x`` OME-Zarr 0.4 or 0.5 image (arrays s0, s1) written by
+    ome-zarr-py, as microscopy tools write them: a time axis in milliseconds, a channel
+    axis, and the spellings of micrometre given in ``units``."""
+    import zarr
+    from ome_zarr.format import FormatV04, FormatV05
+    from ome_zarr.writer import write_image
+
+    fmt = FormatV04() if version == "0.4" else FormatV05()
+    group = zarr.open_group(path, mode="w", zarr_format=2 if version == "0.4" else 3)
+    given = {"t": "millisecond", "z": "micrometer", "y": "micron", "x": "micrometer"}
+    with warnings.catch_warnings():  # ome-zarr-py warns of spellings it does not know
+        warnings.simplefilter("ignore", UserWarning)
+        write_image(
+            values, group, fmt=fmt, axes="tczyx", scale_factors=[{"z": 2, "y": 2, "x": 2}],
+            scale=dict(scale or {"t": 250.0, "c": 1.0, "z": 0.5, "y": 0.25, "x": 0.25}),
+            axes_units=dict(given if units is None else units),
+        )  # fmt: skip
+    return path
+
+
+def write_bioformats2raw(
+    path: Path, version: str, images: Sequence[Any], series: Sequence[str] | None = None
+) -> Path:
+    """A bioformats2raw store (OME-NGFF "bioformats2raw.layout" 3) in OME-Zarr 0.4 (Zarr v2)
+    or 0.5 (Zarr v3): each of ``images`` a 5-D image in a group ``0``, ``1``, ...; an ``OME``
+    group with METADATA.ome.xml and, when given, the ``series`` attribute."""
+    import zarr
+
+    v2 = version == "0.4"
+    root = zarr.open_group(path, mode="w", zarr_format=2 if v2 else 3)
+    layout = {"bioformats2raw.layout": 3}
+    root.attrs.update(layout if v2 else {"ome": {"version": "0.5", **layout}})
+    for number, values in enumerate(images):
+        write_ome_image(path / str(number), version, values)
+    ome = root.create_group("OME")
+    if series is not None:
+        listed = {"series": list(series)}
+        ome.attrs.update(listed if v2 else {"ome": {"version": "0.5", **listed}})
+    (path / "OME" / "METADATA.ome.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"/>\n'
+    )
+    return path

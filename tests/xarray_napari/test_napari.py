@@ -19,6 +19,7 @@ from napari.layers import Image, Labels, Layer
 
 from ctlab_core import Dataset, DatasetExistsError, DataType, History, VoxelUnit
 
+from ..conftest import write_bioformats2raw
 from .conftest import VOXEL, label_field
 
 PLUGIN = "ctlab"  # npe2 names a plugin after its distribution: the ctlab bundle ships it
@@ -53,7 +54,7 @@ def test_a_pyramid_is_a_multiscale_image_scaled_by_the_voxel_size(pyramid: Path)
     np.testing.assert_allclose(layer.translate, (0.0, 0.0, 0.0))
     assert [str(u) for u in layer.units] == ["millimeter"] * 3
     assert layer.axis_labels == ("z", "y", "x") and layer.name == "tomoHiRes"
-    assert not layer.rgb and layer.contrast_limits == [0.0, 65534.0]  # tomo: 65535 is the mask
+    assert not layer.rgb and layer.contrast_limits == [0.0, 3.0]  # the omero window: the values
 
 
 def test_a_labels_dataset_is_a_labels_layer(labels_pyramid: Path, tmp_path: Path) -> None:
@@ -123,12 +124,17 @@ def test_the_reader_declines_what_ctlab_does_not_read(tmp_path: Path, fixtures: 
     assert get_reader([str(fixtures / "tomoLoRes_SS.nc")]) is not None
 
 
-def test_contrast_limits_leave_the_mask_value_out() -> None:
+def test_contrast_limits_come_from_the_values_with_the_mask_value_left_out() -> None:
     def dataset(values: np.ndarray, datatype: DataType | None) -> Dataset:
         return Dataset(data=da.from_array(values), voxel_size=(1, 1, 1), datatype=datatype)
 
-    assert contrast_limits(dataset(np.zeros((2, 2, 2), "uint8"), DataType.SEGMENTED)) == (0, 254)
-    assert contrast_limits(dataset(np.zeros((2, 2, 2), "int32"), None)) == (-(2**31), 2**31 - 1)
+    tomo = np.full((4, 4, 4), 65535, dtype="uint16")
+    tomo[1:3] = np.arange(32).reshape(2, 4, 4) + 1000
+    assert contrast_limits(dataset(tomo, DataType.TOMO)) == (1000, 1031)  # never the dtype's
+    assert contrast_limits(dataset(np.zeros((2, 2, 2), "int32"), None)) == (0, 1)
+    assert contrast_limits(dataset(tomo, None), recorded=(5.0, 9.0)) == (5, 9)  # recorded first
+    wide = np.arange(1000, dtype="uint32").reshape(10, 10, 10) * 4_000_000
+    assert contrast_limits(dataset(wide, None)) == (16_000_000, 3_980_000_000)  # percentiles
     floats = np.full((3, 2, 2), 1e30, dtype="float32")
     floats[1] = [[0.5, 2.0], [1e30, np.nan]]
     assert contrast_limits(dataset(floats, DataType.TOMO_FLOAT)) == (0.5, 2.0)
@@ -136,6 +142,37 @@ def test_contrast_limits_leave_the_mask_value_out() -> None:
         0.0,
         1.0,
     )
+
+
+def test_the_example_files_open_with_contrast_inside_their_values(
+    fixtures: Path, split_copy: Path, tmp_path: Path
+) -> None:
+    """Files without data_min_max opened at the dtype's range (near black): the split
+    fixture (values 0-3) at [0, 65534], tomoLoRes_SS.nc as OME-Zarr at [0, 65534], uint32
+    labels without label metadata at [0, 4294967295]."""
+    split = _open(split_copy)
+    assert isinstance(split, Image) and split.contrast_limits == [0.0, 3.0]  # percentiles
+    converted = Dataset.from_path(fixtures / "tomoLoRes_SS.nc").to_path(tmp_path / "lo.ome.zarr")
+    lores = _open(converted)
+    assert isinstance(lores, Image)
+    low, high = lores.contrast_limits
+    assert 0 <= low < 100 and 5900 < high <= 5999  # the omero window ctlab wrote
+    ids = np.zeros((20, 30, 40), dtype="uint32")
+    ids[5:15, 10:20, 10:30] = 300_023
+    ids[:, :, 35:] = 70_000
+    labels = Dataset(ids, voxel_size=(1, 1, 1)).to_path(tmp_path / "ids.zarr", ome_zarr=False)
+    layer = _open(labels)
+    assert isinstance(layer, Image) and layer.contrast_limits == [0.0, 300_023.0]
+
+
+def test_a_bioformats2raw_store_opens_its_first_image(tmp_path: Path) -> None:
+    values = (np.arange(6 * 8 * 10) % 700 + 100).astype("uint16").reshape(1, 1, 6, 8, 10)
+    store = write_bioformats2raw(tmp_path / "b2r.ome.zarr", "0.5", [values], ["0"])
+    layer = _open(store)
+    assert isinstance(layer, Image) and layer.multiscale and layer.data[0].shape == values.shape
+    assert layer.axis_labels == ("t", "c", "z", "y", "x")
+    low, high = layer.contrast_limits
+    assert 100 <= low < high <= 799  # percentiles of the coarsest level: inside the values
 
 
 def test_layers_save_as_ome_zarr_with_their_metadata(labels_pyramid: Path, tmp_path: Path) -> None:

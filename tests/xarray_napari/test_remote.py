@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,7 +40,9 @@ def test_napari_reads_a_url(s3_bucket: S3Bucket, fixtures: Path) -> None:
     Dataset.from_path(fixtures / "tomoLoRes_SS.nc").to_path(url, levels=2)
     reader = get_reader(url)
     assert reader is not None
-    ((data, kwargs, kind),) = reader(url)
+    layers: list[Any] = list(reader(url))
+    assert len(layers) == 1
+    data, kwargs, kind = layers[0]
     assert kind == "image" and kwargs["multiscale"] is True
     np.testing.assert_array_equal(np.asarray(data[0]), np.arange(6000).reshape(10, 20, 30))
     assert kwargs["name"] == "lo"

@@ -23,9 +23,10 @@ The optional capabilities have working defaults, so a codec overrides only
 what it can do better: ``replaceable`` (which existing datasets ``overwrite=True``
 may replace: none by default), ``companions`` (files that belong to a dataset,
 such as a sidecar), ``load`` (eager whole read), ``verify``, ``describe``,
-``value_range`` (recorded min/max), ``levels`` and ``read_level`` (pyramids) and
-``dataset_name``. What the command line shows about the format is declared
-beside the contract, in ``presentation`` (:mod:`ctlab_core.presentation`).
+``value_range`` (recorded min/max), ``display_window`` (a recorded display
+window), ``levels`` and ``read_level`` (pyramids) and ``dataset_name``. What
+the command line shows about the format is declared beside the contract, in
+``presentation`` (:mod:`ctlab_core.presentation`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
     from ctlab_core.dataset import Dataset
+    from ctlab_core.display import DisplayWindow
 
 __all__ = ["AnyCodec", "Codec", "LevelInfo", "WriteTarget"]
 
@@ -155,6 +157,12 @@ class Codec(abc.ABC, Generic[ReadOptionsT, WriteOptionsT]):
     def value_range(self, location: Location, options: ReadOptionsT) -> tuple[float, float] | None:
         """The (min, max) of the values as the stored dataset records them (MANGO's
         ``data_min_max``), from metadata only; None when it records none."""
+        return None
+
+    def display_window(self, location: Location, options: ReadOptionsT) -> DisplayWindow | None:
+        """The display window the stored dataset records (OME-Zarr's ``omero`` window, ...),
+        from metadata only; None when it records none (viewers then use ``value_range`` or
+        percentiles: :mod:`ctlab_core.display`)."""
         return None
 
     def levels(self, location: Location, options: ReadOptionsT) -> list[LevelInfo]:

@@ -212,8 +212,15 @@ class Dataset:
             raise InvalidDatasetError(f"{source}: {error}") from error
 
     def voxel_size_with_unit(self, voxel_unit: VoxelUnit | str) -> tuple[float, ...]:
-        """Voxel size converted to ``voxel_unit`` (dimension order)."""
-        return convert_voxel_size(self.voxel_size, self.voxel_unit, _as_unit(voxel_unit))
+        """Voxel size converted to ``voxel_unit`` (dimension order); the scale of an axis
+        that is not space (time, channel: :mod:`ctlab_core.axes`) keeps its own unit."""
+        from ctlab_core.axes import space_axes
+
+        converted = convert_voxel_size(self.voxel_size, self.voxel_unit, _as_unit(voxel_unit))
+        return tuple(
+            new if space else old
+            for new, old, space in zip(converted, self.voxel_size, space_axes(self), strict=True)
+        )
 
     # --- pure transforms ---------------------------------------------------
 

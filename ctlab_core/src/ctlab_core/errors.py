@@ -11,6 +11,7 @@ __all__ = [
     "CodecNotInstalledError",
     "CorruptDataError",
     "DatasetExistsError",
+    "DroppedAxesWarning",
     "FormatNotRecognisedError",
     "HistoryParseWarning",
     "ImmutableDatasetError",
@@ -94,3 +95,7 @@ class StorageError(CTLabError, OSError):
 
 class StorageNotFoundError(StorageError, FileNotFoundError):
     """No object, file, bucket or server path at a location."""
+
+
+class DroppedAxesWarning(UserWarning):
+    """Axes of size 1 that a format cannot hold (time, channel) were left out of a write."""

@@ -10,14 +10,21 @@ the cross-section or the block size. Everything goes into the staging path.
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.axes import drop_singleton_axes, selection_hint, space_axes
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
-from ctlab_core.errors import CTLabError, InvalidDatasetError, InvalidOptionError
+from ctlab_core.errors import (
+    CTLabError,
+    DroppedAxesWarning,
+    InvalidDatasetError,
+    InvalidOptionError,
+)
 from ctlab_core.regions import reader_of, rechunked, task_bytes
 
 from ctlab_netcdf import _blocking as blocking
@@ -77,11 +84,34 @@ def resolve_datatype(dataset: Dataset, path: Path) -> DataType:
     return guessed
 
 
-def _shape3(dataset: Dataset, path: Path) -> tuple[int, int, int]:
-    if dataset.data.ndim != 3:
-        raise InvalidDatasetError(
-            f"{path}: MANGO NetCDF holds 3-D volumes; the data has {dataset.data.ndim} dimensions"
+def _volume(dataset: Dataset, path: Path) -> Dataset:
+    """``dataset`` as the 3-D volume MANGO NetCDF holds: axes of size 1 that are not space
+    (time, channel) dropped, with a warning; a longer one is for the caller to select."""
+    volume, dropped = drop_singleton_axes(dataset)
+    if volume.data.ndim != 3 or not all(space_axes(volume)):
+        named = zip(dataset.dimension_names, dataset.shape, strict=True)
+        axes = ", ".join(f"{name} ({size})" for name, size in named)
+        hint = selection_hint(dataset)
+        advice = (
+            f"; select one position first, keeping the axes: ds = {hint} (axes of size 1 "
+            "that are not space are dropped)"
+            if hint != "ds"
+            else ""
         )
+        raise InvalidDatasetError(
+            f"{path}: MANGO NetCDF holds 3-D volumes; the data has {dataset.data.ndim} "
+            f"dimensions: {axes}{advice}"
+        )
+    if dropped:
+        warnings.warn(
+            f"{path}: MANGO NetCDF holds 3-D volumes: axes {', '.join(dropped)} of size 1 left out",
+            DroppedAxesWarning,
+            stacklevel=3,
+        )
+    return volume
+
+
+def _shape3(dataset: Dataset, path: Path) -> tuple[int, int, int]:
     nz, ny, nx = (int(n) for n in dataset.data.shape)
     if min(nz, ny, nx) < 1:
         raise InvalidDatasetError(f"{path}: cannot write an empty volume of shape {(nz, ny, nx)}")
@@ -157,6 +187,7 @@ def write_dataset(
 ) -> Delayed:
     """The work that writes ``dataset`` as MANGO NetCDF at ``staging``: a split
     directory when the target ``path`` ends in ``_nc``, else one file."""
+    dataset = _volume(dataset, path)
     shape = _shape3(dataset, path)
     datatype = resolve_datatype(dataset, path)
     if dataset.dtype != datatype.dtype:

@@ -6,13 +6,17 @@ the json module, in the calling thread, as zarr-python would write them
 (``json.dumps(..., indent=2)``). Nothing runs on another thread that could
 go on writing after an interrupt: a ``KeyboardInterrupt`` stops the writing
 where it is, and the core removes the staging directory. Files are created
-exclusively (``"x"``), in a directory that must not exist yet.
+exclusively (``"x"``), in a directory that must not exist yet. A document
+completed after the data (the display window of an image) replaces the first
+with :func:`replace_document`: a new file beside it, renamed over it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +26,14 @@ from ctlab_core.errors import InvalidDatasetError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["array_document", "codec_documents", "document_text", "group_document", "write_node"]
+__all__ = [
+    "array_document",
+    "codec_documents",
+    "document_text",
+    "group_document",
+    "replace_document",
+    "write_node",
+]
 
 _DOCUMENT = "zarr.json"
 _LITTLE = {"name": "bytes", "configuration": {"endian": "little"}}
@@ -129,3 +140,17 @@ def write_node(directory: Path, document: Mapping[str, Any]) -> None:
     directory.mkdir()
     with (directory / _DOCUMENT).open("x", encoding="utf-8") as file:
         file.write(text)
+
+
+def replace_document(directory: Path, document: Mapping[str, Any]) -> None:
+    """Replace the ``zarr.json`` of the node ``directory`` by ``document``, atomically: the
+    text goes into a new file created exclusively beside it, which is renamed over it.
+    Fails (creating nothing) when ``directory`` is gone."""
+    text = json.dumps(document, allow_nan=True, indent=2)
+    temporary = directory / f".{_DOCUMENT}.{os.getpid()}.{threading.get_ident()}"
+    try:
+        with temporary.open("x", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, directory / _DOCUMENT)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -21,10 +21,11 @@ from ctlab_core.location import Location
 from ctlab_zarr._engines import EngineName
 from ctlab_zarr._integrity import check_storage, has_record
 from ctlab_zarr._labels import read_image_label
-from ctlab_zarr._multiscales import downsampling_type
+from ctlab_zarr._multiscales import downsampling_type, parse_axes
 from ctlab_zarr._nodes import load_node
 from ctlab_zarr._pyramid import level_factors, level_shapes
 from ctlab_zarr._reader import list_levels, ome_metadata, open_level
+from ctlab_zarr._series import is_collection, resolve_image, series_paths
 
 __all__ = ["FOREIGN_NOTE", "describe_store", "verify_store"]
 
@@ -62,21 +63,40 @@ def _kind(path: Location, root: Mapping[str, Any]) -> str:
     return f"OME-Zarr {version} {'label image' if label else 'image'}"
 
 
+def _series_facts(path: Location, root: Mapping[str, Any]) -> tuple[Location, dict[str, str]]:
+    """For a bioformats2raw store: the first image, and what says the store holds a series
+    of images (each with its path and shape); else the store itself and nothing."""
+    if not is_collection(root):
+        return path, {}
+    paths = series_paths(path, root)
+    shapes = []
+    for number in range(len(paths)):
+        first = list_levels(path, number)[0]
+        shapes.append(f"{number}: {paths[number]!r} {'x'.join(str(n) for n in first.shape)}")
+    version = "0.4" if root["zarr_format"] == 2 else "0.5"
+    facts = {
+        "zarr": f"bioformats2raw layout (OME-Zarr {version}) of {len(paths)} image(s); "
+        "series 0 is described, --series N opens another",
+        "series": ", ".join(shapes),
+    }
+    return resolve_image(path, 0)[0], facts
+
+
 def describe_store(path: Location) -> dict[str, str]:
     """Format facts: kind of store, pyramid levels and how they were made, storage layout.
 
     The storage of each level is shown when the levels differ (``storage 1`` is what
-    ``ctlab info --level 1`` reads), else once.
+    ``ctlab info --level 1`` reads), else once. A bioformats2raw store lists its series
+    and describes the first.
     """
+    path, facts = _series_facts(path, load_node(path))
     root = load_node(path)
     levels = list_levels(path)
     mango = " with mango attributes" if "mango" in root["attributes"] else ""
-    facts = {
-        "zarr": _kind(path, root) + mango,
-        "levels": ", ".join(
-            f"{level.path or '.'}: {'x'.join(str(n) for n in level.shape)}" for level in levels
-        ),
-    }
+    facts.setdefault("zarr", _kind(path, root) + mango)
+    facts["levels"] = ", ".join(
+        f"{level.path or '.'}: {'x'.join(str(n) for n in level.shape)}" for level in levels
+    )
     if len(levels) > 1:
         facts["downsampling"] = downsampling_type(ome_metadata(path, root)) or "(not recorded)"
     storage = [_storage(load_node(_at(path, level.path))) for level in levels]
@@ -89,11 +109,27 @@ def describe_store(path: Location) -> dict[str, str]:
 
 
 def verify_store(path: Location, engine: EngineName) -> list[str]:
-    """Check every level thoroughly; raise CorruptDataError naming a fault, else return notes."""
+    """Check every level (of every series) thoroughly; raise CorruptDataError naming a
+    fault, else return notes."""
+    root = load_node(path)
+    if not is_collection(root):
+        return _verify_image(path, engine)
+    notes: list[str] = []
+    for number, image in enumerate(series_paths(path, root)):
+        try:
+            found = _verify_image(resolve_image(path, number)[0], engine)
+        except CorruptDataError as error:
+            raise CorruptDataError(f"{path}: series {number} ({image!r}): {error}") from error
+        notes += [note for note in found if note not in notes]
+    return notes
+
+
+def _verify_image(path: Location, engine: EngineName) -> list[str]:
+    """Check every level of the image or array at ``path``."""
     levels = list_levels(path)
     metas = [load_node(_at(path, level.path)) for level in levels]
     recorded = all(has_record(meta["attributes"]) for meta in metas)
-    _check_pyramid(path, levels, exact=recorded)
+    _check_pyramid(path, levels, exact=recorded, space=_space(path))
     notes: list[str] = []
     for level, meta in zip(levels, metas, strict=True):
         try:
@@ -110,16 +146,27 @@ def verify_store(path: Location, engine: EngineName) -> list[str]:
     return notes
 
 
+def _space(path: Location) -> tuple[bool, ...] | None:
+    """Which axes of the image at ``path`` are space (None for a plain array)."""
+    root = load_node(path)
+    if root["node_type"] != "group":
+        return None
+    return tuple(axis.is_space for axis in parse_axes(ome_metadata(path, root), str(path)))
+
+
 def _at(path: Location, inner: str) -> Location:
     return path.child(*inner.split("/")) if inner else path
 
 
-def _check_pyramid(path: Location, levels: Sequence[LevelInfo], *, exact: bool) -> None:
-    """Each level's shape and scale follow from the level before (exactly ctlab's, if ``exact``)."""
+def _check_pyramid(
+    path: Location, levels: Sequence[LevelInfo], *, exact: bool, space: Sequence[bool] | None = None
+) -> None:
+    """Each level's shape and scale follow from the level before (exactly ctlab's, if
+    ``exact``: halving the ``space`` axes)."""
     first = levels[0]
     if exact and len(levels) > 1:
-        shapes = level_shapes(first.shape, len(levels))
-        factors = level_factors(first.shape, len(levels))
+        shapes = level_shapes(first.shape, len(levels), space)
+        factors = level_factors(first.shape, len(levels), space)
         for level, shape, factor in zip(levels, shapes, factors, strict=True):
             scale = tuple(f * v for f, v in zip(factor, first.voxel_size, strict=True))
             origin = first.translation or (0.0,) * len(shape)

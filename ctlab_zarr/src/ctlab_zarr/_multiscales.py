@@ -5,7 +5,11 @@ the multiscales of the images it reads (0.5 under ``ome``, 0.4 at the top of
 ``.zattrs``; the two share this part of the schema). For a level downsampled
 by f from voxel size v the convention of ome-zarr-py and neuroglancer holds:
 scale f·v and translation base + (f - 1)/2·v (origin at the voxel centre).
-Pure functions on JSON-able values.
+Axes of type time, channel or a custom type keep units of their own
+(``millisecond``); the voxel unit comes from the space axes, whose spellings
+of one unit (``micrometer``, ``micron``, ``µm``) are that unit. An axis
+without a type is typed from its name (:mod:`ctlab_core.axes`: ``t`` time,
+``c`` channel, else space). Pure functions on JSON-able values.
 """
 
 from __future__ import annotations
@@ -14,10 +18,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-from ctlab_core.errors import CorruptDataError
+from ctlab_core.axes import Axis, axis_named
+from ctlab_core.errors import CorruptDataError, UnknownUnitError
 from ctlab_core.units import VoxelUnit
 
-__all__ = ["MultiscaleLevel", "build_multiscales", "downsampling_type", "parse_multiscales"]
+__all__ = [
+    "MultiscaleLevel",
+    "build_multiscales",
+    "downsampling_type",
+    "parse_axes",
+    "parse_multiscales",
+]
 
 
 @attrs.frozen
@@ -39,20 +50,26 @@ def build_multiscales(
     method: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     name: str | None = None,
+    types: Sequence[Axis] | None = None,
 ) -> dict[str, Any]:
     """The ``ome`` attribute of an OME-Zarr 0.5 image group with one multiscale.
 
     Level ``k`` lives at path ``str(k)`` with scale ``f·v`` and, for ``f > 1``
     (or a nonzero base), translation ``base + (f - 1)/2 · v``: the centre of
     the first coarse voxel sits at the centre of the fine voxels it covers.
-    With more than one level, ``method`` is the multiscale's ``type`` and
-    ``metadata`` its ``metadata`` (how the levels were made).
+    ``method`` is the multiscale's ``type`` and ``metadata`` its ``metadata``
+    (how the levels are made), ``name`` its name: the OME-NGFF strict schema
+    asks for all three. ``types`` gives each axis its type and a non-space
+    axis its own unit (default: every axis space, in ``voxel_unit``).
     """
     base = [0.0] * len(voxel_size) if base_translation is None else list(base_translation)
+    kinds = [Axis(name) for name in dimension_names] if types is None else list(types)
     axes: list[dict[str, Any]] = []
-    for axis in dimension_names:
-        entry: dict[str, Any] = {"name": axis, "type": "space"}
-        if voxel_unit is not VoxelUnit.VOXEL:
+    for axis in kinds:
+        entry: dict[str, Any] = {"name": axis.name, "type": axis.type}
+        if not axis.is_space and axis.unit is not None:
+            entry["unit"] = axis.unit
+        elif axis.is_space and voxel_unit is not VoxelUnit.VOXEL:
             entry["unit"] = voxel_unit.to_full_name()
         axes.append(entry)
     datasets = []
@@ -69,10 +86,10 @@ def build_multiscales(
     multiscale: dict[str, Any] = {"axes": axes, "datasets": datasets}
     if name is not None:
         multiscale["name"] = name
-    if method is not None and len(factors) > 1:
+    if method is not None:
         multiscale["type"] = method
-        if metadata is not None:
-            multiscale["metadata"] = dict(metadata)
+    if metadata is not None:
+        multiscale["metadata"] = dict(metadata)
     return {"version": "0.5", "multiscales": [multiscale]}
 
 
@@ -113,25 +130,10 @@ def parse_multiscales(
     with a unit must agree; None when no axis has one). Raises
     CorruptDataError naming ``source`` when the metadata is malformed.
     """
-    if not isinstance(ome, Mapping):
-        raise CorruptDataError(f"{source}: the ome attribute is not an object")
-    multiscales = ome.get("multiscales")
-    if not isinstance(multiscales, list) or not multiscales:
-        raise CorruptDataError(f"{source}: ome attribute has no multiscales")
-    if not 0 <= index < len(multiscales) or not isinstance(multiscales[index], Mapping):
-        raise CorruptDataError(f"{source}: no multiscale number {index}")
-    multiscale = multiscales[index]
-    axes = multiscale.get("axes")
-    if not isinstance(axes, list) or not axes or not all(isinstance(a, Mapping) for a in axes):
-        raise CorruptDataError(f"{source}: multiscale has no list of axes")
-    names = tuple(str(a.get("name")) for a in axes)
-    units = {str(a["unit"]) for a in axes if a.get("unit") is not None}
-    if len(units) > 1:
-        raise CorruptDataError(f"{source}: axes mix units {sorted(units)}")
-    try:
-        unit = VoxelUnit.from_str(units.pop()) if units else None
-    except ValueError as error:
-        raise CorruptDataError(f"{source}: {error}") from error
+    multiscale = _multiscale(ome, source, index)
+    axes = parse_axes(ome, source, index)
+    names = tuple(axis.name for axis in axes)
+    unit = _space_unit(multiscale["axes"], axes, source)
     ndim = len(names)
     where = f"{source}: multiscale {index}"
     global_scale, global_translation = _transforms(
@@ -158,6 +160,54 @@ def parse_multiscales(
             )
         )
     return names, unit, levels
+
+
+def _multiscale(ome: Any, source: str, index: int) -> Mapping[str, Any]:
+    """Multiscale ``index`` of an ``ome`` attribute, with a list of axes."""
+    if not isinstance(ome, Mapping):
+        raise CorruptDataError(f"{source}: the ome attribute is not an object")
+    multiscales = ome.get("multiscales")
+    if not isinstance(multiscales, list) or not multiscales:
+        raise CorruptDataError(f"{source}: ome attribute has no multiscales")
+    if not 0 <= index < len(multiscales) or not isinstance(multiscales[index], Mapping):
+        raise CorruptDataError(f"{source}: no multiscale number {index}")
+    multiscale: Mapping[str, Any] = multiscales[index]
+    axes = multiscale.get("axes")
+    if not isinstance(axes, list) or not axes or not all(isinstance(a, Mapping) for a in axes):
+        raise CorruptDataError(f"{source}: multiscale has no list of axes")
+    return multiscale
+
+
+def parse_axes(ome: Any, source: str, index: int = 0) -> tuple[Axis, ...]:
+    """The axes of multiscale ``index``: name, type (from the name when absent) and, for
+    an axis that is not space, its own unit."""
+    found = []
+    for entry in _multiscale(ome, source, index)["axes"]:
+        name = str(entry.get("name"))
+        kind = entry.get("type")
+        axis = Axis(name, kind) if isinstance(kind, str) else axis_named(name)
+        unit = entry.get("unit")
+        if not axis.is_space and unit is not None:
+            axis = Axis(axis.name, axis.type, str(unit))
+        found.append(axis)
+    return tuple(found)
+
+
+def _space_unit(
+    entries: Sequence[Mapping[str, Any]], axes: Sequence[Axis], source: str
+) -> VoxelUnit | None:
+    """The one unit of the space axes (spellings of a unit are that unit); None when no
+    space axis has one."""
+    units: dict[VoxelUnit, str] = {}
+    for entry, axis in zip(entries, axes, strict=True):
+        if axis.is_space and entry.get("unit") is not None:
+            try:
+                units.setdefault(VoxelUnit.from_str(str(entry["unit"])), str(entry["unit"]))
+            except UnknownUnitError as error:
+                raise CorruptDataError(f"{source}: axis {axis.name!r}: {error}") from error
+    if len(units) > 1:
+        raise CorruptDataError(f"{source}: axes mix units {sorted(units.values())}")
+    return next(iter(units), None)
 
 
 def downsampling_type(ome: Any, index: int = 0) -> str | None:

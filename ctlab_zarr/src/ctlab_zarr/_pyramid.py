@@ -1,7 +1,8 @@
 """Pyramid levels: how many, their shapes, and the blocks that write them in one pass.
 
-Level k+1 halves every axis of level k longer than 1 (a partial last pair
-is kept, so sizes round up). A pyramid is written in one streaming pass: the
+Level k+1 halves every space axis of level k longer than 1 (a partial last
+pair is kept, so sizes round up); time and channel axes are never halved
+(``space`` says which axes are space; default all). A pyramid is written in one streaming pass: the
 task writing a block of level k also halves it into a piece of level k+1, so
 no level is ever read back. :func:`plan_levels` gives each level its layout
 and write block such that the pieces of level k fit whole shards of level
@@ -38,45 +39,58 @@ def halved(n: int, halve: bool = True) -> int:
     return -(-int(n) // 2) if halve else int(n)
 
 
-def level_factors(shape: Sequence[int], levels: int) -> list[tuple[int, ...]]:
-    """Per level, the downsampling factor of each axis (an axis of size 1 stops halving)."""
+def _space(shape: Sequence[int], space: Sequence[bool] | None) -> tuple[bool, ...]:
+    return (True,) * len(shape) if space is None else tuple(space)
+
+
+def level_factors(
+    shape: Sequence[int], levels: int, space: Sequence[bool] | None = None
+) -> list[tuple[int, ...]]:
+    """Per level, the downsampling factor of each axis (an axis of size 1 stops halving,
+    one that is not ``space`` never halves)."""
+    spatial = _space(shape, space)
     factors = [tuple(1 for _ in shape)]
     current = [int(n) for n in shape]
     for level in range(1, levels):
-        if all(n <= 1 for n in current):
+        if all(n <= 1 or not s for n, s in zip(current, spatial, strict=True)):
             raise InvalidOptionError(
                 f"levels={levels}: shape {tuple(shape)} cannot be halved {level} times"
             )
-        pairs = zip(factors[-1], current, strict=True)
-        factors.append(tuple(f * (2 if n > 1 else 1) for f, n in pairs))
-        current = [halved(n) for n in current]
+        pairs = zip(factors[-1], current, spatial, strict=True)
+        factors.append(tuple(f * (2 if n > 1 and s else 1) for f, n, s in pairs))
+        current = [halved(n, s) for n, s in zip(current, spatial, strict=True)]
     return factors
 
 
-def level_shapes(shape: Sequence[int], levels: int) -> list[tuple[int, ...]]:
+def level_shapes(
+    shape: Sequence[int], levels: int, space: Sequence[bool] | None = None
+) -> list[tuple[int, ...]]:
     """The shape of each pyramid level: each halving rounds up (a partial pair is kept)."""
+    spatial = _space(shape, space)
     shapes = [tuple(int(n) for n in shape)]
-    for _ in level_factors(shape, levels)[1:]:
-        shapes.append(tuple(halved(n) for n in shapes[-1]))
+    for _ in level_factors(shape, levels, spatial)[1:]:
+        shapes.append(tuple(halved(n, s) for n, s in zip(shapes[-1], spatial, strict=True)))
     return shapes
 
 
-def auto_level_count(shape: Sequence[int]) -> int:
-    """``levels="auto"``: halve until the smallest side is below 64."""
+def auto_level_count(shape: Sequence[int], space: Sequence[bool] | None = None) -> int:
+    """``levels="auto"``: halve until the smallest side (of the space axes) is below 64."""
     count = 1
-    current = [int(n) for n in shape]
+    current = [int(n) for n, s in zip(shape, _space(shape, space), strict=True) if s]
     while current and min(current) >= AUTO_LEVELS_MIN_SIDE:
         current = [halved(n) for n in current]
         count += 1
     return count
 
 
-def level_count(shape: Sequence[int], levels: int | str) -> int:
+def level_count(
+    shape: Sequence[int], levels: int | str, space: Sequence[bool] | None = None
+) -> int:
     """The number of levels for a (valid) ``levels=`` option: an int >= 1 or ``"auto"``;
     InvalidOptionError when ``shape`` cannot be halved that often."""
     if isinstance(levels, str):
-        return auto_level_count(shape)
-    level_factors(shape, levels)
+        return auto_level_count(shape, space)
+    level_factors(shape, levels, space)
     return levels
 
 
@@ -100,6 +114,7 @@ def plan_levels(
     shards: Sequence[int] | int | str | None = "auto",
     source_depth: int | None = None,
     source_block: Sequence[int] | None = None,
+    space: Sequence[bool] | None = None,
 ) -> list[LevelPlan]:
     """The layout and write block of each of ``count`` levels.
 
@@ -112,15 +127,17 @@ def plan_levels(
     level; with the defaults a level's shard depth follows the depth of the
     pieces it is made from (``source_depth`` for level 0).
     """
-    shapes = level_shapes(shape, count)
-    factors = level_factors(shape, count)
+    spatial = _space(shape, space)
+    shapes = level_shapes(shape, count, spatial)
+    factors = level_factors(shape, count, spatial)
     plans: list[LevelPlan] = []
     depth = source_depth
     piece: tuple[int, ...] | None = None
     for number, (level_shape, factor) in enumerate(zip(shapes, factors, strict=True)):
         layout = resolve_layout(level_shape, chunks, shards, depth)
         last = number == count - 1
-        halve = None if last else tuple(n > 1 for n in level_shape)
+        halving = tuple(n > 1 and s for n, s in zip(level_shape, spatial, strict=True))
+        halve = None if last else halving
         if piece is None:
             block = _aligned(level_shape, source_block, layout.unit) or write_block_shape(
                 level_shape, layout, itemsize, task_bytes

@@ -14,10 +14,11 @@ records none (:func:`ctlab_core.geometry.origin_fields`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.axes import AXES, Axis, axes_record
 from ctlab_core.codec import LevelInfo
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType, read_as, to_dtype
@@ -33,8 +34,9 @@ from ctlab_zarr._engines import ArrayLocation, EngineName
 from ctlab_zarr._engines.kvstores import zarr_store
 from ctlab_zarr._integrity import StorageGrid, has_record
 from ctlab_zarr._labels import label_attributes, read_image_label
-from ctlab_zarr._multiscales import MultiscaleLevel, parse_multiscales
+from ctlab_zarr._multiscales import MultiscaleLevel, parse_axes, parse_multiscales
 from ctlab_zarr._nodes import load_node, metadata_file
+from ctlab_zarr._series import resolve_image
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,10 +115,11 @@ def array_facts(location: ArrayLocation) -> ArrayFacts:
 
 
 def open_level(
-    path: Location, level: int, datatype: DataType | None, engine: EngineName
+    path: Location, level: int, datatype: DataType | None, engine: EngineName, series: int = 0
 ) -> tuple[Dataset, ArrayLocation]:
-    """A lazy Dataset of pyramid level ``level`` of the store at ``path``, and where it is."""
-    root = load_node(path)
+    """A lazy Dataset of pyramid level ``level`` of the store at ``path`` (of image
+    ``series`` of a bioformats2raw store), and where it is."""
+    path, root, _ = resolve_image(path, series)
     attributes = root["attributes"]
     if root["node_type"] == "group":
         return _read_image(path, root, level, datatype, engine)
@@ -171,10 +174,12 @@ def _read_image(
     if array_meta["node_type"] != "array":
         raise CorruptDataError(f"{array_dir}: OME metadata names a group, not an array")
     kwargs = _mango_kwargs(root["attributes"], path)
-    kwargs["attributes"] = label_attributes(
-        kwargs.get("attributes", {}),
-        read_image_label(ome_metadata(path, root)),
-        datatype or kwargs.get("datatype"),
+    ome = ome_metadata(path, root)
+    kwargs["attributes"] = _axes_attributes(
+        label_attributes(
+            kwargs.get("attributes", {}), read_image_label(ome), datatype or kwargs.get("datatype")
+        ),
+        parse_axes(ome, str(path)),
     )
     kwargs["voxel_size"] = chosen.voxel_size
     kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
@@ -182,6 +187,15 @@ def _read_image(
     kwargs["dimension_names"] = names
     location = ArrayLocation(path, chosen.path, array_meta["zarr_format"], engine)
     return _dataset(location, array_meta, kwargs, datatype), location
+
+
+def _axes_attributes(attributes: Mapping[str, Any], axes: Sequence[Axis]) -> Mapping[str, Any]:
+    """``attributes`` with the record of the image's axes that are not space (their types
+    and units, see :mod:`ctlab_core.axes`), when it has any."""
+    record = axes_record(axes)
+    if not record:
+        return attributes
+    return {**attributes, AXES: record}
 
 
 def _origin_from_translation(fields: Mapping[str, Any], level: MultiscaleLevel) -> dict[str, Any]:
@@ -268,9 +282,10 @@ def _stamp(location: ArrayLocation) -> list[tuple[str, int]]:
     return [(p.name, p.stat().st_mtime_ns) for p in files if p.exists()]
 
 
-def list_levels(path: Location) -> list[LevelInfo]:
-    """The levels of the store at ``path`` (one for a plain array), from metadata only."""
-    root = load_node(path)
+def list_levels(path: Location, series: int = 0) -> list[LevelInfo]:
+    """The levels of the store at ``path`` (one for a plain array), from metadata only;
+    paths relative to the image (of ``series`` in a bioformats2raw store)."""
+    path, root, _ = resolve_image(path, series)
     attributes = root["attributes"]
     if root["node_type"] == "array":
         mango = attributes.get("mango")
@@ -297,14 +312,14 @@ def _shape_of(path: Location, meta: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def load_level(
-    path: Location, level: int, datatype: DataType | None, engine: EngineName
+    path: Location, level: int, datatype: DataType | None, engine: EngineName, series: int = 0
 ) -> np.ndarray[Any, Any]:
     """One level read eagerly by the engine in one call into a single buffer, in the true dtype.
 
     Validation is that of :func:`open_level`; the engine decodes the chunks
     concurrently straight into the result, with no blocks to concatenate.
     """
-    dataset, location = open_level(path, level, datatype, engine)
+    dataset, location = open_level(path, level, datatype, engine, series)
     stored = stored_files(location.location, load_node(location.location))
     reader = ZarrBlockReader(location, dataset.shape, dataset.dtype, dataset.shape, stored)
     return reader.read(tuple(slice(0, n) for n in dataset.shape))

@@ -11,7 +11,11 @@ each task owns whole shards of its level, reads only its own region of the
 source (:func:`ctlab_core.regions.rechunked`), writes it through the engine,
 and hands the block halved to the next level (:mod:`ctlab_zarr._pyramid`).
 Peak memory is therefore a few write blocks per worker, whatever the volume.
-The core fsyncs and renames the finished store into place.
+The tasks writing the coarsest level also summarise it
+(:func:`ctlab_core.display.sketch`); the last task merges the summaries into
+the image's display window and completes the root ``zarr.json`` with its
+``omero`` block (:mod:`ctlab_zarr._omero`), so the window costs no pass of
+its own. The core fsyncs and renames the finished store into place.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from ctlab_core.axes import AXES, CHANNEL, Axis, axes_of, space_axes
 from ctlab_core.codec import WriteTarget
 from ctlab_core.dataset import Dataset
+from ctlab_core.display import SKETCH_LENGTH, sketch, window_of_sketches
 from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
 from ctlab_core.location import Location
@@ -36,6 +42,7 @@ from ctlab_zarr._documents import (
     codec_documents,
     document_text,
     group_document,
+    replace_document,
     write_node,
 )
 from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
@@ -45,7 +52,9 @@ from ctlab_zarr._labels import image_label
 from ctlab_zarr._memory import release_freed_memory
 from ctlab_zarr._multiscales import build_multiscales
 from ctlab_zarr._nodes import METADATA_FILE
+from ctlab_zarr._omero import OMERO, omero_block
 from ctlab_zarr._pyramid import LevelPlan, halved, level_count, plan_levels
+from ctlab_zarr._version import __version__
 from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 
 if TYPE_CHECKING:
@@ -53,7 +62,7 @@ if TYPE_CHECKING:
     import numpy as np
     from dask.delayed import Delayed
 
-__all__ = ["COMPRESSORS", "LevelWrite", "ZarrBlockWriter", "write_store"]
+__all__ = ["COMPRESSORS", "LevelWrite", "RootWindow", "ZarrBlockWriter", "write_store"]
 
 
 @attrs.frozen
@@ -78,6 +87,8 @@ class ZarrBlockWriter:
     levels: tuple[LevelWrite, ...]
     method: str = "mean"
     mask_value: Any = None
+    window: bool = False  # the last level's block is summarised for the display window
+    window_mask: Any = None  # the value left out of the window
 
     def __call__(
         self,
@@ -103,10 +114,34 @@ class ZarrBlockWriter:
                     for r, h in zip(region, level.halve, strict=True)
                 )
                 result = block
+            if self.window and self.levels[-1].halve is None:  # the block of the last level
+                summary = sketch(block, self.window_mask)
+                result = summary.reshape((1,) * (block.ndim - 1) + (SKETCH_LENGTH,))
             for future in written:
                 future.result()
         release_freed_memory()  # the engine's buffers and numpy's temporaries, before the next task
         return result
+
+
+@attrs.frozen
+class RootWindow:
+    """What completes an image's root ``zarr.json`` with the display window of its values
+    (an ``omero`` block), from the summaries of its coarsest level's blocks."""
+
+    attributes: dict[str, Any]  # the root group's attributes as first made
+    label: str
+    axes: tuple[Axis, ...]
+    shape: tuple[int, ...]  # of level 0
+    integers: bool
+
+    def document(self, summaries: np.ndarray[Any, Any]) -> dict[str, Any] | None:
+        """The root document with the window (None: only masked values, nothing to show)."""
+        window = window_of_sketches(summaries)
+        if window is None:
+            return None
+        ome = dict(self.attributes["ome"])
+        ome[OMERO] = omero_block(window, self.label, self.axes, self.shape, self.integers)
+        return group_document({**self.attributes, "ome": ome})
 
 
 def _compressors(
@@ -130,7 +165,8 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     path = target.location
     engine = resolve_engine(options.engine)
     shape = dataset.shape
-    count = level_count(shape, options.levels) if options.ome_zarr else 1
+    space = space_axes(dataset)  # time and channel axes are not halved
+    count = level_count(shape, options.levels, space) if options.ome_zarr else 1
     method = _method(dataset, options.downsampling, count, path)
     compressors = _compressors(
         options.compressor, options.compression_level, dataset.dtype.itemsize, options.checksum
@@ -138,17 +174,19 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
     source_depth = int(dataset.data.chunks[0][0]) if dataset.data.ndim > 1 else None
     plans = plan_levels(
         shape, count, dataset.dtype.itemsize, task_bytes(),
-        options.chunks, options.shards, source_depth, _computed_block(dataset.data),
+        options.chunks, options.shards, source_depth, _computed_block(dataset.data), space,
     )  # fmt: skip
-    documents = _documents(dataset, str(path), options.ome_zarr, plans, compressors,
-                           method, options.checksum)  # fmt: skip
+    documents, window = _documents(dataset, path, options.ome_zarr, plans, compressors,
+                                   method, options.checksum)  # fmt: skip
     locations = _locations(target.staging, documents, engine, target.in_place)
     if not target.in_place:
         for where, document in documents:
             write_node(_at(target.staging, where).path, document)
-    last = _write_levels(dataset, plans, locations, method, target.ready)
+    last = _write_levels(dataset, plans, locations, method, target.ready, window=window is not None)
     pending = [(_at(target.staging, where), d) for where, d in documents] if target.in_place else []
-    done: Delayed = delayed(_finish, pure=False)(last, pending[::-1])
+    done: Delayed = delayed(_finish, pure=False)(
+        last, target.staging, pending[::-1], window, target.in_place
+    )
     return done
 
 
@@ -178,11 +216,33 @@ def _computed_block(data: da.Array) -> tuple[int, ...] | None:
     return tuple(int(axis[0]) for axis in data.chunks) if regular else None
 
 
-def _finish(_written: object, documents: Sequence[tuple[Location, dict[str, Any]]]) -> None:
-    """The end of a write: every block task of every level ran; an in-place write stores
-    its documents now, the levels' first and the root's last."""
-    for where, document in documents:
-        write_bytes(where / METADATA_FILE, document_text(document).encode())
+def _finish(
+    written: np.ndarray[Any, Any],
+    store: Location,
+    pending: Sequence[tuple[Location, dict[str, Any]]],
+    window: RootWindow | None,
+    in_place: bool,
+) -> None:
+    """The end of a write: every block task of every level ran. The root document gets the
+    display window of what the last level's tasks summarised; an in-place write stores its
+    documents now, the levels' first and the root's last."""
+    root = None if window is None else window.document(written)
+    if not in_place:
+        if root is not None:
+            replace_document(store.path, root)
+        return
+    for where, document in pending:
+        chosen = root if root is not None and where == store else document
+        write_bytes(where / METADATA_FILE, document_text(chosen).encode())
+
+
+def _windowed(dataset: Dataset) -> bool:
+    """Whether an image of ``dataset`` gets a display window: numbers that are no labels,
+    in one channel at most (a window per channel is not computed)."""
+    if is_label_image(dataset) or dataset.dtype.kind not in "iuf":
+        return False
+    axes = zip(axes_of(dataset), dataset.shape, strict=True)
+    return not any(axis.type == CHANNEL and size > 1 for axis, size in axes)
 
 
 def _locations(
@@ -201,14 +261,15 @@ def _locations(
 
 def _documents(
     dataset: Dataset,
-    store_path: str,
+    target: Location,
     ome_zarr: bool,
     plans: Sequence[LevelPlan],
     compressors: list[dict[str, Any]],
     method: str,
     checksum: bool,
-) -> list[tuple[str, dict[str, Any]]]:
-    """The store's documents, by the path of their node: the root first, then the levels."""
+) -> tuple[list[tuple[str, dict[str, Any]]], RootWindow | None]:
+    """The store's documents, by the path of their node (the root first, then the levels),
+    and what completes the root document with the display window (None: no window)."""
     block = MangoMetadata.from_dataset(dataset).json_block(len(dataset.shape))
     record = writer_record(checksum)
 
@@ -216,12 +277,14 @@ def _documents(
         return array_document(
             shape=plan.shape, dtype=dataset.dtype, chunks=plan.layout.chunks,
             shards=plan.layout.shards, codecs=compressors, fill_value=_fill_value(dataset),
-            dimension_names=dataset.dimension_names, attributes=attributes, where=store_path,
+            dimension_names=dataset.dimension_names, attributes=attributes, where=str(target),
         )  # fmt: skip
 
     if not ome_zarr:
         (plan,) = plans
-        return [("", array(plan, {"mango": block, **record}))]
+        return [("", array(plan, {"mango": block, **record}))], None
+    axes = axes_of(dataset)
+    name = dataset.dataset_id or target.name.removesuffix(".zarr").removesuffix(".ome")
     ome = build_multiscales(
         dataset.dimension_names,
         dataset.voxel_size,
@@ -229,14 +292,28 @@ def _documents(
         [plan.factor for plan in plans],
         base_translation=mango_origin(dataset),  # level 0 where MANGO's origin puts it
         method=method,
-        metadata={"method": method, "description": DESCRIPTIONS[method]},
+        metadata={
+            "method": method,
+            "description": DESCRIPTIONS[method],
+            "package": "ctlab-zarr",
+            "version": __version__,
+        },
+        name=name,
+        types=axes,
     )
+    block.pop(AXES, None)  # the OME axes say it
     label = image_label(dataset)
     if label is not None:
         ome["image-label"] = label
         block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
+    attributes = {"ome": ome, "mango": block}
     levels = [(str(number), array(plan, record)) for number, plan in enumerate(plans)]
-    return [("", group_document({"ome": ome, "mango": block})), *levels]
+    documents = [("", group_document(attributes)), *levels]
+    if not _windowed(dataset):
+        return documents, None
+    label_text = dataset.datatype.basename if dataset.datatype is not None else name
+    integers = dataset.dtype.kind in "iu"
+    return documents, RootWindow(attributes, label_text, axes, dataset.shape, integers)
 
 
 def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
@@ -260,8 +337,12 @@ def _write_levels(
     locations: Sequence[ArrayLocation],
     method: str,
     ready: Delayed | None = None,
+    *,
+    window: bool = False,
 ) -> da.Array:
-    """Every level's write tasks in one pass; the last level's tasks (tiny tokens) returned.
+    """Every level's write tasks in one pass; the last level's tasks returned: tiny tokens,
+    or with ``window`` the summaries of the last level's blocks (see
+    :func:`ctlab_core.display.sketch`).
 
     The first stage's tasks take ``ready`` (the core's preparation of an in-place target)
     as an argument, so none writes before it ran; later stages follow from them."""
@@ -277,10 +358,13 @@ def _write_levels(
         levels = tuple(
             LevelWrite(locations[n], plans[n].layout.unit, plans[n].halve) for n in stage
         )
-        writer = ZarrBlockWriter(levels, method, mask)
-        if last.halve is None:
-            chunks: Any = (1,) * data.ndim
-            dtype: Any = bool
+        writer = ZarrBlockWriter(levels, method, mask, window, dataset.mask_value)
+        if last.halve is None and window:
+            chunks: Any = (1,) * (data.ndim - 1) + (SKETCH_LENGTH,)
+            dtype: Any = np.float64
+        elif last.halve is None:
+            chunks = (1,) * data.ndim
+            dtype = bool
         else:
             chunks = blocks.chunks
             for number in stage:

@@ -22,6 +22,7 @@ from ctlab_zarr.options import ENGINE_SETTING, ZarrReadOptions, ZarrWriteOptions
 if TYPE_CHECKING:
     import numpy as np
     from ctlab_core.dataset import Dataset
+    from ctlab_core.display import DisplayWindow
     from dask.delayed import Delayed
 
     from ctlab_zarr._engines import EngineName
@@ -91,10 +92,12 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         return None
 
     def read(self, location: Location, options: ZarrReadOptions) -> Dataset:
-        """Open lazily: ``level``, ``datatype``, ``engine``."""
+        """Open lazily: ``level``, ``datatype``, ``engine``, ``series``."""
         from ctlab_zarr._reader import open_level
 
-        dataset, _ = open_level(location, options.level, options.datatype, _engine(options))
+        dataset, _ = open_level(
+            location, options.level, options.datatype, _engine(options), options.series
+        )
         return dataset
 
     def write(self, dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions) -> Delayed:
@@ -107,7 +110,9 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         """The whole array read by the engine in one call into one buffer."""
         from ctlab_zarr._reader import load_level
 
-        return load_level(location, options.level, options.datatype, _engine(options))
+        return load_level(
+            location, options.level, options.datatype, _engine(options), options.series
+        )
 
     def describe(self, location: Location) -> dict[str, str]:
         """Facts for ``ctlab info``: kind of store, levels and their method, storage layout."""
@@ -116,16 +121,29 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         return describe_store(location)
 
     def verify(self, location: Location, options: ZarrReadOptions) -> list[str]:
-        """Metadata and pyramid of every level, every shard present and intact, every value."""
+        """Metadata and pyramid of every level (of every series), every shard present and
+        intact, every value."""
         from ctlab_zarr._inspection import verify_store
 
         return verify_store(location, _engine(options))
 
     def levels(self, location: Location, options: ZarrReadOptions) -> list[LevelInfo]:
-        """The pyramid levels (one for a plain array) with their origins, from metadata only."""
+        """The pyramid levels (one for a plain array) with their origins, from metadata only;
+        paths inside the store (``1/0`` is level 0 of series 1)."""
         from ctlab_zarr._reader import list_levels
+        from ctlab_zarr._series import resolve_image
 
-        return list_levels(location)
+        _, _, series = resolve_image(location, options.series)
+        found = list_levels(location, options.series)
+        if series is None:
+            return found
+        return [attrs.evolve(level, path=f"{series}/{level.path}") for level in found]
+
+    def display_window(self, location: Location, options: ZarrReadOptions) -> DisplayWindow | None:
+        """The window of the image's OME ``omero`` metadata (the union of its channels')."""
+        from ctlab_zarr._omero import recorded_window
+
+        return recorded_window(location, options.series)
 
     def read_level(self, location: Location, index: int, options: ZarrReadOptions) -> Dataset:
         """Pyramid level ``index``, lazily (the ``level`` option set to ``index``)."""

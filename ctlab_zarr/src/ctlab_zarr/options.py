@@ -154,6 +154,11 @@ def _check_downsampling(
         )
 
 
+def _check_series(instance: ZarrReadOptions, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if _is_int(value) and value < 0:
+        raise InvalidOptionError(f"series={value}: use an int >= 0")
+
+
 # --- the declarations -------------------------------------------------------------------------
 
 
@@ -162,6 +167,10 @@ class ZarrReadOptions(ReadOptions):
     """Reading Zarr v3 arrays and OME-Zarr images."""
 
     level: int = option(0, help="the pyramid level to open (0 = full resolution)")
+    series: int = option(
+        0, help="the image of a bioformats2raw store to open (0 = the first; ctlab info "
+        "lists them)", validator=_check_series,
+    )  # fmt: skip
     datatype: DataType | None = datatype_option(
         help="the MANGO datatype, for stores without mango attributes"
     )

@@ -20,6 +20,7 @@ from ctlab_core.location import Location
 if TYPE_CHECKING:
     from ctlab_core.codec import AnyCodec
     from ctlab_core.dataset import Dataset
+    from ctlab_core.display import DisplayWindow
     from ctlab_core.presentation import DemoStep
 
 __all__ = [
@@ -131,14 +132,30 @@ def _size_text(on_disk: int | None, in_memory: int) -> str:
     return f"{stored}{_human(in_memory)} in memory"
 
 
+def _window(
+    args: argparse.Namespace, flags: DeclaredFlags, codec: AnyCodec
+) -> DisplayWindow | None:
+    """The display window the dataset records (metadata only), for ``info``."""
+    from ctlab_core._reading import read_options
+    from ctlab_core.display import recorded_window
+
+    location = located(args, args.path)
+    given = flags.for_codec(args, codec, str(location))
+    return recorded_window(codec, location, read_options(codec, location, given))
+
+
 def run_info(args: argparse.Namespace, flags: DeclaredFlags) -> int:
     codec, ds = _open(args, flags)
     location = located(args, args.path)
+    window = _window(args, flags, codec)
     details = codec.describe(location)
     if args.json:
-        print(json.dumps(info_json(location, codec.name, ds, details), indent=2))
+        found = info_json(location, codec.name, ds, details)
+        found["window"] = window.to_json() if window else None
+        print(json.dumps(found, indent=2))
     else:
-        print(info_text(location, codec.name, ds, details))
+        shown = {**details, "window": window.text() if window else "(not recorded)"}
+        print(info_text(location, codec.name, ds, shown))
     return 0
 
 

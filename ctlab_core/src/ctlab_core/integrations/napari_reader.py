@@ -6,11 +6,12 @@ pyramid (``ctlab_core.levels``), its ``scale`` the voxel size and its
 units from the dataset. Label images (the datatypes ``segmented`` and
 ``labels``, and the OME label images of other tools: see
 :mod:`ctlab_core.labels`) open as a Labels layer; everything else as an
-Image whose contrast limits come from MANGO's ``data_min_max``, else from
-the range of the dtype without the datatype's mask value (floats: from the
-middle slice of the smallest level, mask left out). The MANGO metadata
-travels in the layer's ``metadata`` (see :mod:`.attributes`), so the writer
-can give it back.
+Image whose contrast limits are, in this order, the display window the
+store records (OME's ``omero`` window), MANGO's ``data_min_max``, or robust
+percentiles of the coarsest level with the mask value left out (see
+:mod:`ctlab_core.display`): never the dtype's range, unless the data span it.
+The MANGO metadata travels in the layer's ``metadata`` (see
+:mod:`.attributes`), so the writer can give it back.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
+from ctlab_core.display import recorded_window, sampled_window
 from ctlab_core.errors import CTLabError
 from ctlab_core.geometry import level_origins, mango_origin
 from ctlab_core.integrations.attributes import dataset_attributes
@@ -75,7 +77,8 @@ def read_layers(path: PathOrPaths) -> list[LayerData]:
         return [(data, kwargs, "labels")]
     kwargs["rgb"] = False  # a volume 3 or 4 voxels wide is not a colour image
     codec = codec_for_reading(single)
-    recorded = codec.value_range(single, codec.read_options())
+    window = recorded_window(codec, single, codec.read_options())
+    recorded = None if window is None else (window.start, window.end)
     kwargs["contrast_limits"] = contrast_limits(base, datasets[-1], recorded)
     return [(data, kwargs, "image")]
 
@@ -99,31 +102,22 @@ def contrast_limits(
     smallest: Dataset | None = None,
     recorded: tuple[float, float] | None = None,
 ) -> tuple[float, float]:
-    """The ``recorded`` range (MANGO's ``data_min_max``, from the codec), else the
-    dtype's range without the mask value.
+    """The ``recorded`` window (the store's display window or MANGO's ``data_min_max``,
+    from the codec), else robust percentiles of ``smallest`` (the coarsest pyramid level;
+    default ``dataset``) with the mask value and non-finite values left out.
 
-    Floating-point data has no useful dtype range: its limits come from the
-    middle z slice of ``smallest`` (the coarsest pyramid level), mask and
-    non-finite values left out.
+    Booleans get (0, 1); data holding no valid value (0, 1).
     """
     import numpy as np
 
     usable = _recorded_range(recorded)
     if usable is not None:
         return usable
-    dtype = np.dtype(dataset.dtype)
-    mask = dataset.mask_value
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        low, high = int(info.min), int(info.max)
-        if mask is not None and int(mask) == high:
-            high -= 1
-        elif mask is not None and int(mask) == low:
-            low += 1
-        return float(low), float(high)
-    if dtype.kind == "b":
+    if np.dtype(dataset.dtype).kind == "b":
         return 0.0, 1.0
-    return _sampled_range(smallest or dataset)
+    window = sampled_window(smallest or dataset)
+    found = None if window is None else _recorded_range((window.start, window.end))
+    return found if found is not None else (0.0, 1.0)
 
 
 def _recorded_range(value: Any) -> tuple[float, float] | None:
@@ -134,17 +128,3 @@ def _recorded_range(value: Any) -> tuple[float, float] | None:
     if not (math.isfinite(low) and math.isfinite(high)) or high < low:
         return None
     return (low, high) if high > low else (low, low + 1.0)
-
-
-def _sampled_range(dataset: Dataset) -> tuple[float, float]:
-    import numpy as np
-
-    plane = np.asarray(dataset.data[dataset.shape[0] // 2].compute(), dtype="float64")
-    keep = np.isfinite(plane)
-    if dataset.mask_value is not None:
-        keep &= plane != float(dataset.mask_value)
-    values = plane[keep]
-    if values.size == 0:
-        return 0.0, 1.0
-    found = _recorded_range((values.min(), values.max()))
-    return found if found is not None else (0.0, 1.0)

@@ -341,8 +341,7 @@ def _require_path(obj: object, storage_options: Any = None) -> Location:
     path = _location(obj, storage_options)
     if path is None:
         raise InvalidOptionError(
-            f"engine 'ctlab' opens paths and URLs (a file, a directory or a store), "
-            f"got {obj!r:.80}"
+            f"engine 'ctlab' opens paths and URLs (a file, a directory or a store), got {obj!r:.80}"
         )
     return path
 
