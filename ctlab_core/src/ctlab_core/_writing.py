@@ -6,7 +6,9 @@ normalised once, the codec and its checked write options are chosen, the
 storage's publisher checks the target and chooses the staging, the codec's
 dask work runs, and the publisher installs the result. A failure or an
 interrupt (``KeyboardInterrupt``) stops every task and removes what was staged
-before the exception goes on.
+before the exception goes on. A resumable write (``resume=True``, :mod:`ctlab_core._resume`)
+stages in a kept staging instead, which a failure, an interrupt or a kill leaves for the
+same write to resume.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
 from ctlab_core import registry
 from ctlab_core._publish import Moves, Publisher, publish, publisher_for
 from ctlab_core.codec import AnyCodec, WriteTarget
-from ctlab_core.errors import CTLabError, WriteError
+from ctlab_core.errors import CTLabError, InvalidOptionError, WriteError
 from ctlab_core.location import Location, LocationLike
 from ctlab_core.options import WriteOptions, build
 
@@ -30,7 +32,11 @@ if TYPE_CHECKING:
 
     from ctlab_core.dataset import Dataset
 
-__all__ = ["WritePlan", "plan_write", "run_write", "write_dataset"]
+__all__ = ["Resume", "WritePlan", "plan_write", "run_write", "write_dataset"]
+
+Resume: TypeAlias = bool | Literal["restart"]
+"""``resume=``: False (a plain write), True (keep the staging, resume it) or ``"restart"``
+(resumable, but discard what an earlier run kept)."""
 
 
 @attrs.frozen
@@ -203,17 +209,82 @@ def run_write(
     overwrite: bool = False,
     storage_options: Mapping[str, Any] | None = None,
     scheduling: Mapping[str, Any] | None = None,
+    resume: Resume = False,
     **options: Any,
 ) -> Path | str:
     """Check, stage, run and publish the write of ``dataset`` at ``where``; the path.
 
     One ``try`` covers everything from the moment the codec may create staged
     output to publication, so a failure or an interrupt at any instant leaves
-    nothing staged behind (``scheduling``: see :func:`ctlab_core._scheduling.run`).
+    nothing staged behind (``scheduling``: see :func:`ctlab_core._scheduling.run`);
+    with ``resume`` it leaves the kept staging instead (:func:`_run_resumable`).
     """
+    if resume:
+        location = Location.of(where, storage_options)
+        return _run_resumable(dataset, location, filetype, overwrite, scheduling or {},
+                              restart=resume == "restart", options=options)  # fmt: skip
     checked = _check(where, filetype, overwrite, storage_options, options)
     with _cleaned_up_on_failure(checked.publisher, checked.location, checked.moves):
         return _stage(dataset, checked)._run_and_publish(scheduling or {})
+
+
+def _run_resumable(
+    dataset: Dataset,
+    where: Location,
+    filetype: str,
+    overwrite: bool,
+    scheduling: Mapping[str, Any],
+    *,
+    restart: bool,
+    options: Mapping[str, Any],
+) -> Path | str:
+    """A resumable write: staged in the target's kept staging, whose completed units are
+    skipped; a failure or an interrupt keeps it (with a note saying how to resume)."""
+    from ctlab_core import _resume
+    from ctlab_core._scheduling import deferred_signals, run
+
+    codec, target = registry.codec_for_writing(where, filetype)
+    built = build(codec.write_options, options, where=str(target), codec=codec.name)
+    _refuse_unresumable(codec, target)
+    identity = _resume.identity_of(dataset, codec, target, built)
+    written_path = target.path
+    if not restart and _resume.published_earlier(target, identity):
+        return written_path
+    publisher = publisher_for(target)
+    publisher.check(target, codec, overwrite)
+    session = _resume.open_session(target, identity, restart)
+    staging = session.staging
+    moves = (*zip(codec.companions(staging), codec.companions(target), strict=True),
+             (staging, target))  # fmt: skip
+    try:
+        work = codec.write(dataset, WriteTarget(target, staging, journal=session.journal), built)
+        run(work, **scheduling)
+        publisher.sync_staged(moves)
+        with deferred_signals():
+            session.publishing()
+            publisher.install(moves, codec, overwrite)
+            session.remove()
+    except BaseException as error:
+        failure = _write_error(error, target, moves)
+        kept = session.keep()
+        if kept:
+            (failure or error).add_note(kept)
+        if failure is None:
+            raise
+        raise failure from error
+    return written_path
+
+
+def _refuse_unresumable(codec: AnyCodec, target: Location) -> None:
+    if not codec.resumable:
+        raise InvalidOptionError(
+            f"{target}: the {codec.name} codec cannot resume writes; write without resume"
+        )
+    if not target.is_local:
+        raise InvalidOptionError(
+            f"{target}: resumable writes go to local paths (or parallel file systems); write "
+            "to an object store without resume, or resumably to a local path and copy it"
+        )
 
 
 def _publish_after(_written: object, moves: Moves, codec: AnyCodec, overwrite: bool) -> None:
@@ -228,14 +299,20 @@ def write_dataset(
     overwrite: bool = False,
     compute: bool = True,
     storage_options: Mapping[str, Any] | None = None,
+    resume: Resume = False,
     **options: Any,
 ) -> Path | str | Delayed:
     """Write ``dataset`` at ``where`` (or return the dask work with ``compute=False``).
 
     Returns the path written, which has the codec's suffix appended when the
     name had none. A failure or an interrupt leaves the target absent or the
-    old dataset intact, and nothing staged behind.
+    old dataset intact, and nothing staged behind (with ``resume``: the kept
+    staging, which the same write run again resumes).
     """
+    if resume and not compute:
+        raise InvalidOptionError(
+            f"{where}: resume=True runs the write itself; it cannot be combined with compute=False"
+        )
     if not compute:
         work: Delayed = plan_write(
             dataset,
@@ -252,5 +329,6 @@ def write_dataset(
         filetype=filetype,
         overwrite=overwrite,
         storage_options=storage_options,
+        resume=resume,
         **options,
     )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ctlab_core.dataset import Dataset
+    from ctlab_core.location import Location
     from ctlab_core.regions import Region, RegionReader
 
 __all__ = [
@@ -176,6 +177,12 @@ class _SqueezedReader:
     @property
     def unit(self) -> tuple[int, ...]:
         return self._kept(self.reader.unit)
+
+    @property
+    def locations(self) -> tuple[Location, ...]:
+        """Where the reader it wraps reads (see :func:`ctlab_core.regions.stored_locations`)."""
+        found: tuple[Location, ...] = getattr(self.reader, "locations", ())
+        return found
 
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         given = iter(region)

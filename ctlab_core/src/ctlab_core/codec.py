@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
     from ctlab_core.dataset import Dataset
     from ctlab_core.display import DisplayWindow
+    from ctlab_core.resumable import Journal
 
 __all__ = ["AnyCodec", "Codec", "LevelInfo", "WriteTarget"]
 
@@ -69,12 +70,18 @@ class WriteTarget:
     location itself, the codec's tasks must wait for ``ready`` (the removal of what
     an overwrite replaces) before writing, and the codec writes its
     ``root_documents`` last, when everything else is stored.
+
+    A resumable write (``resume=True``, codecs that declare ``resumable``) has a
+    ``journal`` (:mod:`ctlab_core.resumable`): ``staging`` may then exist already,
+    holding the storage units an earlier run completed (``journal.done``) and nothing
+    else; the codec writes the rest and records each unit it completes.
     """
 
     location: Location
     staging: Location
     in_place: bool = False
     ready: Delayed | None = None
+    journal: Journal | None = None
 
 
 @attrs.frozen
@@ -105,6 +112,9 @@ class Codec(abc.ABC, Generic[ReadOptionsT, WriteOptionsT]):
     """Files whose presence makes a location a dataset of this codec (a root metadata file). A
     codec that declares them writes them last, after every other file, and so can write
     in place on object stores, which have no rename (``WriteTarget.in_place``)."""
+    resumable: ClassVar[bool] = False
+    """True for a codec whose writes can resume (``resume=True``): it honours
+    ``WriteTarget.journal``, skipping the units done and recording those it completes."""
 
     # --- required ------------------------------------------------------------------
 

@@ -339,6 +339,7 @@ class Dataset:
         overwrite: bool = ...,
         storage_options: Mapping[str, Any] | None = ...,
         compute: Literal[True] = ...,
+        resume: bool | Literal["restart"] = ...,
         **kwargs: Any,
     ) -> Path: ...
 
@@ -353,6 +354,7 @@ class Dataset:
         overwrite: bool = ...,
         storage_options: Mapping[str, Any] | None = ...,
         compute: Literal[True] = ...,
+        resume: bool | Literal["restart"] = ...,
         **kwargs: Any,
     ) -> Path | str: ...
 
@@ -380,6 +382,7 @@ class Dataset:
         overwrite: bool = False,
         storage_options: Mapping[str, Any] | None = None,
         compute: bool = True,
+        resume: bool | Literal["restart"] = False,
         **kwargs: Any,
     ) -> Path | str | Delayed:
         """Write the dataset; the format follows the name unless ``filetype`` names a codec.
@@ -392,8 +395,11 @@ class Dataset:
         ``datatype`` writes the data as that MANGO datatype (its dtype must fit).
         An existing path is replaced only with ``overwrite=True`` and only when it
         is a dataset of the same format. With ``compute=False`` the write is
-        returned as a dask ``Delayed`` to run later. Further keyword arguments are
-        the codec's write options.
+        returned as a dask ``Delayed`` to run later. With ``resume=True`` an interrupted,
+        failed or killed write keeps its staging and the same call resumes it, writing
+        only the storage units missing or damaged (``"restart"``: start that over);
+        see the safety guide ("Resumable writes"). Further keyword arguments are the
+        codec's write options.
         """
         from ctlab_core import registry
         from ctlab_core._writing import write_dataset
@@ -411,6 +417,7 @@ class Dataset:
             filetype=filetype,
             overwrite=overwrite,
             compute=compute,
+            resume=resume,
             **kwargs,
         )
 

@@ -10,6 +10,7 @@ __all__ = [
     "CTLabError",
     "CodecNotInstalledError",
     "CorruptDataError",
+    "DataMismatchError",
     "DatasetExistsError",
     "DroppedAxesWarning",
     "FormatNotRecognisedError",
@@ -18,6 +19,7 @@ __all__ = [
     "InvalidDatasetError",
     "InvalidOptionError",
     "ReadError",
+    "ResumeRefusedError",
     "SniffWarning",
     "StorageError",
     "StorageNotFoundError",
@@ -66,6 +68,20 @@ class ReadError(CTLabError, OSError):
 
 class WriteError(CTLabError, OSError):
     """The system refused a write (read-only, no space, permission); nothing was published."""
+
+
+class ResumeRefusedError(CTLabError, ValueError):
+    """A write cannot resume its kept staging: it belongs to another source, other options
+    or another target, or another process is writing it. The message names what changed."""
+
+
+class DataMismatchError(CTLabError, ValueError):
+    """Two datasets that should hold the same values do not; the message names the first
+    region where they differ (``region``: slices in dimension order)."""
+
+    def __init__(self, message: str, region: tuple[slice, ...] | None = None) -> None:
+        super().__init__(message)
+        self.region = region
 
 
 class CorruptDataError(CTLabError, ValueError):

@@ -8,6 +8,7 @@ reader needs ``shape`` and ``dtype`` (or ``datatype``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -25,6 +26,7 @@ from ctlab_core.location import Location
 from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, option, parse_shape
 from ctlab_core.presentation import CliExample, DemoStep, Presentation
 from ctlab_core.regions import Region, block_region
+from ctlab_core.resumable import Journal, Recorder, Unit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -109,6 +111,11 @@ class RawSlabs:
     def unit(self) -> tuple[int, ...]:
         return (1, *self.shape[1:])
 
+    @property
+    def locations(self) -> tuple[Location, ...]:
+        """The file read (the source's identity of a resumable write)."""
+        return (Location.of(self.path),)
+
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         import numpy as np
 
@@ -135,9 +142,14 @@ class _RawSlabWriter:
     plane_bytes: int
 
     def write(self, block: np.ndarray[Any, Any], block_info: dict[Any, Any] | None = None) -> Any:
+        return self.write_at(block, block_region(block_info, 0)[0].start)
+
+    def write_at(
+        self, block: np.ndarray[Any, Any], start: int, recorder: Recorder | None = None
+    ) -> Any:
+        """Write the slab of ``block`` starting at slice ``start`` (and record it)."""
         import numpy as np
 
-        start = block_region(block_info, 0)[0].start
         little = np.ascontiguousarray(block, dtype=block.dtype.newbyteorder("<"))
         fd = os.open(self.path, os.O_WRONLY)
         try:
@@ -148,7 +160,13 @@ class _RawSlabWriter:
                 view, offset = view[written:], offset + written
         finally:
             os.close(fd)
+        if recorder is not None:
+            recorder.record(self.unit(start, len(block)))
         return np.zeros((1,) * block.ndim, dtype=bool)
+
+    def unit(self, start: int, depth: int) -> Unit:
+        """The storage unit of the slab of ``depth`` slices from ``start``."""
+        return Unit(Location.of(self.path), (start * self.plane_bytes, depth * self.plane_bytes))
 
 
 class RawCodec(Codec[RawReadOptions, WriteOptions]):
@@ -231,8 +249,11 @@ class RawCodec(Codec[RawReadOptions, WriteOptions]):
         except CTLabError as error:
             raise type(error)(f"{path}: {error}") from error
 
+    resumable = True  # a unit is a slab of the file
+
     def write(self, dataset: Dataset, target: WriteTarget, options: WriteOptions) -> Delayed:
-        """Stream the volume slab by slab into the staged file, then its sidecar."""
+        """Stream the volume slab by slab into the staged file, then its sidecar (resuming:
+        only the slabs not done, into the file an earlier run kept)."""
         import dask.array as da
         from dask.delayed import delayed
 
@@ -242,16 +263,34 @@ class RawCodec(Codec[RawReadOptions, WriteOptions]):
         data = dataset.data
         depth = slab_depth(data.shape, data.dtype.itemsize)
         slabs = rechunked(data, (depth, *data.shape[1:]))
-        with staging.open("wb") as handle:
+        kept = target.journal is not None and staging.is_file()
+        with staging.open("r+b" if kept else "wb") as handle:
             handle.truncate(int(data.nbytes))
         plane_bytes = data.dtype.itemsize * math.prod(slabs.shape[1:])
         writer = _RawSlabWriter(str(staging), plane_bytes)
-        written: da.Array = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1,) * slabs.ndim)
+        written: Any
+        if target.journal is None:
+            written = da.map_blocks(writer.write, slabs, dtype=bool, chunks=(1,) * slabs.ndim)
+        else:
+            written = _resumed_slabs(writer, slabs, target.journal)
         sidecar = json.dumps(metadata_to_json(dataset), indent=2) + "\n"
         done: Delayed = delayed(_write_sidecar, pure=False)(
             written, str(sidecar_path(staging)), sidecar
         )
         return done
+
+
+def _resumed_slabs(writer: _RawSlabWriter, slabs: Any, journal: Journal) -> list[Delayed]:
+    """One task per slab not done, each recording its slab once written."""
+    from dask.delayed import delayed
+
+    tasks = []
+    starts = [0, *itertools.accumulate(slabs.chunks[0])][:-1]
+    blocks = slabs.to_delayed().ravel()
+    for start, depth, block in zip(starts, slabs.chunks[0], blocks, strict=True):
+        if not journal.done(writer.unit(start, depth)):
+            tasks.append(delayed(writer.write_at, pure=False)(block, start, journal.recorder))
+    return tasks
 
 
 def _write_sidecar(_written: object, path: str, text: str) -> None:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
 
+    from ctlab_core.location import Location
+
 __all__ = [
     "Region",
     "RegionReader",
@@ -33,6 +35,7 @@ __all__ = [
     "reader_of",
     "rechunked",
     "region_array",
+    "stored_locations",
     "task_bytes",
 ]
 
@@ -60,6 +63,10 @@ class RegionReader(Protocol):
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         """The values of ``region`` (slices with start and stop) in ``dtype``."""
         ...
+
+
+# A reader may also offer ``locations``: the files or directories it reads (a tuple of
+# Locations), which make the source's identity of a resumable write (stored_locations).
 
 
 def task_bytes() -> int:
@@ -110,6 +117,19 @@ def reader_of(array: da.Array) -> RegionReader | None:
     if reader is None or tuple(reader.shape) != tuple(array.shape):
         return None
     return reader
+
+
+def stored_locations(array: da.Array) -> tuple[Location, ...]:
+    """Where the codec reads behind ``array`` store their data: the ``locations`` of the
+    region readers in its graph (empty when none says)."""
+    found: list[Location] = []
+    graph = array.__dask_graph__()
+    for name in getattr(graph, "layers", graph):  # a HighLevelGraph's layers, by name
+        reader = _READERS.get(str(name))
+        for location in getattr(reader, "locations", ()):
+            if location not in found:
+                found.append(location)
+    return tuple(found)
 
 
 def rechunked(array: da.Array, chunks: Sequence[Sequence[int]] | Sequence[int]) -> da.Array:

@@ -63,6 +63,11 @@ class ZarrBlockReader:
     unit: tuple[int, ...]  # the inner chunk: what the storage decodes at once
     stored: StorageGrid | None = None  # every file of it must exist (ctlab's record)
 
+    @property
+    def locations(self) -> tuple[Location, ...]:
+        """The array's directory (the source's identity of a resumable write)."""
+        return (self.location.location,)
+
     def read(self, region: Region) -> np.ndarray[Any, Any]:
         """The values of ``region``, reinterpreted in the dataset's dtype where stored otherwise.
 
