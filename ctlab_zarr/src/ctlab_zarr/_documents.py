@@ -134,10 +134,11 @@ def document_text(document: Mapping[str, Any]) -> str:
     return json.dumps(document, allow_nan=True, indent=2)
 
 
-def write_node(directory: Path, document: Mapping[str, Any]) -> None:
-    """Create ``directory`` (which must not exist) holding ``zarr.json`` = ``document``."""
+def write_node(directory: Path, document: Mapping[str, Any], *, exist_ok: bool = False) -> None:
+    """Create ``directory`` (which must not exist, unless ``exist_ok``: a kept staging being
+    resumed) holding ``zarr.json`` = ``document``."""
     text = document_text(document)
-    directory.mkdir()
+    directory.mkdir(parents=exist_ok, exist_ok=exist_ok)
     with (directory / _DOCUMENT).open("x", encoding="utf-8") as file:
         file.write(text)
 

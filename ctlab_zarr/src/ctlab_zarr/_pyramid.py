@@ -25,6 +25,7 @@ __all__ = [
     "LevelPlan",
     "auto_level_count",
     "halved",
+    "halved_region",
     "level_count",
     "level_factors",
     "level_shapes",
@@ -37,6 +38,13 @@ AUTO_LEVELS_MIN_SIDE = 64
 def halved(n: int, halve: bool = True) -> int:
     """The length of an axis of ``n`` voxels after 2x downsampling (rounded up)."""
     return -(-int(n) // 2) if halve else int(n)
+
+
+def halved_region(region: Sequence[slice], halve: Sequence[bool]) -> tuple[slice, ...]:
+    """The region of the next level that ``region`` becomes when the axes ``halve`` halve."""
+    return tuple(
+        slice(r.start // 2, -(-r.stop // 2)) if h else r for r, h in zip(region, halve, strict=True)
+    )
 
 
 def _space(shape: Sequence[int], space: Sequence[bool] | None) -> tuple[bool, ...]:

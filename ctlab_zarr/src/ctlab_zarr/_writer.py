@@ -53,13 +53,15 @@ from ctlab_zarr._memory import release_freed_memory
 from ctlab_zarr._multiscales import build_multiscales
 from ctlab_zarr._nodes import METADATA_FILE
 from ctlab_zarr._omero import OMERO, omero_block
-from ctlab_zarr._pyramid import LevelPlan, halved, level_count, plan_levels
+from ctlab_zarr._pyramid import LevelPlan, halved, halved_region, level_count, plan_levels
+from ctlab_zarr._resume import resumed_stage, store_units
 from ctlab_zarr._version import __version__
 from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 
 if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
+    from ctlab_core.resumable import Journal, Recorder
     from dask.delayed import Delayed
 
 __all__ = ["COMPRESSORS", "LevelWrite", "RootWindow", "ZarrBlockWriter", "write_store"]
@@ -89,6 +91,7 @@ class ZarrBlockWriter:
     mask_value: Any = None
     window: bool = False  # the last level's block is summarised for the display window
     window_mask: Any = None  # the value left out of the window
+    recorder: Recorder | None = None  # resuming: records every unit written
 
     def __call__(
         self,
@@ -96,31 +99,74 @@ class ZarrBlockWriter:
         _ready: object = None,
         block_info: dict[Any, Any] | None = None,
     ) -> np.ndarray[Any, Any]:
+        return self.write_block(block, block_region(block_info, 0))
+
+    def write_block(
+        self,
+        block: np.ndarray[Any, Any],
+        region: tuple[slice, ...],
+        done: tuple[frozenset[tuple[int, ...]], ...] = (),
+    ) -> np.ndarray[Any, Any]:
+        """Write ``block`` at ``region`` of the first level, and its halvings below; the
+        storage units of ``done`` (per level, resuming) are left as they are."""
         import numpy as np
 
-        region = block_region(block_info, 0)
         result = np.ones((1,) * block.ndim, dtype=bool)
         # the engine encodes and writes each level (on its own threads, GIL released) while
         # numpy halves the same block for the next; every write is done before the task ends
         with ThreadPoolExecutor(len(self.levels), thread_name_prefix="ctlab-zarr") as pool:
             written = []
-            for level in self.levels:
-                written.append(pool.submit(level.location.write, region, block, level.unit))
+            for number, level in enumerate(self.levels):
+                skip = done[number] if done else frozenset()
+                written.append(pool.submit(self._store, level, region, block, skip))
                 if level.halve is None:
                     break
                 block = downsample_block(block, level.halve, self.method, self.mask_value)
-                region = tuple(
-                    slice(r.start // 2, -(-r.stop // 2)) if h else r
-                    for r, h in zip(region, level.halve, strict=True)
-                )
+                region = halved_region(region, level.halve)
                 result = block
-            if self.window and self.levels[-1].halve is None:  # the block of the last level
-                summary = sketch(block, self.window_mask)
-                result = summary.reshape((1,) * (block.ndim - 1) + (SKETCH_LENGTH,))
+            if self.levels[-1].halve is None:  # the block of the last level
+                result = self._last(block)
             for future in written:
                 future.result()
         release_freed_memory()  # the engine's buffers and numpy's temporaries, before the next task
         return result
+
+    def _store(
+        self,
+        level: LevelWrite,
+        region: tuple[slice, ...],
+        block: np.ndarray[Any, Any],
+        skip: frozenset[tuple[int, ...]],
+    ) -> None:
+        """Write the units of ``region`` but those of ``skip``, recording each (resuming)."""
+        if self.recorder is None:
+            level.location.write(region, block, level.unit)
+            return
+        assert level.unit is not None  # every level is written unit by unit
+        store_units(level.location, level.unit, region, block, skip, self.recorder)
+
+    def _last(self, block: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """What a task hands on from a block of the last level: its summary for the display
+        window, or a token."""
+        import numpy as np
+
+        if not self.window:
+            return np.ones((1,) * block.ndim, dtype=bool)
+        summary = sketch(block, self.window_mask)
+        return summary.reshape((1,) * (block.ndim - 1) + (SKETCH_LENGTH,))
+
+    def read_back(self, region: tuple[slice, ...]) -> np.ndarray[Any, Any]:
+        """What :meth:`write_block` would hand on from the block at ``region``, every unit
+        of it done: the stored block of the coarsest level it writes, read back, halved
+        (or summarised)."""
+        for level in self.levels[:-1]:
+            assert level.halve is not None  # only the last level of a stage stops halving
+            region = halved_region(region, level.halve)
+        last = self.levels[-1]
+        block = last.location.read(region)
+        if last.halve is None:
+            return self._last(block)
+        return downsample_block(block, last.halve, self.method, self.mask_value)
 
 
 @attrs.frozen
@@ -180,9 +226,13 @@ def write_store(dataset: Dataset, target: WriteTarget, options: ZarrWriteOptions
                                    method, options.checksum)  # fmt: skip
     locations = _locations(target.staging, documents, engine, target.in_place)
     if not target.in_place:
+        kept = target.journal is not None  # resuming: the kept staging may hold done shards
         for where, document in documents:
-            write_node(_at(target.staging, where).path, document)
-    last = _write_levels(dataset, plans, locations, method, target.ready, window=window is not None)
+            write_node(_at(target.staging, where).path, document, exist_ok=kept)
+    last = _write_levels(
+        dataset, plans, locations, method, target.ready,
+        window=window is not None, journal=target.journal,
+    )  # fmt: skip
     pending = [(_at(target.staging, where), d) for where, d in documents] if target.in_place else []
     done: Delayed = delayed(_finish, pure=False)(
         last, target.staging, pending[::-1], window, target.in_place
@@ -339,13 +389,15 @@ def _write_levels(
     ready: Delayed | None = None,
     *,
     window: bool = False,
+    journal: Journal | None = None,
 ) -> da.Array:
     """Every level's write tasks in one pass; the last level's tasks returned: tiny tokens,
     or with ``window`` the summaries of the last level's blocks (see
     :func:`ctlab_core.display.sketch`).
 
     The first stage's tasks take ``ready`` (the core's preparation of an in-place target)
-    as an argument, so none writes before it ran; later stages follow from them."""
+    as an argument, so none writes before it ran; later stages follow from them. With a
+    ``journal`` (resuming) each stage is built block by block (:mod:`ctlab_zarr._resume`)."""
     import dask.array as da
     import numpy as np
 
@@ -358,7 +410,8 @@ def _write_levels(
         levels = tuple(
             LevelWrite(locations[n], plans[n].layout.unit, plans[n].halve) for n in stage
         )
-        writer = ZarrBlockWriter(levels, method, mask, window, dataset.mask_value)
+        recorder = None if journal is None else journal.recorder
+        writer = ZarrBlockWriter(levels, method, mask, window, dataset.mask_value, recorder)
         if last.halve is None and window:
             chunks: Any = (1,) * (data.ndim - 1) + (SKETCH_LENGTH,)
             dtype: Any = np.float64
@@ -374,6 +427,10 @@ def _write_levels(
                     tuple(halved(c, h) for c in axis) for axis, h in zip(chunks, halve, strict=True)
                 )
             dtype = data.dtype
+        name = f"ctlab-zarr-write-{stage[0]}-" + _token(blocks, writer)
+        if journal is not None:
+            data = resumed_stage(writer, blocks, chunks, dtype, journal, name)
+            continue
         data = da.map_blocks(
             writer,
             blocks,
@@ -381,7 +438,7 @@ def _write_levels(
             chunks=chunks,
             dtype=dtype,
             meta=np.empty((0,) * data.ndim, dtype=dtype),
-            name=f"ctlab-zarr-write-{stage[0]}-" + _token(blocks, writer),
+            name=name,
         )
     return data
 

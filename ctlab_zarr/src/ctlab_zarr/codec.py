@@ -44,6 +44,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
     write_options = ZarrWriteOptions
     settings = (ENGINE_SETTING,)
     root_documents = ROOT_FILES
+    resumable = True  # units: the shard (or chunk) files of every level
     presentation = Presentation(
         sample="tomo.ome.zarr",
         examples=(

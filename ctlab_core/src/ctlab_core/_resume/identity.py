@@ -48,11 +48,10 @@ def identity_of(
     from ctlab_core import registry
     from ctlab_core._converter import plain
     from ctlab_core.options import describe_value, option_fields
-    from ctlab_core.raw import metadata_to_json
     from ctlab_core.regions import stored_locations, task_bytes
 
     data = dataset.data
-    metadata = {k: v for k, v in metadata_to_json(dataset).items() if k not in _VOLATILE}
+    metadata = _metadata(dataset)
     codec_version = None
     try:
         found = registry.codec_distribution(codec.name)
@@ -82,6 +81,20 @@ def identity_of(
         }
     )
     return identity
+
+
+def _metadata(dataset: Dataset) -> dict[str, Any]:
+    """The dataset's fields but its data, history and id, unstructured."""
+    import attrs
+
+    from ctlab_core._converter import converter
+
+    conv = converter()
+    return {
+        field.name: conv.unstructure(getattr(dataset, field.name))
+        for field in attrs.fields(type(dataset))
+        if field.name not in ("data", *_VOLATILE)
+    }
 
 
 def _absolute(location: Location) -> str:
