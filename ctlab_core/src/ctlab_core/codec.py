@@ -24,7 +24,8 @@ what it can do better: ``replaceable`` (which existing datasets ``overwrite=True
 may replace: none by default), ``companions`` (files that belong to a dataset,
 such as a sidecar), ``load`` (eager whole read), ``verify``, ``describe``,
 ``value_range`` (recorded min/max), ``display_window`` (a recorded display
-window), ``levels`` and ``read_level`` (pyramids) and ``dataset_name``. What
+window), ``levels``, ``read_level`` and ``level_rule`` (pyramids) and ``dataset_name``;
+a codec whose writes can resume declares ``resumable`` (:mod:`ctlab_core.resumable`). What
 the command line shows about the format is declared beside the contract, in
 ``presentation`` (:mod:`ctlab_core.presentation`).
 """
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     import numpy as np
     from dask.delayed import Delayed
 
+    from ctlab_core.comparison import LevelRule
     from ctlab_core.dataset import Dataset
     from ctlab_core.display import DisplayWindow
     from ctlab_core.resumable import Journal
@@ -187,6 +189,12 @@ class Codec(abc.ABC, Generic[ReadOptionsT, WriteOptionsT]):
         raise InvalidOptionError(
             f"{location}: level {index} does not exist; a {self.name} dataset has one level (0)"
         )
+
+    def level_rule(self, location: Location, options: ReadOptionsT) -> LevelRule | None:
+        """How each level of the pyramid at ``location`` is made from the level above
+        (``rule(block, halve)``, picklable), for ``verify --against``; None when the
+        dataset has one level or its rule is not known."""
+        return None
 
     def dataset_name(self, location: Location) -> str:
         """The dataset's name without this codec's suffix (``tomo_x_nc`` -> ``tomo_x``)."""

@@ -9,15 +9,17 @@ every value decodes (which checks each chunk's crc32c).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ctlab_core.codec import LevelInfo
 from ctlab_core.errors import CorruptDataError, CTLabError
 from ctlab_core.location import Location
 
+from ctlab_zarr._downsample import METHODS, downsample_block
 from ctlab_zarr._engines import EngineName
 from ctlab_zarr._integrity import check_storage, has_record
 from ctlab_zarr._labels import read_image_label
@@ -27,7 +29,11 @@ from ctlab_zarr._pyramid import level_factors, level_shapes
 from ctlab_zarr._reader import list_levels, ome_metadata, open_level
 from ctlab_zarr._series import is_collection, resolve_image, series_paths
 
-__all__ = ["FOREIGN_NOTE", "describe_store", "verify_store"]
+if TYPE_CHECKING:
+    from ctlab_core.comparison import LevelRule
+    from ctlab_core.dataset import Dataset
+
+__all__ = ["FOREIGN_NOTE", "describe_store", "level_rule", "verify_store"]
 
 FOREIGN_NOTE = (
     "written without ctlab's record of stored chunks: chunks or shards absent from the "
@@ -144,6 +150,20 @@ def _verify_image(path: Location, engine: EngineName) -> list[str]:
     if not recorded:
         notes.append(FOREIGN_NOTE)
     return notes
+
+
+def level_rule(path: Location, dataset: Dataset, series: int = 0) -> LevelRule | None:
+    """How the image's levels follow from each other: the downsampling its multiscales
+    record, when it is one ctlab writes (``mean`` leaving the datatype's mask out)."""
+    image, root, _ = resolve_image(path, series)
+    if root["node_type"] != "group":
+        return None
+    method = downsampling_type(ome_metadata(image, root))
+    if method not in METHODS:
+        return None
+    mask = dataset.mask_value if method == "mean" else None
+    rule: LevelRule = functools.partial(downsample_block, method=method, mask_value=mask)
+    return rule
 
 
 def _space(path: Location) -> tuple[bool, ...] | None:

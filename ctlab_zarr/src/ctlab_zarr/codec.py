@@ -21,6 +21,7 @@ from ctlab_zarr.options import ENGINE_SETTING, ZarrReadOptions, ZarrWriteOptions
 
 if TYPE_CHECKING:
     import numpy as np
+    from ctlab_core.comparison import LevelRule
     from ctlab_core.dataset import Dataset
     from ctlab_core.display import DisplayWindow
     from dask.delayed import Delayed
@@ -145,6 +146,13 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         from ctlab_zarr._omero import recorded_window
 
         return recorded_window(location, options.series)
+
+    def level_rule(self, location: Location, options: ZarrReadOptions) -> LevelRule | None:
+        """The downsampling the image's multiscales record, when it is one ctlab writes
+        (mean, mode, stride), with the datatype's mask left out of a mean."""
+        from ctlab_zarr._inspection import level_rule
+
+        return level_rule(location, self.read(location, options), options.series)
 
     def read_level(self, location: Location, index: int, options: ZarrReadOptions) -> Dataset:
         """Pyramid level ``index``, lazily (the ``level`` option set to ``index``)."""

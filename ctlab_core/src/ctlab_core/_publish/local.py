@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from ctlab_core._publish import Moves
     from ctlab_core.codec import AnyCodec
 
-__all__ = ["STAGING_MARK", "LocalPublisher", "discard", "fsync_tree"]
+__all__ = ["ASIDE_MARK", "STAGING_MARK", "LocalPublisher", "discard", "fsync_tree"]
 
 STAGING_MARK = ".ctlab-tmp-"
-_ASIDE_MARK = ".ctlab-old-"
+ASIDE_MARK = ".ctlab-old-"
 
 
 def _exists(path: Path) -> DatasetExistsError:
@@ -169,7 +169,7 @@ def _install(moves: list[tuple[Path, Path]], codec: AnyCodec, overwrite: bool) -
             if os.path.lexists(path):
                 if not overwrite:
                     raise _exists(path)
-                aside = _hidden_sibling(path, _ASIDE_MARK)
+                aside = _hidden_sibling(path, ASIDE_MARK)
                 os.replace(path, aside)
                 asides.append((aside, path))
             os.replace(staging, path)

@@ -1,4 +1,4 @@
-"""The ``ctlab`` command line: info, convert, verify, history, demo.
+"""The ``ctlab`` command line: info, convert, verify, history, cleanup, demo.
 
 Exit codes: 0 success; 1 an error, reported on one line of stderr (``--debug``
 shows the traceback); 2 a usage error; 130 interrupted (SIGINT), 143
@@ -149,12 +149,37 @@ def _parser(
         "a few times this per worker",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the partial output of an interrupted, failed or killed run (in "
+        ".DST.ctlab-resume) and, run again, finish it: only what is missing or damaged "
+        "is written",
+    )
+    run.add_argument(
+        "--restart",
+        action="store_true",
+        help="as --resume, but discard what an earlier run kept and start over",
+    )
     flags["convert-read"], flags["convert-write"] = add_conversion_flags(conv, codecs)
     _storage_flags(conv)
 
     verify = _command(commands, "verify", codecs)
     verify.add_argument("path")
+    verify.add_argument(
+        "--against",
+        metavar="SOURCE",
+        help="compare PATH with SOURCE voxel for voxel (a pyramid's levels by their rule of "
+        "downsampling) instead; exit 1 naming the first region that differs",
+    )
     reading(verify, "verify")
+
+    cleanup = _command(commands, "cleanup", codecs)
+    cleanup.add_argument(
+        "places", nargs="*", default=["."], metavar="DIR", help="directories or s3:// prefixes"
+    )
+    cleanup.add_argument("--remove", action="store_true", help="remove what is listed")
+    _storage_flags(cleanup)
 
     history = _command(commands, "history", codecs)
     history.add_argument("path")
@@ -217,9 +242,22 @@ def _dispatch(
         ),
         "verify": lambda: commands.run_verify(args, flags["verify"]),
         "history": lambda: commands.run_history(args, flags["history"]),
+        "cleanup": lambda: _run_cleanup(args),
         "demo": lambda: commands.run_demo(args, codecs),
     }
     return runs[args.command]()
+
+
+def _run_cleanup(args: argparse.Namespace) -> int:
+    from ctlab_core.cli._cleanup import run_cleanup
+
+    return run_cleanup(args)
+
+
+def _notes(error: BaseException) -> None:
+    """What the error adds (a kept staging and how to resume it), a line each."""
+    for note in getattr(error, "__notes__", ()):
+        print(f"ctlab: {note}", file=sys.stderr)
 
 
 def _terminate(_signum: int, _frame: FrameType | None) -> None:
@@ -246,11 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser, flags = _parser(codecs)
         args = parser.parse_args(argv)
         return _dispatch(args, flags, codecs)
-    except Terminated:
+    except Terminated as error:
         print("ctlab: terminated", file=sys.stderr)
+        _notes(error)
         return EXIT_TERMINATED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:
         print("ctlab: interrupted", file=sys.stderr)
+        _notes(error)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (``| head``): say nothing, and keep Python from
@@ -262,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         print(f"ctlab: error: {_one_line(error)}", file=sys.stderr)
+        _notes(error)
         return EXIT_ERROR
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -213,8 +213,20 @@ def run_verify(args: argparse.Namespace, flags: DeclaredFlags) -> int:
 
     location = located(args, args.path)
     codec = registry.codec_for_reading(location)
-    print(verify_text(location, flags.for_codec(args, codec, str(location))))
+    given = flags.for_codec(args, codec, str(location))
+    if getattr(args, "against", None):
+        print(against_text(location, located(args, args.against), given))
+        return 0
+    print(verify_text(location, given))
     return 0
+
+
+def against_text(output: Location, source: Location, options: Mapping[str, Any]) -> str:
+    """Compare ``output`` with ``source`` voxel for voxel; the report, or DataMismatchError."""
+    from ctlab_core.comparison import verify_against
+
+    first, *rest = verify_against(output, source, **options)
+    return "\n".join([f"OK {first}", *(f"   {note}" for note in rest)])
 
 
 # --- convert -----------------------------------------------------------------
@@ -251,7 +263,7 @@ def _convert(
 
     from ctlab_core._convert import plan_conversion
     from ctlab_core._reading import read_options
-    from ctlab_core._writing import run_write
+    from ctlab_core._writing import Resume, run_write
 
     source_codec, src, reads = source
     codec, dst, writes = target
@@ -277,6 +289,9 @@ def _convert(
         "address": address,
         "progress": progress,
     }
+    resume: Resume = (
+        "restart" if getattr(args, "restart", False) else bool(getattr(args, "resume", False))
+    )
     with dask.config.set(config):
         path = run_write(
             plan,
@@ -284,6 +299,7 @@ def _convert(
             filetype=codec.name,
             overwrite=args.overwrite,
             scheduling=scheduling,
+            resume=resume,
             **writes,
         )
     return key, path

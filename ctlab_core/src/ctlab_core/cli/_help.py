@@ -28,13 +28,28 @@ PAGES: dict[str, tuple[str, str]] = {
         "recorded as a history entry <YYYYMMDD_HHMMSS>_<DST name>, which becomes the\n"
         "new dataset_id. An existing DST is replaced only with --overwrite, and only\n"
         "when it is a dataset of the same format. Peak memory is a few task blocks\n"
-        "per worker (--task-size, --workers).",
+        "per worker (--task-size, --workers). With --resume, an interrupted, failed\n"
+        "or killed run keeps its partial output, and the same command finishes it,\n"
+        "writing only what is missing or damaged (ctlab cleanup lists what is kept).",
     ),
     "verify": (
         "check a dataset's checksums, structure and data",
         "Checks what the format records about itself (checksums of blocks or shards,\n"
         "structure, pyramid levels) and decodes every value. Prints OK and notes, or\n"
-        "one line naming what is wrong (exit 1).",
+        "one line naming what is wrong (exit 1). With --against SOURCE it compares\n"
+        "PATH with SOURCE voxel for voxel instead (a pyramid's levels by their rule of\n"
+        "downsampling) and names the first region that differs (exit 1): convert,\n"
+        "verify against the source, then the source may go.",
+    ),
+    "cleanup": (
+        "list (and remove) what interrupted writes left",
+        "Lists, in each DIR (default: here), the kept stagings of resumable conversions\n"
+        "(.NAME.ctlab-resume: units complete, last written, in use or not), temporaries\n"
+        "of killed plain writes (.NAME.ctlab-tmp-*) and copies a killed overwrite set\n"
+        "aside (.NAME.ctlab-old-*); for an s3:// prefix, datasets an in-place write\n"
+        "left unfinished (.ctlab-writing). --remove removes them, except a staging a\n"
+        "running conversion holds, a temporary written in the last 10 minutes, and a\n"
+        "copy set aside whose dataset is missing (rename it back instead).",
     ),
     "history": (
         "show a dataset's processing history",
