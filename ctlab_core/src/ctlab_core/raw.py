@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
     from ctlab_core.dataset import Dataset
+    from ctlab_core.regions import RegionArray
 
 __all__ = [
     "RAW_CODEC",
@@ -258,7 +259,7 @@ def _write_sidecar(_written: object, path: str, text: str) -> None:
     Path(path).write_text(text)
 
 
-def _lazy(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
+def _lazy(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> RegionArray:
     from ctlab_core.regions import region_array
 
     depth = slab_depth(shape, dtype.itemsize)
@@ -310,13 +311,10 @@ RAW_CODEC = RawCodec()
 
 
 def _metadata_fields() -> list[attrs.Attribute[Any]]:
-    import dask.array
-    from dask.delayed import Delayed
-
     from ctlab_core.dataset import Dataset
 
-    attrs.resolve_types(Dataset, localns={"da": dask.array, "Delayed": Delayed})
-    return [f for f in attrs.fields(Dataset) if f.name != "data"]
+    attrs.resolve_types(Dataset)
+    return [f for f in attrs.fields(Dataset) if f.alias != "data"]
 
 
 def metadata_to_json(ds: Dataset) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError
-from ctlab_core.regions import region_array
+from ctlab_core.regions import RegionArray, region_array
 
 from ctlab_netcdf import _regions as regions
 from ctlab_netcdf._dtypes import read_dtype
@@ -24,7 +24,6 @@ from ctlab_netcdf._names import block_name, parse_block_index
 from ctlab_netcdf._validation import check_headers
 
 if TYPE_CHECKING:
-    import dask.array as da
     import numpy as np
 
 __all__ = ["block_files", "load", "open_dataset", "open_regions", "read_headers"]
@@ -105,7 +104,7 @@ def open_regions(
     return headers, resolved, regions.NetCDFRegions.of(headers, true.str)
 
 
-def _lazy(reader: regions.NetCDFRegions) -> da.Array:
+def _lazy(reader: regions.NetCDFRegions) -> RegionArray:
     import numpy as np
 
     headers = reader.headers

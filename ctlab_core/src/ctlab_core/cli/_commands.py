@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -78,9 +79,9 @@ def info_json(
         "format": fmt,
         **metadata_to_json(ds),
         "voxel_size_xyz": list(ds.voxel_size_xyz),
-        "chunks": [list(c) for c in ds.data.chunks],
+        "chunks": [list(c) for c in ds.chunks],
         "bytes_on_disk": _disk_bytes(location),
-        "bytes_in_memory": int(ds.data.nbytes),
+        "bytes_in_memory": ds.nbytes,
         "details": plain(dict(details)),
     }
 
@@ -89,7 +90,8 @@ def info_text(location: Location, fmt: str, ds: Dataset, details: Mapping[str, A
     """What ``ctlab info`` prints."""
     zyx = ", ".join(f"{v:g}" for v in ds.voxel_size)
     xyz = ", ".join(f"{v:g}" for v in ds.voxel_size_xyz)
-    chunk = "x".join(str(c) for c in ds.data.chunksize)
+    chunk = "x".join(str(max(c, default=0)) for c in ds.chunks)
+    blocks = math.prod(len(c) for c in ds.chunks)
     names = ", ".join(ds.dimension_names)
     lines = [
         f"{location}",
@@ -98,14 +100,19 @@ def info_text(location: Location, fmt: str, ds: Dataset, details: Mapping[str, A
         f"  dtype         {ds.dtype}",
         f"  datatype      {ds.datatype.value if ds.datatype else '(none)'}",
         f"  voxel size    ({zyx}) {ds.voxel_unit.value} as {names}; ({xyz}) as x, y, z",
-        f"  chunks        {chunk} ({ds.data.npartitions} dask chunks)",
-        f"  size          {_size_text(_disk_bytes(location), int(ds.data.nbytes))}",
+        f"  chunks        {chunk} ({_count(blocks, 'dask chunk')})",
+        f"  size          {_size_text(_disk_bytes(location), ds.nbytes)}",
         f"  dataset_id    {ds.dataset_id or '(none)'}",
     ]
     lines += [f"  {key:<13} {value}" for key, value in details.items()]
-    lines.append(f"  history       {len(ds.history)} entries")
+    lines.append(f"  history       {_count(len(ds.history), 'entry', 'entries')}")
     lines += [f"    {key}" for key in ds.history]
     return "\n".join(lines)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``; ``1 dask chunk``, ``3 dask chunks``."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _size_text(on_disk: int | None, in_memory: int) -> str:
