@@ -423,7 +423,9 @@ class Dataset:
         """Write the dataset; the format follows the name unless ``filetype`` names a codec.
 
         A name without the codec's suffix gets it (``filetype="netcdf"`` and
-        ``"tomo_out"`` write ``tomo_out.nc``); the path written is returned.
+        ``"tomo_out"`` write ``tomo_out.nc``), in place of another format's suffix
+        (``filetype="zarr"`` and ``"tomo.nc"`` write ``tomo.zarr``); the path written
+        is returned.
         ``dataset_id="auto"`` keeps this dataset's id or makes a new one, a string
         is used as is, None always makes a new ``<YYYYMMDD_HHMMSS>_<name>`` id.
         ``datatype`` writes the data as that MANGO datatype (its dtype must fit).
@@ -470,7 +472,7 @@ class Dataset:
         return (
             f"Dataset(shape={self.shape}, dtype={self.dtype}, datatype={datatype!r}, "
             f"voxel_size=({voxel}) {self.voxel_unit.value}, dataset_id={self.dataset_id!r}, "
-            f"history={len(self.history)} entries)"
+            f"history={_entries(len(self.history))})"
         )
 
     def summary(self) -> str:
@@ -482,9 +484,13 @@ class Dataset:
                 f"shape {self.shape} {self.dimension_names}, dtype {self.dtype}, "
                 f"datatype {datatype}",
                 f"voxel size ({voxel}) {self.voxel_unit.value} in {self.dimension_names}",
-                f"dataset_id {self.dataset_id}, {len(self.history)} history entries",
+                f"dataset_id {self.dataset_id}, {_entries(len(self.history), 'history ')}",
             ]
         )
+
+
+def _entries(count: int, what: str = "") -> str:
+    return f"{count} {what}{'entry' if count == 1 else 'entries'}"
 
 
 def _validate(ds: Dataset) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ctlab_core import _spelling as spelling
 from ctlab_core._converter import converter, structure_errors
 from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
@@ -205,9 +206,13 @@ class RawCodec(Codec[RawReadOptions, WriteOptions]):
             meta["datatype"] = options.datatype.value
         dtype_name = options.dtype or meta.get("dtype") or _datatype_dtype(meta.get("datatype"))
         if not shape or dtype_name is None:
+            needs = (
+                "--shape Z,Y,X --dtype T (or --datatype NAME for the dtype)"
+                if spelling.in_command_line()
+                else "shape=(z, y, x) and dtype=... (or datatype=...)"
+            )
             raise InvalidOptionError(
-                f"{path}: a raw file without a {sidecar_path(path).name} sidecar needs "
-                "shape=(z, y, x) and dtype=... (or datatype=...); ctlab: --shape Z,Y,X --dtype T"
+                f"{path}: a raw file without a {sidecar_path(path).name} sidecar needs {needs}"
             )
         try:
             np_dtype = np.dtype(dtype_name)

@@ -34,13 +34,33 @@ __all__ = [
 ]
 
 
+def one_line(error: BaseException) -> str:
+    """The error as the one line the command prints (no library internals, no errno)."""
+    from ctlab_core.errors import CTLabError
+
+    if isinstance(error, CTLabError):
+        text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    elif isinstance(error, OSError) and error.strerror:
+        where = error.filename or ""
+        text = f"{where}: {error.strerror}" if where else error.strerror
+    else:
+        text = f"{type(error).__name__}: {error} (run with --debug for the traceback)"
+    return " ".join(text.split("\n"))
+
+
+def _reading_codec(args: argparse.Namespace, location: Location) -> AnyCodec:
+    """The codec ``--from`` names, else the one that recognises ``location``."""
+    from ctlab_core import registry
+
+    return registry.codec_for_reading(location, getattr(args, "source_format", None) or "auto")
+
+
 def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[AnyCodec, Dataset]:
     """The codec of ``args.path`` and the dataset it reads, with the given read options."""
-    from ctlab_core import registry
     from ctlab_core._reading import read_options
 
     location = Location.of(args.path)
-    codec = registry.codec_for_reading(location)
+    codec = _reading_codec(args, location)
     given = flags.for_codec(args, codec, str(location))
     return codec, codec.read(location, read_options(codec, location, given))
 
@@ -166,12 +186,14 @@ def run_history(args: argparse.Namespace, flags: DeclaredFlags) -> int:
 # --- verify ------------------------------------------------------------------
 
 
-def verify_text(location: Location, options: Mapping[str, Any] | None = None) -> str:
+def verify_text(
+    location: Location, options: Mapping[str, Any] | None = None, codec: AnyCodec | None = None
+) -> str:
     """Check a dataset thoroughly; the report (``OK ...`` and notes) or a CTLabError."""
     from ctlab_core import registry
     from ctlab_core._reading import read_options
 
-    codec = registry.codec_for_reading(location)
+    codec = codec or registry.codec_for_reading(location)
     chosen = read_options(codec, location, options or {})
     notes = codec.verify(location, chosen)
     ds = codec.read(location, chosen)
@@ -181,12 +203,21 @@ def verify_text(location: Location, options: Mapping[str, Any] | None = None) ->
 
 
 def run_verify(args: argparse.Namespace, flags: DeclaredFlags) -> int:
-    from ctlab_core import registry
-
-    location = Location.of(args.path)
-    codec = registry.codec_for_reading(location)
-    print(verify_text(location, flags.for_codec(args, codec, str(location))))
-    return 0
+    """Each path's report on stdout, or its error on one line of stderr; 1 if any failed."""
+    failed = 0
+    for path in args.paths:
+        try:
+            location = Location.of(path)
+            codec = _reading_codec(args, location)
+            report = verify_text(location, flags.for_codec(args, codec, str(location)), codec)
+        except Exception as error:
+            if getattr(args, "debug", False):
+                raise
+            failed += 1
+            print(f"ctlab: error: {one_line(error)}", file=sys.stderr, flush=True)
+            continue
+        print(report, flush=True)
+    return 1 if failed else 0
 
 
 # --- convert -----------------------------------------------------------------
@@ -203,7 +234,7 @@ def convert(
     from ctlab_core import registry
 
     src = Location.of(args.src)
-    source_codec = registry.codec_for_reading(src)
+    source_codec = _reading_codec(args, src)
     codec, dst = registry.codec_for_writing(Location.of(args.dst), args.to or "auto")
     reads, writes = for_conversion(
         args, (read_flags, write_flags), (source_codec, src), (codec, dst)
