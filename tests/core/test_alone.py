@@ -4,7 +4,7 @@ the package to install for the others.
 
 scripts/test-alone.sh runs this file in environments holding ctlab-core alone and
 ctlab-core with only ctlab-netcdf or only ctlab-zarr; the full test environment holds
-both (and the test codec ctlab-npy).
+both. Every test session adds the test codec ctlab-npy (tests/conftest.py).
 """
 
 from __future__ import annotations
