@@ -19,6 +19,7 @@ cat <<DONE
 The outputs are in $out/. ctlab is installed in .venv/ (every package of this
 checkout, editable); run it as .venv/bin/ctlab, for example
     .venv/bin/ctlab info $out/tomo_phantom.ome.zarr
+    .venv/bin/ctlab preview $out/tomo_phantom.ome.zarr -o phantom.png
 or activate the environment first, then run ctlab, python or napari from it:
     source .venv/bin/activate
     ctlab --help

@@ -30,7 +30,7 @@ FORMATS = {
     "netcdf": ("ctlab-netcdf", "--slices-per-file", "tomoLoRes_SS.nc"),
     "zarr": ("ctlab-zarr", "--levels", "tomoLoRes_SS_AM.zarr"),
 }
-COMMANDS = ("info", "convert", "verify", "history", "demo")
+COMMANDS = ("info", "convert", "verify", "history", "preview", "demo")
 
 
 def _group_codecs(page: str) -> set[str]:

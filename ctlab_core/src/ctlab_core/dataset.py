@@ -17,7 +17,7 @@ from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import EntryValue, History
 from ctlab_core.location import Location
 from ctlab_core.mango import to_xyz
-from ctlab_core.regions import RegionArray
+from ctlab_core.regions import RegionArray, RegionReader, reader_of
 from ctlab_core.units import VoxelUnit, convert_voxel_size
 
 if TYPE_CHECKING:
@@ -62,6 +62,10 @@ class _Data:
     def array(self) -> da.Array:
         source = self.source
         return source.to_dask() if isinstance(source, RegionArray) else source
+
+    def reader(self) -> RegionReader | None:
+        source = self.source
+        return source.reader if isinstance(source, RegionArray) else reader_of(source)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _Data):
@@ -186,6 +190,12 @@ class Dataset:
         return self._data.chunks
 
     @property
+    def region_reader(self) -> RegionReader | None:
+        """The reader of any region of the stored array while ``data`` is exactly the
+        array a codec read (see :mod:`ctlab_core.regions`), else None."""
+        return self._data.reader()
+
+    @property
     def nbytes(self) -> int:
         """Bytes of the whole array in memory (``data.nbytes``)."""
         return math.prod(self.shape) * int(self.dtype.itemsize)
@@ -239,12 +249,10 @@ class Dataset:
         from dask.local import get_sync
         from dask.threaded import get as threaded_get
 
-        from ctlab_core.regions import reader_of
-
         scheduler = get_scheduler(collections=[self.data])
         if scheduler not in (None, threaded_get, get_sync):
             return np.asarray(self.data.compute())
-        reader = reader_of(self.data)
+        reader = self.region_reader
         if reader is not None:
             return reader.read(tuple(slice(0, n) for n in self.shape))
         out = np.empty(self.shape, dtype=self.dtype)

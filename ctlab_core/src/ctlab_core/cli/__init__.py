@@ -1,4 +1,4 @@
-"""The ``ctlab`` command line: info, convert, verify, history, demo.
+"""The ``ctlab`` command line: info, convert, verify, history, preview, demo.
 
 Exit codes: 0 success; 1 an error, reported on one line of stderr (``--debug``
 shows the traceback); 2 a usage error; 130 interrupted (SIGINT), 143
@@ -178,6 +178,17 @@ def _parser(
     source_format(history, "PATH")
     reading(history, "history")
 
+    preview = _command(commands, "preview", codecs)
+    preview.add_argument("path")
+    preview.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.png",
+        help="the PNG to write (default: <name>_preview.png here)",
+    )
+    source_format(preview, "PATH")
+    reading(preview, "preview")
+
     chain = [step for _, step in demo_chain(codecs)]
     demo = _command(commands, "demo", codecs, demo_description(chain))
     demo.add_argument("dir", nargs="?", default="demo-output")
@@ -220,9 +231,16 @@ def _dispatch(
         ),
         "verify": lambda: commands.run_verify(args, flags["verify"]),
         "history": lambda: commands.run_history(args, flags["history"]),
+        "preview": lambda: _run_preview(args, flags["preview"]),
         "demo": lambda: commands.run_demo(args, codecs),
     }
     return runs[args.command]()
+
+
+def _run_preview(args: argparse.Namespace, flags: DeclaredFlags) -> int:
+    from ctlab_core.cli._preview import run_preview
+
+    return run_preview(args, flags)
 
 
 def _terminate(_signum: int, _frame: FrameType | None) -> None:
