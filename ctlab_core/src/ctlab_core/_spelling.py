@@ -59,12 +59,15 @@ def overwrite() -> str:
 
 def flags_for_keywords(text: str, names: Iterable[str]) -> str:
     """``text`` with each option keyword ``name=`` of ``names`` spelled as its flag on the
-    command line (``levels=0`` -> ``--levels 0``, ``slices_per_file=`` -> ``--slices-per-file``);
-    unchanged for Python callers."""
+    command line (``levels=0`` -> ``--levels 0``, ``ome_zarr=False`` -> ``--no-ome-zarr``,
+    ``slices_per_file=`` -> ``--slices-per-file``); unchanged for Python callers."""
     if not in_command_line():
         return text
     for name in sorted(names, key=len, reverse=True):
-        flag = "--" + name.replace("_", "-")
-        text = re.sub(rf"(?<![\w.(\-]){re.escape(name)}=(?=\S)", flag + " ", text)
-        text = re.sub(rf"(?<![\w.(\-]){re.escape(name)}=", flag, text)
+        flag = name.replace("_", "-")
+        keyword = rf"(?<![\w.\-])(?<!\w\(){re.escape(name)}="  # not ds.evolve(name=...)
+        text = re.sub(keyword + r"True\b", f"--{flag}", text)
+        text = re.sub(keyword + r"False\b", f"--no-{flag}", text)
+        text = re.sub(keyword + r"(?=\S)", f"--{flag} ", text)
+        text = re.sub(keyword, f"--{flag}", text)
     return text
