@@ -43,7 +43,9 @@ def test_s3_failures_are_one_line_naming_the_url_and_cause(s3_bucket: S3Bucket) 
     with pytest.raises(StorageNotFoundError, match=rf"^{missing_key}: no such key$"):
         read_bytes(missing_key)
     missing_bucket = Location.of("s3://no-such-bucket-here/x.zarr/zarr.json")
-    with pytest.raises(StorageNotFoundError, match=r"^s3://no-such-bucket-here/.*: no such bucket$"):
+    with pytest.raises(
+        StorageNotFoundError, match=r"^s3://no-such-bucket-here/.*: no such bucket$"
+    ):
         read_bytes(missing_bucket)
     with s3_bucket.server.refusing() as (key, secret):
         refused = Location.of(s3_bucket.url("x"), {"key": key, "secret": secret})

@@ -18,7 +18,7 @@ from ctlab_core.codec import LevelInfo
 from ctlab_core.errors import CorruptDataError, CTLabError
 from ctlab_core.location import Location
 
-from ctlab_zarr._engines import EngineName
+from ctlab_zarr._engines import EngineChoice
 from ctlab_zarr._integrity import check_storage, has_record
 from ctlab_zarr._labels import read_image_label
 from ctlab_zarr._multiscales import downsampling_type
@@ -88,7 +88,7 @@ def describe_store(path: Location) -> dict[str, str]:
     return facts
 
 
-def verify_store(path: Location, engine: EngineName) -> list[str]:
+def verify_store(path: Location, engine: EngineChoice) -> list[str]:
     """Check every level thoroughly; raise CorruptDataError naming a fault, else return notes."""
     levels = list_levels(path)
     metas = [load_node(_at(path, level.path)) for level in levels]

@@ -22,12 +22,13 @@ import attrs
 from ctlab_core.dataset import Dataset
 from ctlab_core.geometry import mango_origin
 from ctlab_core.labels import IMAGE_LABEL, is_label_image
+from ctlab_core.location import Location
 from ctlab_core.mango import MangoMetadata
 from ctlab_core.regions import block_region, reader_of, rechunked, task_bytes
 
 from ctlab_zarr._documents import array_document, codec_documents, group_document, write_node
 from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
-from ctlab_zarr._engines import ArrayLocation, EngineName, resolve_engine
+from ctlab_zarr._engines import ArrayLocation, EngineChoice, choose_engine, resolve_engine
 from ctlab_zarr._integrity import writer_record
 from ctlab_zarr._labels import image_label
 from ctlab_zarr._memory import release_freed_memory
@@ -162,7 +163,7 @@ def _create(
     plans: Sequence[LevelPlan],
     compressors: list[dict[str, Any]],
     method: str,
-    engine: EngineName,
+    engine: EngineChoice,
     checksum: bool,
 ) -> list[ArrayLocation]:
     """The store's metadata (group and arrays, create-only) and where each level's array is."""
@@ -179,8 +180,11 @@ def _create(
 
     if not ome_zarr:
         (plan,) = plans
-        write_node(store, array(plan, {"mango": block, **record}))
-        return [ArrayLocation(store_path, "", 3, engine)]
+        document = array(plan, {"mango": block, **record})
+        write_node(store, document)
+        return [
+            ArrayLocation(store_path, "", 3, choose_engine(engine, Location.of(store), document))
+        ]
     ome = build_multiscales(
         dataset.dimension_names,
         dataset.voxel_size,
@@ -195,9 +199,13 @@ def _create(
         ome["image-label"] = label
         block.pop(IMAGE_LABEL, None)  # kept in the OME metadata, where viewers look for it
     write_node(store, group_document({"ome": ome, "mango": block}))
+    locations = []
     for number, plan in enumerate(plans):
-        write_node(store / str(number), array(plan, record))
-    return [ArrayLocation(store_path, str(number), 3, engine) for number in range(len(plans))]
+        document = array(plan, record)
+        write_node(store / str(number), document)
+        chosen = choose_engine(engine, Location.of(store / str(number)), document)
+        locations.append(ArrayLocation(store_path, str(number), 3, chosen))
+    return locations
 
 
 def _stages(plans: Sequence[LevelPlan]) -> list[list[int]]:
