@@ -26,6 +26,13 @@ noise, about 1.5x with zstd) and a segmented uint8 label volume (smooth phases, 
   ``.uv/bin/uv venv --python 3.12 .bench/anu && .uv/bin/uv pip install --python
   .bench/anu/bin/python 'anu-ctlab-io[zarr]==1.2.2'``.
 
+Fresh memory is the largest noise on a virtual machine: numpy asks for transparent huge
+pages on large arrays (``madvise``), and when the host's memory is fragmented a fault
+can stall on compaction (0.05 s to over 1 s for 256 MiB in the same run here), while
+tensorstore's own allocations do not ask. Every read fills a fresh array, and
+``.data.compute()`` a second one; ``NUMPY_MADVISE_HUGEPAGE=0`` (numpy's own switch)
+takes the stalls out of the comparison, and the header says which way the run went.
+
 The machine is shared: every figure is shown as the best of the rounds and as the
 median of its per-round ratios (each round's route against the limit and against
 tensorstore measured in that same round, so the load of the moment falls alike on
@@ -396,6 +403,19 @@ def report(volume: Volume, results: list[dict[str, tuple[float, float]]]) -> Non
         print(f"against anu-ctlab-io: write {write:.2f}x, .data.compute() {read:.2f}x its time")
 
 
+def huge_pages() -> str:
+    """Whether numpy asks for transparent huge pages, and the system's setting."""
+    from numpy._core import multiarray
+
+    state = getattr(multiarray, "_get_madvise_hugepage", lambda: None)()  # private: numpy's
+    asks = "unknown" if state is None else "madvise" if state else "off (NUMPY_MADVISE_HUGEPAGE=0)"
+    try:
+        mode = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text().split()
+    except OSError:
+        return asks
+    return f"{asks}, system {next((m for m in mode if m.startswith('[')), '?')}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--side", type=int, default=SIDE, help="volume edge (a multiple of 32)")
@@ -403,6 +423,7 @@ def main() -> None:
     parser.add_argument("--volumes", nargs="*", default=list(VOLUMES), choices=list(VOLUMES))
     parser.add_argument("--dir", type=Path, default=None, help="scratch directory")
     parser.add_argument("--anu-python", type=Path, default=ROOT / ".bench/anu/bin/python")
+    parser.add_argument("--json", type=Path, default=None, help="write every round's times")
     args = parser.parse_args()
     anu: Path | None = args.anu_python
     if anu is not None and not anu.is_file():
@@ -411,17 +432,22 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(dir=args.dir, prefix="ctlab-zarr-bench-"))
     print(
         f"{THREADS} cores; chunks {CHUNK}^3 in one shard of {args.side}^3, zstd {LEVEL} + "
-        f"crc32c; zstandard {zstandard.__version__}; best of and median of per-round ratios"
+        f"crc32c; zstandard {zstandard.__version__}; best of and median of per-round ratios; "
+        f"numpy huge pages: {huge_pages()}"
     )
+    rounds: dict[str, list[dict[str, tuple[float, float]]]] = {}
     try:
         with dask.config.set(scheduler="threads"):
             for name in args.volumes:
                 volume = Volume(name, args.side, scratch, anu)
                 volume.check()
-                report(volume, run_rounds(volume, args.rounds))
+                rounds[name] = run_rounds(volume, args.rounds)
+                report(volume, rounds[name])
                 shutil.rmtree(volume.scratch, ignore_errors=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if args.json is not None:
+            args.json.write_text(json.dumps(rounds, indent=1))
 
 
 if __name__ == "__main__":
