@@ -152,3 +152,27 @@ def test_zarr_python_reads_and_writes_from_a_thread_running_an_event_loop(
 
     with dask.config.set(scheduler="sync"):  # every task on the thread that runs the loop
         np.testing.assert_array_equal(asyncio.run(in_a_notebook()), LO_RES)
+
+
+@pytest.mark.parametrize(
+    ("options", "engine"),
+    [
+        ({}, "shards"),
+        ({"compressor": None, "checksum": False}, "shards"),
+        ({"compression_level": -5}, "shards"),
+        ({"compressor": "blosc"}, "tensorstore"),
+        ({"shards": None}, "tensorstore"),
+    ],
+)
+def test_auto_picks_the_engine_of_each_layout_to_write_and_read(
+    tmp_path: Path, options: dict[str, Any], engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    values = (np.arange(20 * 30 * 40) % 1000).astype(np.uint16).reshape(20, 30, 40)
+    path = tmp_path / "x.zarr"
+    Dataset(values, voxel_size=(1, 1, 1)).to_path(path, ome_zarr=False, chunks=8, **options)
+    ds = Dataset.from_path(path)
+    reader = reader_of(ds.data)
+    assert isinstance(reader, ZarrBlockReader) and reader.location.engine == engine
+    np.testing.assert_array_equal(ds.to_numpy(), values)
+    np.testing.assert_array_equal(Dataset.from_path(path, engine="zarr-python").to_numpy(), values)
