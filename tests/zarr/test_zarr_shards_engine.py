@@ -365,6 +365,7 @@ def _sharding(doc: dict[str, Any]) -> dict[str, Any]:
         (lambda d: d.__setitem__("data_type", "complex64"), "complex64"),
         (lambda d: d["chunk_key_encoding"].__setitem__("name", "v2"), "'v2'"),
         (lambda d: _sharding(d).__setitem__("chunk_shape", [8, 8, 5]), "multiple"),
+        (lambda d: d["chunk_grid"]["configuration"].update(chunk_shape=[0, 32, 16]), "multiple"),
         (lambda d: d.__setitem__("fill_value", 70000), "outside"),
         (lambda d: d.__setitem__("zarr_format", 2), "not a Zarr v3 array"),
     ],

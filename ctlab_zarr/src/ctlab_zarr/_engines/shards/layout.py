@@ -96,7 +96,7 @@ def parse_layout(document: Mapping[str, Any]) -> ShardLayout:
     chunk = _ints(sharding.get("chunk_shape"), "inner chunk shape")
     if len({len(shape), len(shard), len(chunk)}) != 1:
         raise UnsupportedLayout("shape, shard and chunk of different ranks")
-    if any(c <= 0 or s % c for s, c in zip(shard, chunk, strict=True)):
+    if any(c <= 0 or s <= 0 or s % c for s, c in zip(shard, chunk, strict=True)):
         raise UnsupportedLayout(f"shard {shard} is not a multiple of the inner chunk {chunk}")
     level, checksum, chunk_crc = _chunk_codecs(sharding.get("codecs"), dtype)
     location = sharding.get("index_location", "end")
