@@ -4,10 +4,10 @@ in threads straight into the output.
 h5py serialises every HDF5 call behind one process-wide lock, so a compressed read
 through it inflates on one core. Here each chunk the region touches is read with one
 ``os.pread`` (a local file) or one ranged read (a URL), and decoded
-(:mod:`ctlab_netcdf._chunk_decoding`) in threads that release the GIL. A region of
-several chunks is decoded on a pool shared by the whole process (one thread per
-core), so however many tasks read at once, at most that many chunks are in flight:
-memory stays bounded even when a chunk is a whole MANGO block of hundreds of MiB.
+(:mod:`ctlab_netcdf._chunk_decoding`) in threads that release the GIL, on a pool
+shared by the whole process (one thread per core): however many tasks read at once,
+at most that many chunks are in flight, so memory stays bounded even when a chunk is a
+whole MANGO block of hundreds of MiB.
 """
 
 from __future__ import annotations
@@ -181,14 +181,12 @@ def read_region(
                     origin = tuple(int(n) for n in index.origins[row])
                     raise ChunkError(f"chunk at {origin}: {error}") from error
 
-        batches = _batches(index, tasks)
-        if len(batches) == 1:
-            run(batches[0])
-        else:  # every batch ends before the file is closed, failed or not
-            futures = [pool().submit(run, batch) for batch in batches]
-            wait(futures)
-            for future in futures:
-                future.result()
+        # on the shared pool, even one batch (that bounds the chunks in flight); every
+        # batch ends before the file is closed, failed or not
+        futures = [pool().submit(run, batch) for batch in _batches(index, tasks)]
+        wait(futures)
+        for future in futures:
+            future.result()
     finally:
         if fd is not None:
             os.close(fd)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from ctlab_core.datatype import to_dtype
-from ctlab_core.errors import CorruptDataError
+from ctlab_core.errors import CorruptDataError, InvalidOptionError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.location import Location
 from ctlab_core.regions import Region
@@ -210,6 +210,8 @@ def read_piece(
                 variable = handle.variables[piece.variable]
                 variable.set_auto_maskandscale(False)
                 out[...] = variable[box]
+    except InvalidOptionError:  # a setting, not the file
+        raise
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
         raise CorruptDataError(f"{piece.path}: cannot read {piece.variable}: {error}") from error
     return out
