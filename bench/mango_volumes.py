@@ -85,6 +85,7 @@ def _write_block(
             (f"{kind}_zdim", f"{kind}_ydim", f"{kind}_xdim"),
             zlib=True,
             complevel=2,
+            shuffle=False,  # netCDF4's default is True; MANGO's files have no shuffle
             chunksizes=values.shape,
             fill_value=False,
         )
