@@ -16,7 +16,12 @@ from ctlab_core.presentation import CliExample, DemoStep, Presentation
 
 from ctlab_netcdf._file_format import file_format
 from ctlab_netcdf._files import file_kind
-from ctlab_netcdf.options import NetCDFReadOptions, NetCDFWriteOptions
+from ctlab_netcdf.options import (
+    COMPRESSOR_SETTING,
+    INFLATER_SETTING,
+    NetCDFReadOptions,
+    NetCDFWriteOptions,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,6 +39,7 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
     description = "MANGO NetCDF-4 files (.nc) and split block directories (_nc)"
     read_options = NetCDFReadOptions
     write_options = NetCDFWriteOptions
+    settings = (INFLATER_SETTING, COMPRESSOR_SETTING)
     presentation = Presentation(
         sample="tomoHiRes_SS_nc",
         examples=(
