@@ -1,7 +1,8 @@
-"""Benchmark of the netcdf codec against numpy on the same bytes (issues 3 and 10).
+"""Benchmark of the netcdf codec against the limits of the machine (issues 3, 10 and 19).
 
-Run: ``.venv/bin/python bench/netcdf_bench.py [--dir DIR]``. Prints each
-measurement and its ratio to the physical limit measured in the same run:
+Run: ``.venv/bin/python bench/netcdf_bench.py [--dir DIR] [--compressed-shape Z Y X]
+[--rounds N] [--only-compressed]``. Prints each measurement and its ratio to the
+physical limit measured in the same run:
 
 1. peak RSS of subprocesses writing 2 GiB from a lazily generated dask array
    as one NetCDF file and as a split directory (MANGO's blocking);
@@ -18,7 +19,12 @@ measurement and its ratio to the physical limit measured in the same run:
    written with O_DIRECT from a page-aligned copy (no byte copied by a CPU), which shows
    what it takes to reach the MD5 floor itself where cores are few;
 3. reading that split NetCDF fully into memory vs ``numpy.fromfile``;
-4. opening a 1000-block split dataset.
+4. opening a 1000-block split dataset;
+5. MANGO's compressed files (:mod:`compressed_netcdf`): reads against the inflate
+   limit of each deflate library, the level-2 write against compress + write +
+   fsync, and ``ctlab convert`` to an OME-Zarr pyramid against inflating + tensorstore.
+
+Figures 2-4 are of uncompressed files (``compression_level=0``).
 
 Every timed write creates a new file or dataset (its own previous one is removed
 untimed), for numpy and ctlab alike, and the writes are timed in interleaved
@@ -51,6 +57,7 @@ from typing import Any
 import dask
 import dask.array as da
 import numpy as np
+from compressed_netcdf import bench_compressed
 
 import ctlab_netcdf
 from ctlab_core import Dataset
@@ -170,10 +177,10 @@ def bench_read_write(work: Path) -> None:
     ds = Dataset(data, voxel_size=(1.0, 1.0, 1.0), datatype="tomo")
 
     def ctlab_write() -> None:
-        ds.to_path(split, slices_per_file=SLICES_PER_FILE)
+        ds.to_path(split, slices_per_file=SLICES_PER_FILE, compression_level=0)
 
     def ctlab_write_unchecked() -> None:
-        ds.to_path(split, slices_per_file=SLICES_PER_FILE, checksum=False)
+        ds.to_path(split, slices_per_file=SLICES_PER_FILE, checksum=False, compression_level=0)
 
     def md5_blocks() -> None:
         # MANGO's md5_checksum of every block, on all cores: the CPU floor of a checksummed write
@@ -301,7 +308,9 @@ def bench_open(work: Path) -> None:
     target = work / "tomo_many_nc"
     data = da.zeros((1000, 8, 8), dtype=np.uint16, chunks=(100, 8, 8))
     start = time.perf_counter()
-    Dataset(data, voxel_size=(1.0, 1.0, 1.0), datatype="tomo").to_path(target, slices_per_file=1)
+    Dataset(data, voxel_size=(1.0, 1.0, 1.0), datatype="tomo").to_path(
+        target, slices_per_file=1, compression_level=0
+    )
     made = time.perf_counter() - start
     opened: dict[str, Dataset] = {}
 
@@ -351,12 +360,26 @@ def bench_peak_rss(work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: tmp)")
+    parser.add_argument(
+        "--compressed-shape",
+        type=int,
+        nargs=3,
+        default=(512, 1024, 1024),
+        metavar=("Z", "Y", "X"),
+        help="the MANGO-laid-out volumes (default 512 1024 1024: 1 GiB of tomo)",
+    )
+    parser.add_argument("--slices-per-block", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the compressed figures")
+    parser.add_argument("--only-compressed", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ctlab-netcdf-bench-", dir=args.dir))
     try:
-        bench_peak_rss(work)
-        bench_read_write(work)
-        bench_open(work)
+        if not args.only_compressed:
+            bench_peak_rss(work)
+            bench_read_write(work)
+            bench_open(work)
+        shape = tuple(args.compressed_shape)
+        bench_compressed(work, (shape[0], shape[1], shape[2]), args.slices_per_block, args.rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

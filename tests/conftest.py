@@ -3,9 +3,13 @@ label images as other tools write them."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import tomllib
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -23,6 +27,41 @@ __all__ = ["ctlab", "http_server", "moto_server", "s3_bucket"]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "mango"
+TEST_CODEC = REPO / "tests" / "plugins" / "ctlab_npy"
+
+
+def _install_test_codec(plugin: Path) -> list[str]:
+    """Make the test codec at ``plugin`` an installed distribution for this test session
+    and every command it runs, as pip would: its sources and a ``.dist-info`` declaring
+    its entry points (from its pyproject.toml) on the path. The paths added.
+
+    No environment a user makes (``scripts/setup.sh`` included) installs it, so the
+    ``npy`` codec never shows in their ``ctlab``; ctlab finds it here through the
+    ``ctlab.codecs`` entry point alone, which is the contract it proves.
+    """
+    project = tomllib.loads((plugin / "pyproject.toml").read_text())["project"]
+    site = Path(tempfile.mkdtemp(prefix="ctlab-test-codec-"))
+    atexit.register(shutil.rmtree, site, ignore_errors=True)
+    name, version = project["name"], project["version"]
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    groups = project.get("entry-points", {})
+    (info / "entry_points.txt").write_text(
+        "".join(
+            f"[{group}]\n" + "".join(f"{key} = {value}\n" for key, value in entries.items())
+            for group, entries in groups.items()
+        )
+    )
+    paths = [str(plugin / "src"), str(site)]
+    sys.path[:0] = paths
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [*paths, *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return paths
+
+
+_install_test_codec(TEST_CODEC)
 
 
 def ctlab(

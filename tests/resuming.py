@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ctlab_core._reading import open_level
 
 from ctlab_core import Dataset, levels
-from ctlab_core._reading import open_level
 
 __all__ = [
     "assert_same_output",
@@ -70,10 +71,8 @@ def run_until(
             process.send_signal(signum)
     out, err = process.communicate(timeout=300)
     if group:  # nothing of the job may outlive it
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 

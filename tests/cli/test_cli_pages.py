@@ -21,7 +21,7 @@ def test_version_names_ctlab_and_every_codec() -> None:
         assert codec in out
 
 
-@pytest.mark.parametrize("command", ["info", "convert", "verify", "history", "demo"])
+@pytest.mark.parametrize("command", ["info", "convert", "verify", "history", "preview", "demo"])
 def test_every_command_has_a_description_and_examples(command: str) -> None:
     page = ctlab(command, "--help").stdout
     summary = page.split("\n\n")[1]

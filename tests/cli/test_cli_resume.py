@@ -15,6 +15,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from ctlab_core.phantom import phantom
 from hypothesis import HealthCheck, given, settings
@@ -241,7 +242,7 @@ def test_verify_against_the_source(source: Path, reference: Path, tmp_path: Path
     changed = tmp_path / "changed.ome.zarr"
     shutil.copytree(reference, changed)
     array = zarr.open_array(changed / "0", mode="r+")
-    array[70, 300, 411] = int(array[70, 300, 411]) + 1
+    array[70, 300, 411] = np.asarray(array[70, 300, 411]).item() + 1
     failed = ctlab("verify", changed, "--against", source, check=False)
     assert failed.returncode == 1
     assert failed.stderr.count("\n") == 1, failed.stderr

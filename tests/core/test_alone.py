@@ -4,7 +4,7 @@ the package to install for the others.
 
 scripts/test-alone.sh runs this file in environments holding ctlab-core alone and
 ctlab-core with only ctlab-netcdf or only ctlab-zarr; the full test environment holds
-both (and the test codec ctlab-npy).
+both. Every test session adds the test codec ctlab-npy (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FORMATS = {
     "netcdf": ("ctlab-netcdf", "--slices-per-file", "tomoLoRes_SS.nc"),
     "zarr": ("ctlab-zarr", "--levels", "tomoLoRes_SS_AM.zarr"),
 }
-COMMANDS = ("info", "convert", "verify", "history", "demo")
+COMMANDS = ("info", "convert", "verify", "history", "preview", "demo")
 
 
 def _group_codecs(page: str) -> set[str]:

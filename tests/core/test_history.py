@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import pickle
 from pathlib import Path
+from typing import Any
 
+import attrs
+import numpy as np
 import pytest
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.history import (
@@ -13,13 +16,14 @@ from ctlab_core.history import (
     HistoryTextError,
     Parameters,
     freeze_parameters,
+    mango_value,
     parse_parameters,
     serialize_parameters,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctlab_core import History, HistoryEntry, HistoryParseWarning
+from ctlab_core import Dataset, History, HistoryEntry, HistoryParseWarning
 
 from .strategies import histories, mango_parameters, parameters
 
@@ -254,12 +258,12 @@ def test_foreign_json_entries_are_kept_exactly() -> None:
 def test_foreign_entries_carry_their_information_in_mango_shape() -> None:
     history = History.from_json(FOREIGN)
     crop = history["20260128_crop"]
-    assert crop.parameters == {"operation": "crop", "z_range": "[10, 50]", "reason": "ROI"}
+    assert crop.parameters == {"operation": "crop", "z_range": "10 50", "reason": "ROI"}
     assert history["20260128_note"].output == "cropped by hand"
     assert history["20260128_list"].parameters == {"json": '[1, "two", null]'}
     assert history["20260128_number"].parameters == {"json": "3.5"}
     nested = history["20260128_nested"].parameters
-    assert nested == {"filter": {"sigma": "2.0", "mode": "reflect"}, "done": "true"}
+    assert nested == {"filter": {"sigma": "2.0", "mode": "reflect"}, "done": "True"}
     assert history["20260128_odd_keys"].parameters == {"json": '{"z range": [1, 2]}'}
     typed = history["20260128_typed"]
     assert typed.parameters == {"x": "1"}
@@ -282,3 +286,84 @@ def test_any_json_entry_survives_json_and_mango_text(value: object) -> None:
     # through MANGO text (NetCDF): the same information comes back
     back = HistoryEntry.from_text(entry.parameters_text(), entry.output)
     assert (back.parameters, back.output) == (entry.parameters, entry.output)
+
+
+# --- one rule for entries made in Python and read from files ---------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b_1", "z range", "parameters", "output"]), inner)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(json_values)
+def test_python_and_file_entries_of_the_same_json_are_one_entry(value: Any) -> None:
+    made = Dataset(np.zeros((1, 1, 1), np.uint8), voxel_size=(1, 1, 1)).with_history_entry(
+        "e", value
+    )
+    read = History.from_json(json.loads(json.dumps({"e": value})))
+    assert made.history == read  # equal entries: parameters, output and record
+    assert made.history["e"].parameters_text() == read["e"].parameters_text()  # NetCDF text
+    assert json.dumps(made.history.to_json()) == json.dumps(read.to_json())  # Zarr JSON
+    assert made.history.to_json() == {"e": value}  # written back exactly as given
+
+
+def test_the_issue_example_keeps_its_json_and_shows_mango_text() -> None:
+    entry = {"operation": "crop", "z_range": [10, 50]}
+    made = History().with_entry("20260128_crop", entry)["20260128_crop"]
+    assert made.record == '{"operation": "crop", "z_range": [10, 50]}'
+    assert made.parameters == {"operation": "crop", "z_range": "10 50"}
+    assert made.to_json() == entry
+    assert made == History.from_json({"20260128_crop": entry})["20260128_crop"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("text", "text"),
+        (True, "True"),
+        (2.0, "2.0"),
+        (10, "10"),
+        (None, ""),
+        ([10, 50], "10 50"),
+        ([0.5, True, "word"], "0.5 True word"),
+        (["two words", 1], '["two words", 1]'),
+        ([[1, 2], [3]], "[[1, 2], [3]]"),
+        ([], "[]"),
+        ({"z range": 1}, '{"z range": 1}'),
+        ({"sigma": 2}, {"sigma": "2"}),
+        (np.int64(7), "7"),
+        ((1, 2), "1 2"),
+    ],
+)
+def test_one_formatting_rule_for_values(value: object, shown: object) -> None:
+    assert mango_value(value) == shown
+
+
+def test_what_is_not_json_data_is_refused() -> None:
+    with pytest.raises(HistoryTextError, match="JSON-like data"):
+        History({"e": {"when": object()}})
+
+
+def test_an_entry_evolved_to_other_parameters_drops_its_record() -> None:
+    entry = HistoryEntry.coerce({"S": {"k": "v w"}})
+    assert entry.to_json() == {"S": {"k": "v w"}}
+    logged = attrs.evolve(entry, output="log\n")
+    assert logged.record is None
+    assert logged.to_json() == {"parameters": {"S": {"k": "v w"}}, "output": "log\n"}
+    assert attrs.evolve(entry, output="").record == entry.record  # still describes it
+
+
+def test_mango_entries_from_the_fixtures_are_unchanged(fixtures: Path) -> None:
+    stored = json.loads((fixtures / "tomoLoRes_SS_AM.zarr" / "zarr.json").read_text())
+    history = stored["attributes"]["mango"]["history"]
+    read = History.from_json(history)
+    assert read.to_json() == history
+    assert History(history) == read
+    entry = read["20250314_012913_tomoLoRes_SS"]
+    assert entry.parameters_text() == MANGO_TEXT

@@ -1,8 +1,12 @@
-"""The codec contract proven by a plugin: ctlab-npy (tests/plugins) is installed through
-its entry point only, and works through the library and the command line."""
+"""The codec contract proven by a plugin: ctlab-npy (tests/plugins), installed for the test
+session only (tests/conftest.py), is found through its entry point alone and works through
+the library and the command line; outside the test session no ctlab shows it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +54,16 @@ def test_command_line_convert_info_and_flags(tmp_path: Path) -> None:
     )
     assert wrong.returncode == 1
     assert "--format-version is a npy write option" in wrong.stderr
+
+
+def test_outside_the_test_session_the_cli_shows_no_test_codec() -> None:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+    def run(*args: str) -> str:
+        command = [sys.executable, "-m", "ctlab_core.cli", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+    version = run("--version")
+    assert "raw (ctlab-core" in version and "npy" not in version
+    page = run("convert", "--help")
+    assert "--to {" in page and "npy" not in page and "--format-version" not in page

@@ -164,7 +164,7 @@ def test_foreign_zarr_history_through_netcdf_keeps_every_value(tmp_path: Path) -
     back = Dataset.from_path(tmp_path / "tomo_copy.nc").history
     assert list(back) == list(ANU_CTLAB_IO_HISTORY)
     crop = back["20260128_150530_crop"]
-    assert crop.parameters == {"operation": "crop", "z_range": "[10, 50]", "reason": "ROI"}
+    assert crop.parameters == {"operation": "crop", "z_range": "10 50", "reason": "ROI"}
     assert back["20260128_150545_note"].output == "filtered by hand"
     for key, entry in ds.history.items():
         assert (back[key].parameters, back[key].output) == (entry.parameters, entry.output)

@@ -25,8 +25,8 @@ from ctlab_core import Dataset
 
 def make(block_info=None):
     (z0, z1), (y0, y1), (x0, x1) = block_info[None]["array-location"]
-    time.sleep(0.05)
-    return np.full((z1 - z0, y1 - y0, x1 - x0), 9, dtype=np.uint16)
+    time.sleep(0.05)  # noise: compressed (the default) or not, the bytes reach the disk
+    return np.random.default_rng(z0).integers(0, 4000, (z1 - z0, y1 - y0, x1 - x0), np.uint16)
 
 data = da.map_blocks(make, chunks=((2,) * 400, (128,), (128,)), dtype=np.uint16)
 options = {"slices_per_file": 2} if sys.argv[1].endswith("_nc") else {}

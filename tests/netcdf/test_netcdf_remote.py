@@ -66,3 +66,19 @@ def test_a_missing_remote_block_is_named(http_server: RangeFileServer, fixtures:
     (http_server.root / "h_nc" / "block00000003.nc").unlink()
     with pytest.raises(CTLabError, match="block00000003.nc"):
         Dataset.from_path(http_server.url + "h_nc").to_numpy()
+
+
+def test_a_compressed_chunk_is_one_ranged_read_over_http(
+    http_server: RangeFileServer, fixtures: Path
+) -> None:
+    from .chunk_files import index_of
+    from .helpers import lores_values
+
+    shutil.copy(fixtures / "tomoLoRes_SS.nc", http_server.root / "lores.nc")
+    index = index_of(fixtures / "tomoLoRes_SS.nc", "tomo")
+    start, size = int(index.offsets[0]), int(index.sizes[0])
+    opened = Dataset.from_path(http_server.url + "lores.nc")
+    http_server.take_log()
+    np.testing.assert_array_equal(opened.to_numpy(), lores_values())
+    ranges = [r.range for r in http_server.take_log() if r.method == "GET"]
+    assert f"bytes={start}-{start + size - 1}" in ranges, ranges

@@ -182,9 +182,13 @@ def test_files_read_back_through_netcdf4_and_h5netcdf(tmp_path: Path) -> None:
         dataset_id="the_id",
         attributes={"data_description": "volume"},
     )
-    ds.to_path(tmp_path / "tomo.nc")
+    ds.to_path(tmp_path / "tomo.nc", compression_level=0)
+    ds.to_path(tmp_path / "tomo_default.nc")  # MANGO's deflate level 2
     ds.to_path(tmp_path / "tomo_nc", slices_per_file=3, compression_level=2)
     _check_file_with_netcdf4(tmp_path / "tomo.nc", ds, (0, 7), 1)
+    _check_file_with_netcdf4(tmp_path / "tomo_default.nc", ds, (0, 7), 1)
+    with netCDF4.Dataset(tmp_path / "tomo_default.nc") as handle:
+        assert handle.variables["tomo"].filters()["complevel"] == 2
     for index, z_range in enumerate([(0, 3), (3, 6), (6, 7)]):
         block = tmp_path / "tomo_nc" / f"block{index:08d}.nc"
         _check_file_with_netcdf4(block, ds, z_range, 3)
@@ -441,8 +445,8 @@ def test_every_way_of_covering_a_block_writes_the_same_files(
     values = scrambled.astype(np.uint16).reshape(12, 6, 5)
     ds = make_dataset(da.from_array(values, chunks=chunks), DataType.TOMO)
     target = tmp_path / "tomo_split_nc"
-    with dask.config.set({"ctlab.task-bytes": task_bytes}):
-        ds.to_path(target, slices_per_file=4)
+    with dask.config.set({"ctlab.task-bytes": task_bytes}):  # plain files: pieces create them
+        ds.to_path(target, slices_per_file=4, compression_level=0)
     assert seen == [held_whole]  # the case is the one named
     blocks = sorted(target.iterdir())
     assert [b.name for b in blocks] == [f"block0000000{i}.nc" for i in range(3)]

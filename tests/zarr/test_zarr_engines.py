@@ -11,8 +11,10 @@ import dask.array as da
 import numpy as np
 import pytest
 from ctlab_core.errors import InvalidOptionError
+from ctlab_core.location import Location
 from ctlab_core.regions import reader_of
-from ctlab_zarr._engines import ENGINE_SETTING, resolve_engine
+from ctlab_zarr._engines import ENGINE_SETTING, choose_engine, resolve_engine
+from ctlab_zarr._nodes import load_node
 from ctlab_zarr._reader import ZarrBlockReader
 
 from ctlab_core import Dataset
@@ -23,20 +25,37 @@ LO_RES = np.arange(6000, dtype=np.uint16).reshape(10, 20, 30)
 FIXTURES = ["tomoLoRes.zarr", "tomoHiRes.zarr", "tomoLoRes_SS_AM.zarr", "generic.ome.zarr"]
 ENGINES = ["tensorstore", "zarr-python"] + (
     ["zarrs"] if importlib.util.find_spec("zarrs") is not None else []
-)
+)  # the engines that read every fixture (the shards engine reads sharded arrays of zstd)
+WRITERS = ["shards", *ENGINES]
 
 
-def test_auto_is_tensorstore_unless_the_environment_says_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
+def test_auto_is_chosen_per_array_unless_the_environment_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch, mango_dir: Path, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
-    assert resolve_engine("auto") == "tensorstore"
+    assert resolve_engine("auto") == "auto"
+    written = tmp_path / "x.zarr"
+    Dataset(LO_RES, voxel_size=(1, 1, 1)).to_path(written, ome_zarr=False)
+    ours = load_node(Location.of(written))
+    mango = load_node(Location.of(mango_dir / "tomoLoRes.zarr"))  # unsharded: tensorstore
+    assert choose_engine("auto", Location.of(written), ours) == "shards"
+    assert choose_engine("auto", Location.of(mango_dir / "tomoLoRes.zarr"), mango) == "tensorstore"
+    remote = Location.of("s3://bucket/x.zarr")
+    assert choose_engine("auto", remote, ours) == "tensorstore"  # the shards engine is local
+    assert choose_engine("zarr-python", Location.of(written), ours) == "zarr-python"
     monkeypatch.setenv(ENGINE_VARIABLE, "zarr-python")
     assert resolve_engine("auto") == "zarr-python"
     assert resolve_engine("tensorstore") == "tensorstore"  # an explicit engine wins
     monkeypatch.setenv(ENGINE_VARIABLE, "fast")
     with pytest.raises(InvalidOptionError, match=r"engine='fast' \(\$CTLAB_ZARR_ENGINE\)"):
         resolve_engine("auto")
+
+
+def test_an_explicit_shards_engine_refuses_arrays_it_does_not_handle(mango_dir: Path) -> None:
+    with pytest.raises(InvalidOptionError, match=r"engine='shards' cannot handle .*not sharded"):
+        Dataset.from_path(mango_dir / "tomoLoRes.zarr", engine="shards")
+    with pytest.raises(InvalidOptionError, match=r"engine='shards' cannot handle .*'blosc'"):
+        Dataset.from_path(mango_dir / "generic.ome.zarr", engine="shards")
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -55,9 +74,9 @@ def test_every_engine_writes_the_same_store(tmp_path: Path) -> None:
     values = (np.arange(70 * 40 * 50) % 4093).astype(np.uint16).reshape(70, 40, 50)
     ds = Dataset(da.from_array(values, chunks=(9, 40, 17)), voxel_size=(1, 1, 1), datatype="tomo")
     options: dict[str, Any] = {"chunks": (8, 8, 8), "shards": (16, 16, 24), "levels": 3}
-    for engine in ENGINES:
+    for engine in WRITERS:
         ds.to_path(tmp_path / f"{engine}.ome.zarr", engine=engine, **options)
-    first, *others = (tmp_path / f"{engine}.ome.zarr" for engine in ENGINES)
+    first, *others = (tmp_path / f"{engine}.ome.zarr" for engine in WRITERS)
     np.testing.assert_array_equal(Dataset.from_path(first).data.compute(), values)
     for other in others:
         for level in (0, 1, 2):
@@ -133,3 +152,27 @@ def test_zarr_python_reads_and_writes_from_a_thread_running_an_event_loop(
 
     with dask.config.set(scheduler="sync"):  # every task on the thread that runs the loop
         np.testing.assert_array_equal(asyncio.run(in_a_notebook()), LO_RES)
+
+
+@pytest.mark.parametrize(
+    ("options", "engine"),
+    [
+        ({}, "shards"),
+        ({"compressor": None, "checksum": False}, "shards"),
+        ({"compression_level": -5}, "shards"),
+        ({"compressor": "blosc"}, "tensorstore"),
+        ({"shards": None}, "tensorstore"),
+    ],
+)
+def test_auto_picks_the_engine_of_each_layout_to_write_and_read(
+    tmp_path: Path, options: dict[str, Any], engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    values = (np.arange(20 * 30 * 40) % 1000).astype(np.uint16).reshape(20, 30, 40)
+    path = tmp_path / "x.zarr"
+    Dataset(values, voxel_size=(1, 1, 1)).to_path(path, ome_zarr=False, chunks=8, **options)
+    ds = Dataset.from_path(path)
+    reader = reader_of(ds.data)
+    assert isinstance(reader, ZarrBlockReader) and reader.location.engine == engine
+    np.testing.assert_array_equal(ds.to_numpy(), values)
+    np.testing.assert_array_equal(Dataset.from_path(path, engine="zarr-python").to_numpy(), values)

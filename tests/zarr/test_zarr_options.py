@@ -99,8 +99,8 @@ def test_the_command_line_is_checked_by_the_same_declaration(
     source = str(mango_dir / "tomoLoRes.zarr")
     out = tmp_path / "o.ome.zarr"
     for flags, message in [
-        (["--levels", "0"], 'levels=0: use an int >= 1 or "auto"'),
-        (["--plain-zarr", "--downsampling", "mode"], "downsampling='mode' needs an OME-Zarr"),
+        (["--levels", "0"], '--levels 0: use an int >= 1 or "auto"'),
+        (["--plain-zarr", "--downsampling", "mode"], "--downsampling 'mode' needs an OME-Zarr"),
         (["--compressor", "blosc", "--compression-level", "12"], "blosc takes 0 to 9"),
         (["--chunks", "4", "--shards", "6"], "shard edge 6 is not a multiple of chunk edge 4"),
     ]:

@@ -6,7 +6,11 @@ from typing import IO, Any
 
 import numpy as np
 from h5py import h5d as h5d
+from h5py import h5f as h5f
 from h5py import h5p as h5p
+from h5py import h5s as h5s
+from h5py import h5t as h5t
+from h5py import version as version
 
 class Empty:
     dtype: np.dtype[Any]
@@ -29,7 +33,9 @@ class HLObject:
 
 class Dataset(HLObject):
     @property
-    def id(self) -> Any: ...
+    def id(self) -> h5d.DatasetID: ...
+    @property
+    def file(self) -> File: ...
     @property
     def shape(self) -> tuple[int, ...]: ...
     @property
@@ -74,5 +80,9 @@ class File(Group):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+    @property
+    def id(self) -> h5f.FileID: ...
+    @property
+    def driver(self) -> str: ...
     def close(self) -> None: ...
     def flush(self) -> None: ...

@@ -14,6 +14,7 @@ same write to resume.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -116,13 +117,15 @@ def _write_error(error: BaseException, target: Location, moves: Moves) -> WriteE
 
 
 def _os_text(error: OSError, target: Location, moves: Moves) -> str:
-    """What the system refused, with staged names replaced by the targets they stand for."""
+    """What the system refused, in its own words (``Read-only file system``, not a
+    library's report around them), naming the file when it is not ``target`` itself;
+    staged names are replaced by the targets they stand for."""
     where = str(error.filename or "")
-    reason = error.strerror or str(error)
-    text = f"cannot write {target}: {reason}" + (f" ({where})" if where else "")
     for staging, final in moves:
-        text = text.replace(str(staging), str(final)).replace(staging.name, final.name)
-    return text
+        where = where.replace(str(staging), str(final)).replace(staging.name, final.name)
+    reason = os.strerror(error.errno) if error.errno else (error.strerror or str(error))
+    shown = f" ({where})" if where and where != str(target) else ""
+    return f"cannot write {target}: {reason}{shown}"
 
 
 @attrs.frozen

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from ctlab_core.dataset import Dataset
     from ctlab_core.location import Location
-    from ctlab_core.regions import Region, RegionReader
+    from ctlab_core.regions import Region, RegionArray, RegionReader
 
 __all__ = [
     "AXES",
@@ -143,7 +143,7 @@ def drop_singleton_axes(dataset: Dataset) -> tuple[Dataset, tuple[str, ...]]:
     return attrs.evolve(dataset, **changes), dropped
 
 
-def _squeezed(data: da.Array, keep: tuple[bool, ...]) -> da.Array:
+def _squeezed(data: da.Array, keep: tuple[bool, ...]) -> da.Array | RegionArray:
     """``data`` without the axes of size 1 that ``keep`` leaves out; an array a codec read
     stays one (its regions read alone from storage, see :mod:`ctlab_core.regions`)."""
     from ctlab_core.regions import reader_of, region_array

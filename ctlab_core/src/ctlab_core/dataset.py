@@ -14,9 +14,10 @@ import attrs
 from ctlab_core.datatype import DataType, StorageDType
 from ctlab_core.errors import CTLabError, ImmutableDatasetError, InvalidDatasetError
 from ctlab_core.frozen import FrozenDict
-from ctlab_core.history import History, HistoryEntry
+from ctlab_core.history import EntryValue, History
 from ctlab_core.location import Location
 from ctlab_core.mango import to_xyz
+from ctlab_core.regions import RegionArray, RegionReader, reader_of
 from ctlab_core.units import VoxelUnit, convert_voxel_size
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Dataset", "timestamp"]
 
-HistoryValue = HistoryEntry | Mapping[str, Any] | str
+HistoryValue = EntryValue
 
 
 def timestamp(now: _dt.datetime | None = None) -> str:
@@ -35,15 +36,58 @@ def timestamp(now: _dt.datetime | None = None) -> str:
     return (now or _dt.datetime.now()).strftime("%Y%m%d_%H%M%S")
 
 
-def _as_dask(value: Any) -> da.Array:
+class _Data:
+    """What a dataset holds as ``data``: a dask array, or a codec's
+    :class:`~ctlab_core.regions.RegionArray`, made into one on first use. Shape, dtype
+    and blocks come from either without building a graph (or importing dask.array)."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: da.Array | RegionArray) -> None:
+        self.source = source
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in self.source.shape)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        dtype: np.dtype[Any] = self.source.dtype
+        return dtype
+
+    @property
+    def chunks(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(int(c) for c in axis) for axis in self.source.chunks)
+
+    def array(self) -> da.Array:
+        source = self.source
+        return source.to_dask() if isinstance(source, RegionArray) else source
+
+    def reader(self) -> RegionReader | None:
+        source = self.source
+        return source.reader if isinstance(source, RegionArray) else reader_of(source)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Data):
+            return NotImplemented
+        return self.source is other.source or self.array().name == other.array().name
+
+    def __hash__(self) -> int:
+        return hash(str(self.array().name))
+
+
+def _as_data(value: Any) -> _Data:
+    if isinstance(value, _Data):
+        return value
+    if isinstance(value, RegionArray):
+        return _Data(value)
     import dask.array as da
 
     if isinstance(value, da.Array):
-        return value
+        return _Data(value)
     if not hasattr(value, "shape") or not hasattr(value, "dtype"):
         raise InvalidDatasetError(f"data must be an array, got {type(value).__name__}")
-    result: da.Array = da.asarray(value)
-    return result
+    return _Data(da.asarray(value))
 
 
 def _as_unit(value: VoxelUnit | str) -> VoxelUnit:
@@ -99,7 +143,7 @@ class Dataset:
     dataset; nothing here reads or writes files except ``from_path``/``to_path``.
     """
 
-    data: da.Array = attrs.field(converter=_as_dask)
+    _data: _Data = attrs.field(alias="data", converter=_as_data)
     voxel_size: tuple[float, ...] = attrs.field(converter=_as_floats)
     voxel_unit: VoxelUnit = attrs.field(default=VoxelUnit.VOXEL, converter=_as_unit)
     dimension_names: tuple[str, ...] = attrs.field(default=("z", "y", "x"), converter=_as_names)
@@ -124,12 +168,37 @@ class Dataset:
     # --- derived views ---------------------------------------------------
 
     @property
+    def data(self) -> da.Array:
+        """The lazy dask array, in the true dtype of the datatype.
+
+        A dataset a codec read builds it on first access (and keeps it): ``shape``,
+        ``dtype``, ``chunks`` and ``nbytes`` are known before, without dask.
+        """
+        return self._data.array()
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(int(n) for n in self.data.shape)
+        return self._data.shape
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
+
+    @property
+    def chunks(self) -> tuple[tuple[int, ...], ...]:
+        """The sizes of ``data``'s blocks along each dimension (``data.chunks``)."""
+        return self._data.chunks
+
+    @property
+    def region_reader(self) -> RegionReader | None:
+        """The reader of any region of the stored array while ``data`` is exactly the
+        array a codec read (see :mod:`ctlab_core.regions`), else None."""
+        return self._data.reader()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the whole array in memory (``data.nbytes``)."""
+        return math.prod(self.shape) * int(self.dtype.itemsize)
 
     @property
     def voxel_size_xyz(self) -> tuple[float, ...]:
@@ -180,12 +249,10 @@ class Dataset:
         from dask.local import get_sync
         from dask.threaded import get as threaded_get
 
-        from ctlab_core.regions import reader_of
-
         scheduler = get_scheduler(collections=[self.data])
         if scheduler not in (None, threaded_get, get_sync):
             return np.asarray(self.data.compute())
-        reader = reader_of(self.data)
+        reader = self.region_reader
         if reader is not None:
             return reader.read(tuple(slice(0, n) for n in self.shape))
         out = np.empty(self.shape, dtype=self.dtype)
@@ -388,8 +455,10 @@ class Dataset:
         """Write the dataset; the format follows the name unless ``filetype`` names a codec.
 
         A name without the codec's suffix gets it (``filetype="netcdf"`` and
-        ``"tomo_out"`` write ``tomo_out.nc``); the path written is returned (a
-        ``Path``; for a URL, the URL as a string, ``storage_options`` going to its store).
+        ``"tomo_out"`` write ``tomo_out.nc``), in place of another format's suffix
+        (``filetype="zarr"`` and ``"tomo.nc"`` write ``tomo.zarr``); the path written
+        is returned (a ``Path``; for a URL, the URL as a string, ``storage_options`` going
+        to its store).
         ``dataset_id="auto"`` keeps this dataset's id or makes a new one, a string
         is used as is, None always makes a new ``<YYYYMMDD_HHMMSS>_<name>`` id.
         ``datatype`` writes the data as that MANGO datatype (its dtype must fit).
@@ -440,7 +509,7 @@ class Dataset:
         return (
             f"Dataset(shape={self.shape}, dtype={self.dtype}, datatype={datatype!r}, "
             f"voxel_size=({voxel}) {self.voxel_unit.value}, dataset_id={self.dataset_id!r}, "
-            f"history={len(self.history)} entries)"
+            f"history={_entries(len(self.history))})"
         )
 
     def summary(self) -> str:
@@ -452,13 +521,17 @@ class Dataset:
                 f"shape {self.shape} {self.dimension_names}, dtype {self.dtype}, "
                 f"datatype {datatype}",
                 f"voxel size ({voxel}) {self.voxel_unit.value} in {self.dimension_names}",
-                f"dataset_id {self.dataset_id}, {len(self.history)} history entries",
+                f"dataset_id {self.dataset_id}, {_entries(len(self.history), 'history ')}",
             ]
         )
 
 
+def _entries(count: int, what: str = "") -> str:
+    return f"{count} {what}{'entry' if count == 1 else 'entries'}"
+
+
 def _validate(ds: Dataset) -> None:
-    ndim = ds.data.ndim
+    ndim = len(ds.shape)
     if len(ds.dimension_names) != ndim:
         raise InvalidDatasetError(
             f"dimension_names {ds.dimension_names} has {len(ds.dimension_names)} names "
@@ -476,9 +549,9 @@ def _validate(ds: Dataset) -> None:
         raise InvalidDatasetError(
             f"voxel_size {ds.voxel_size} must be finite and > 0; {bad[0]!r} is not"
         )
-    if ds.datatype is not None and ds.data.dtype != ds.datatype.dtype:
+    if ds.datatype is not None and ds.dtype != ds.datatype.dtype:
         raise InvalidDatasetError(
-            f"data dtype {ds.data.dtype} does not match datatype {ds.datatype.value!r} "
+            f"data dtype {ds.dtype} does not match datatype {ds.datatype.value!r} "
             f"(whose values are {ds.datatype.dtype}); convert with data.astype(...) "
             "or pass datatype=None"
         )

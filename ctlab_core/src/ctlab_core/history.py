@@ -7,6 +7,11 @@ spaces after a longer key), and a blank line before each section
 (``tomoLoRes_SS.nc``, attribute ``history_20250314_012913_tomoLoRes_SS``).
 A value spanning lines is wrapped in ``__start_multi_string__`` ...
 ``__end_multi_string__``.
+
+An entry given as JSON-like data (a mapping, list, number or string), from
+Python or read from a file, follows one rule: its exact value is kept as its
+``record`` (written back to Zarr as given) and :func:`mango_value` shows each
+value in MANGO's view (``parameters``/``output``, the NetCDF text).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, Union
 
 import attrs
@@ -24,18 +29,23 @@ from ctlab_core.frozen import FrozenDict
 
 __all__ = [
     "UNKEYED_ENTRY",
+    "EntryValue",
     "History",
     "HistoryEntry",
     "HistoryTextError",
     "ParameterValue",
     "Parameters",
     "freeze_parameters",
+    "json_data",
+    "mango_value",
     "parse_parameters",
     "serialize_parameters",
 ]
 
 ParameterValue: TypeAlias = Union[str, "FrozenDict[str, ParameterValue]"]
 Parameters: TypeAlias = "FrozenDict[str, ParameterValue]"
+EntryValue: TypeAlias = "HistoryEntry | Mapping[str, Any] | Sequence[Any] | str | float | None"
+"""What an entry may be given as: an entry, or JSON-like data (see :meth:`HistoryEntry.coerce`)."""
 
 KEY_COLUMN = 22  # keys are padded to this width, then two spaces, then the value
 INDENT = "    "
@@ -50,27 +60,66 @@ class HistoryTextError(CTLabError, ValueError):
 
 
 def freeze_parameters(value: Mapping[str, Any]) -> Parameters:
-    """Turn nested mappings into frozen parameters; leaves become strings.
-
-    Lists and tuples become space-separated strings and booleans ``True``/``False``,
-    as MANGO writes them.
-    """
+    """Turn nested mappings into frozen parameters; leaves become strings by
+    :func:`mango_value` (``[10, 50]`` -> ``"10 50"``, ``True`` -> ``"True"``)."""
     frozen: dict[str, ParameterValue] = {}
     for key, item in value.items():
         if not isinstance(key, str) or not _KEY.fullmatch(key) or key in _RESERVED:
             raise HistoryTextError(
                 f"history parameter name {key!r} must be letters, digits and underscores"
             )
-        frozen[key] = freeze_parameters(item) if isinstance(item, Mapping) else _leaf(item)
+        frozen[key] = freeze_parameters(item) if isinstance(item, Mapping) else mango_value(item)
     return FrozenDict(frozen)
 
 
-def _leaf(value: object) -> str:
+def mango_value(value: object) -> ParameterValue:
+    """One value in MANGO's view, the same for entries made in Python and read from files.
+
+    A string is itself; ``True``/``False`` are written as MANGO writes them; a number as
+    JSON writes it (``2.0``, ``10``); null is empty; a list of numbers, booleans or
+    words is MANGO's space-separated vector (``[10, 50]`` -> ``10 50``); a mapping of
+    MANGO names (letters, digits, underscores) is a section; anything else (nested
+    lists, other keys, words with spaces in a list) is its JSON text.
+    """
+    value = json_data(value)
+    if isinstance(value, Mapping) and _mango_keys(value):
+        return FrozenDict({key: mango_value(item) for key, item in value.items()})
+    if isinstance(value, list) and value and all(_is_word(item) for item in value):
+        return " ".join(_scalar(item) for item in value)
+    if value is None or isinstance(value, str | bool | int | float):
+        return _scalar(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _scalar(value: str | bool | int | float | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _is_word(value: object) -> bool:
     if isinstance(value, str):
+        return bool(value) and not any(c.isspace() for c in value)
+    return isinstance(value, bool | int | float)
+
+
+def json_data(value: object) -> Any:
+    """``value`` as the JSON data it stands for: mappings with string keys, lists, and
+    numbers, strings, booleans, null (numpy values included); HistoryTextError else."""
+    if value is None or isinstance(value, str | bool | int | float):
         return value
+    if isinstance(value, Mapping):
+        return {str(key): json_data(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return " ".join(_leaf(v) for v in value)
-    return str(value)
+        return [json_data(item) for item in value]
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return json_data(tolist())
+    raise HistoryTextError(
+        f"a history entry holds JSON-like data; {value!r} ({type(value).__name__}) is not"
+    )
 
 
 def thaw_parameters(parameters: Mapping[str, ParameterValue]) -> dict[str, Any]:
@@ -185,16 +234,24 @@ class HistoryEntry:
 
     ``raw_parameters`` holds the parameter text when it was not parsed (it was
     unparseable, or the caller asked for no parsing); writers then emit it as is.
-    ``record`` holds, as JSON text, an entry another tool stored in a shape of
-    its own (``{"operation": "crop", "z_range": [10, 50]}``, a plain string,
-    ...): JSON writers give it back unchanged, while ``parameters``/``output``
-    carry the same information in MANGO's shape for text and display.
+    ``record`` holds, as JSON text, the value the entry was given as
+    (``{"operation": "crop", "z_range": [10, 50]}``, a plain string, ...), whether
+    from Python or a file: JSON writers give it back exactly, while
+    ``parameters``/``output`` carry the same information in MANGO's shape. A record
+    is kept only while it describes ``parameters`` and ``output``: an entry evolved
+    to other ones is written in MANGO's shape.
     """
 
     parameters: Parameters = attrs.field(factory=FrozenDict, converter=freeze_parameters)
     output: str = ""
     raw_parameters: str | None = None
     record: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.record is not None and self.raw_parameters is None:
+            view = _view(json.loads(self.record))
+            if view is None or view != (self.parameters, self.output):
+                object.__setattr__(self, "record", None)
 
     @classmethod
     def from_text(cls, parameters: str, output: str = "", *, parse: bool = True) -> HistoryEntry:
@@ -211,23 +268,24 @@ class HistoryEntry:
 
     @classmethod
     def from_json(cls, value: object, *, parse: bool = True) -> HistoryEntry:
-        """An entry from its JSON form: MANGO's ``{"parameters": ..., "output": ...}``
-        (parameters as nested strings or as MANGO text), or any other JSON value,
-        which is kept as the entry's ``record``."""
-        if _is_mango_shaped(value):
-            assert isinstance(value, Mapping)  # _is_mango_shaped checked it
-            parameters, output = value["parameters"], value["output"]
+        """An entry from JSON-like data, from a file or from Python alike: MANGO's
+        ``{"parameters": ..., "output": ...}`` (parameters as nested strings or as MANGO
+        text) is MANGO's entry; any other value is kept as the entry's ``record``, its
+        information in MANGO's shape."""
+        data = json_data(value)
+        if _is_mango_shaped(data):
+            parameters, output = data["parameters"], data["output"]
             if isinstance(parameters, str):
                 entry = cls.from_text(parameters, output, parse=parse)
                 if entry.raw_parameters is None:  # parsed: JSON writers keep the text form
-                    entry = attrs.evolve(entry, record=json.dumps(value, ensure_ascii=False))
+                    entry = attrs.evolve(entry, record=json.dumps(data, ensure_ascii=False))
                 return entry
             return cls(freeze_parameters(parameters), output)
-        parameters, output = _foreign_fields(value)
-        return cls(parameters, output, record=json.dumps(value, ensure_ascii=False))
+        parameters, output = _foreign_fields(data)
+        return cls(parameters, output, record=json.dumps(data, ensure_ascii=False))
 
     def to_json(self) -> Any:
-        """The JSON form: the record as stored, else ``{"parameters": ..., "output": ...}``."""
+        """The JSON form: the record as given, else ``{"parameters": ..., "output": ...}``."""
         if self.record is not None:
             return json.loads(self.record)
         parameters: Any = thaw_parameters(self.parameters)
@@ -242,13 +300,26 @@ class HistoryEntry:
         return serialize_parameters(self.parameters)
 
     @classmethod
-    def coerce(cls, value: HistoryEntry | Mapping[str, Any] | str) -> HistoryEntry:
-        """An entry from what users pass: an entry, a parameter mapping, or a log text."""
+    def coerce(cls, value: EntryValue) -> HistoryEntry:
+        """An entry from what users pass: an entry as it is; JSON-like data (a mapping of
+        parameters, a log text, a list, a number) as :meth:`from_json` reads it from a file."""
         if isinstance(value, HistoryEntry):
             return value
-        if isinstance(value, str):
-            return cls(output=value)
-        return cls(freeze_parameters(value))
+        return cls.from_json(value)
+
+
+def _view(value: Any) -> tuple[Parameters, str] | None:
+    """The parameters and output :meth:`HistoryEntry.from_json` gives ``value`` (None when
+    MANGO text in it does not parse)."""
+    if _is_mango_shaped(value):
+        parameters, output = value["parameters"], value["output"]
+        if not isinstance(parameters, str):
+            return freeze_parameters(parameters), output
+        try:
+            return parse_parameters(parameters), output
+        except HistoryTextError:
+            return None
+    return _foreign_fields(value)
 
 
 def _is_mango_shaped(value: object) -> bool:
@@ -274,11 +345,11 @@ def _all_mango_strings(value: object) -> bool:
 
 
 def _foreign_fields(value: object) -> tuple[Parameters, str]:
-    """MANGO parameters and output holding the information of a foreign JSON entry.
+    """MANGO parameters and output holding the information of a JSON entry of another shape.
 
     A string is an output log; a mapping with MANGO-style keys becomes sections
-    and values (strings as they are, other values as JSON text); anything else
-    is one parameter ``json`` holding the whole value as JSON text.
+    and values by :func:`mango_value`; anything else is one parameter ``json``
+    holding the whole value as JSON text.
     """
     if isinstance(value, str):
         return FrozenDict(), value
@@ -292,7 +363,7 @@ def _foreign_fields(value: object) -> tuple[Parameters, str]:
             parameters, _ = _foreign_fields(value.get("parameters", {}))
             return parameters, output
     if isinstance(value, Mapping) and _mango_keys(value):
-        return FrozenDict({key: _foreign_value(item) for key, item in value.items()}), ""
+        return FrozenDict({key: mango_value(item) for key, item in value.items()}), ""
     return FrozenDict({"json": json.dumps(value, ensure_ascii=False)}), ""
 
 
@@ -301,14 +372,6 @@ def _mango_keys(value: Mapping[Any, Any]) -> bool:
         isinstance(key, str) and _KEY.fullmatch(key) is not None and key not in _RESERVED
         for key in value
     )
-
-
-def _foreign_value(value: object) -> ParameterValue:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and value and _mango_keys(value):
-        return FrozenDict({key: _foreign_value(item) for key, item in value.items()})
-    return json.dumps(value, ensure_ascii=False)
 
 
 UNKEYED_ENTRY = "history"
@@ -322,21 +385,20 @@ class History(FrozenDict[str, HistoryEntry]):
 
     def __init__(
         self,
-        items: Mapping[str, HistoryEntry | Mapping[str, Any] | str]
-        | Iterable[tuple[str, HistoryEntry | Mapping[str, Any] | str]] = (),
+        items: Mapping[str, EntryValue] | Iterable[tuple[str, EntryValue]] = (),
     ) -> None:
         pairs = items.items() if isinstance(items, Mapping) else items
         super().__init__((str(k), HistoryEntry.coerce(v)) for k, v in pairs)
 
-    def with_entry(self, key: str, entry: HistoryEntry | Mapping[str, Any] | str) -> History:
+    def with_entry(self, key: str, entry: EntryValue) -> History:
         """A copy with ``entry`` under ``key`` (replacing an entry of that id in place)."""
         items = dict(self)
         items[key] = HistoryEntry.coerce(entry)
         return History(items)
 
-    def merged(self, other: Mapping[str, HistoryEntry | Mapping[str, Any] | str]) -> History:
+    def merged(self, other: Mapping[str, EntryValue]) -> History:
         """Entries of both; on equal ids the entry of ``other`` wins, order is kept."""
-        items: dict[str, HistoryEntry | Mapping[str, Any] | str] = dict(self)
+        items: dict[str, EntryValue] = dict(self)
         items.update(other)
         return History(items)
 

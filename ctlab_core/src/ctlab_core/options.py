@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 
+from ctlab_core import _spelling as spelling
 from ctlab_core._converter import conforms
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CTLabError, InvalidOptionError
@@ -164,8 +165,19 @@ def build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: s
     Aliases (``cls.renamed``) are first replaced by the options they mean.
     Unknown names, names of ``anu_ctlab_io`` that have no meaning here, values
     of the wrong type and values a validator refuses raise
-    :class:`InvalidOptionError` naming ``where``, the option and what is accepted.
+    :class:`InvalidOptionError` naming ``where``, the option and what is accepted
+    (as ``levels=0`` for Python callers, ``--levels 0`` on the command line).
     """
+    try:
+        return _build(cls, given, where=where, codec=codec)
+    except InvalidOptionError as error:
+        if not spelling.in_command_line():
+            raise
+        names = [*(field.name for field in option_fields(cls)), *cls.renamed]
+        raise InvalidOptionError(spelling.flags_for_keywords(str(error), names)) from error
+
+
+def _build(cls: type[OptionsT], given: Mapping[str, Any], *, where: str, codec: str) -> OptionsT:
     given = _renamed(cls, given, where)
     names = [field.name for field in option_fields(cls)]
     for name in given:

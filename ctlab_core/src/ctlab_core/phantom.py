@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from ctlab_core.dataset import Dataset, timestamp
 from ctlab_core.datatype import DataType
 
@@ -11,7 +13,7 @@ if TYPE_CHECKING:
     import dask.array as da
     import numpy as np
 
-__all__ = ["phantom", "phantom_array"]
+__all__ = ["PhantomRegions", "phantom", "phantom_array"]
 
 # (centre z, y, x as fractions of the shape, radius as a fraction of the side, value)
 _SPHERES = (
@@ -66,6 +68,30 @@ def _slab(
     noise = (zz * np.uint32(73856093)) ^ (yy * np.uint32(19349663)) ^ (xx * np.uint32(83492791))
     values += ((noise >> np.uint32(7)) & np.uint32(0x3FF)).astype(np.uint16)
     return values
+
+
+@attrs.frozen
+class PhantomRegions:
+    """The phantom as a :class:`~ctlab_core.regions.RegionReader`: any box is computed on
+    request, the same values as :func:`phantom_array` (a stand-in for storage, from which
+    readers such as ``ctlab preview`` read only what they need)."""
+
+    shape: tuple[int, int, int]
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        import numpy as np
+
+        return np.dtype(np.uint16)
+
+    @property
+    def unit(self) -> tuple[int, ...]:
+        return (1, 1, 1)
+
+    def read(self, region: tuple[slice, ...]) -> np.ndarray[Any, Any]:
+        """The values of ``region`` (slices with start and stop)."""
+        zs, ys, xs = ((int(s.start), int(s.stop)) for s in region)
+        return _slab(self.shape, zs, ys, xs)
 
 
 def phantom_array(

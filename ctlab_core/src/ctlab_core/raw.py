@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ctlab_core import _spelling as spelling
 from ctlab_core._converter import converter, structure_errors
 from ctlab_core.codec import Codec, WriteTarget
 from ctlab_core.datatype import DataType
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
     from ctlab_core.dataset import Dataset
+    from ctlab_core.regions import RegionArray
 
 __all__ = [
     "RAW_CODEC",
@@ -222,9 +224,13 @@ class RawCodec(Codec[RawReadOptions, WriteOptions]):
             meta["datatype"] = options.datatype.value
         dtype_name = options.dtype or meta.get("dtype") or _datatype_dtype(meta.get("datatype"))
         if not shape or dtype_name is None:
+            needs = (
+                "--shape Z,Y,X --dtype T (or --datatype NAME for the dtype)"
+                if spelling.in_command_line()
+                else "shape=(z, y, x) and dtype=... (or datatype=...)"
+            )
             raise InvalidOptionError(
-                f"{path}: a raw file without a {sidecar_path(path).name} sidecar needs "
-                "shape=(z, y, x) and dtype=... (or datatype=...); ctlab: --shape Z,Y,X --dtype T"
+                f"{path}: a raw file without a {sidecar_path(path).name} sidecar needs {needs}"
             )
         try:
             np_dtype = np.dtype(dtype_name)
@@ -297,7 +303,7 @@ def _write_sidecar(_written: object, path: str, text: str) -> None:
     Path(path).write_text(text)
 
 
-def _lazy(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
+def _lazy(path: Path, shape: tuple[int, ...], dtype: np.dtype[Any]) -> RegionArray:
     from ctlab_core.regions import region_array
 
     depth = slab_depth(shape, dtype.itemsize)
@@ -349,13 +355,10 @@ RAW_CODEC = RawCodec()
 
 
 def _metadata_fields() -> list[attrs.Attribute[Any]]:
-    import dask.array
-    from dask.delayed import Delayed
-
     from ctlab_core.dataset import Dataset
 
-    attrs.resolve_types(Dataset, localns={"da": dask.array, "Delayed": Delayed})
-    return [f for f in attrs.fields(Dataset) if f.name != "data"]
+    attrs.resolve_types(Dataset)
+    return [f for f in attrs.fields(Dataset) if f.alias != "data"]
 
 
 def metadata_to_json(ds: Dataset) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 A codec's reader builds its lazy array with :func:`region_array` from a
 :class:`RegionReader`: a small picklable object (paths, never handles) that
-reads any box of the stored array. Beside the usual dask array the core then
-remembers the reader, so that
+reads any box of the stored array. The result, a :class:`RegionArray`, knows
+its shape, dtype and blocks at once and becomes a dask array on first use (so
+describing a dataset never imports ``dask.array``). Beside that dask array the
+core remembers the reader, so that
 
 - a writer asking for other blocks (:func:`rechunked`) gets tasks that each
   read exactly their own region from storage, instead of dask assembling them
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Region",
+    "RegionArray",
     "RegionReader",
     "block_region",
     "reader_of",
@@ -92,20 +95,78 @@ def _read_block(reader: RegionReader, block_info: dict[Any, Any] | None = None) 
     return reader.read(block_region(block_info))
 
 
+class RegionArray:
+    """The lazy array of a region reader, before dask: what :func:`region_array` returns.
+
+    Shape, dtype and blocks are known without dask; :meth:`to_dask` makes the dask
+    array on first use and keeps it. A :class:`~ctlab_core.Dataset` holds it as its
+    ``data`` and gives the dask array when ``data`` is first asked for. It pickles as
+    its reader, blocks and token: the same array in every process.
+    """
+
+    __slots__ = ("_dask", "chunks", "reader", "token")
+
+    def __init__(
+        self, reader: RegionReader, chunks: Sequence[Sequence[int]], *, token: object
+    ) -> None:
+        self.reader = reader
+        self.chunks: tuple[tuple[int, ...], ...] = tuple(
+            tuple(int(c) for c in axis) for axis in chunks
+        )
+        self.token = token
+        self._dask: da.Array | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(sum(axis) for axis in self.chunks)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.reader.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.chunks)
+
+    def to_dask(self) -> da.Array:
+        """The dask array (made once; its name follows the token, blocks and dtype)."""
+        if self._dask is None:
+            self._dask = _region_dask(self.reader, self.chunks, self.token)
+        return self._dask
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.reader, self.chunks, self.token))
+
+    def __dask_tokenize__(self) -> object:
+        return ("ctlab-region-array", self.token, self.chunks, self.dtype.str)
+
+    def __repr__(self) -> str:
+        return f"RegionArray(shape={self.shape}, dtype={self.dtype}, reader={self.reader!r})"
+
+
+def _rebuild(reader: RegionReader, chunks: Sequence[Sequence[int]], token: object) -> RegionArray:
+    return RegionArray(reader, chunks, token=token)
+
+
 def region_array(
     reader: RegionReader, chunks: Sequence[Sequence[int]], *, token: object
-) -> da.Array:
+) -> RegionArray:
     """The lazy array of ``reader`` in blocks ``chunks``; ``token`` identifies the stored
     data (path, modification time, options) so equal reads get equal names."""
+    return RegionArray(reader, chunks, token=token)
+
+
+def _region_dask(
+    reader: RegionReader, chunks: tuple[tuple[int, ...], ...], token: object
+) -> da.Array:
     import dask.array as da
     import numpy as np
     from dask.base import tokenize
 
-    chunk_tuple = tuple(tuple(int(c) for c in axis) for axis in chunks)
-    name = "ctlab-read-" + tokenize(token, chunk_tuple, reader.dtype.str)
+    name = "ctlab-read-" + tokenize(token, chunks, reader.dtype.str)
     meta = np.empty((0,) * len(reader.shape), dtype=reader.dtype)
     array: da.Array = da.map_blocks(
-        _read_block, reader, chunks=chunk_tuple, dtype=reader.dtype, meta=meta, name=name
+        _read_block, reader, chunks=chunks, dtype=reader.dtype, meta=meta, name=name
     )
     _READERS[array.name] = reader
     return array
@@ -144,7 +205,7 @@ def rechunked(array: da.Array, chunks: Sequence[Sequence[int]] | Sequence[int]) 
     if reader is None or _overread(normal, reader.unit) > 1.5:
         result: da.Array = array.rechunk(normal)
         return result
-    return region_array(reader, normal, token=("rechunked", array.name))
+    return RegionArray(reader, normal, token=("rechunked", array.name)).to_dask()
 
 
 def _overread(chunks: Sequence[Sequence[int]], unit: Sequence[int]) -> float:

@@ -15,6 +15,7 @@ import os
 import warnings
 from importlib.metadata import EntryPoint, entry_points
 
+from ctlab_core import _spelling as spelling
 from ctlab_core._hints import HINTS, InstallHint, hint_for_content, hint_for_name, hint_named
 from ctlab_core.codec import AnyCodec, Codec
 from ctlab_core.errors import (
@@ -145,7 +146,7 @@ def codec_for_reading(location: Location, filetype: str = "auto") -> AnyCodec:
     if len(claims) > 1:
         raise FormatNotRecognisedError(
             f"{location}: more than one codec claims it ({', '.join(claims)}); "
-            "pass filetype=... to choose"
+            f"pass {spelling.reading_format()} to choose"
         )
     content = hint_for_content(location.path) if location.is_local else None
     hint = content or hint_for_name(location.name)
@@ -179,7 +180,8 @@ def codec_for_writing(location: Location, filetype: str = "auto") -> tuple[AnyCo
     The codec is the named one, else the one whose suffix ends the name, else
     (for MANGO-named paths such as ``tomo_output``, as anu_ctlab_io does) the
     codec that declares ``writes_mango_names``. A name without the codec's
-    suffix gets it appended (``tomo_output`` -> ``tomo_output.nc``).
+    suffix gets it appended (``tomo_output`` -> ``tomo_output.nc``), in place of
+    another format's suffix (``filetype="zarr"``: ``tomo.nc`` -> ``tomo.zarr``).
     """
     location.require_new_name()
     if filetype != "auto":
@@ -191,7 +193,7 @@ def codec_for_writing(location: Location, filetype: str = "auto") -> tuple[AnyCo
     if len(matches) > 1:
         raise FormatNotRecognisedError(
             f"{location}: the suffix fits more than one codec ({', '.join(matches)}); "
-            "pass filetype=... to choose"
+            f"pass {spelling.writing_format()} to choose"
         )
     hint = hint_for_name(location.name)
     if hint is not None:
@@ -200,7 +202,7 @@ def codec_for_writing(location: Location, filetype: str = "auto") -> tuple[AnyCo
         return _mango_writer(location)
     raise FormatNotRecognisedError(
         f"{location}: cannot tell the format from the name; end it in one of "
-        f"{', '.join(_all_suffixes())} or pass filetype=..."
+        f"{', '.join(_all_suffixes())} or pass {spelling.writing_format()}"
     )
 
 
@@ -220,7 +222,7 @@ def _mango_writer(location: Location) -> tuple[AnyCodec, Location]:
     if len(writers) > 1:
         raise FormatNotRecognisedError(
             f"{location}: more than one codec writes MANGO-named paths without a suffix "
-            f"({', '.join(writers)}); add a suffix or pass filetype=..."
+            f"({', '.join(writers)}); add a suffix or pass {spelling.writing_format()}"
         )
     hint = next((h for h in HINTS if h.mango_names), None)
     installed = sorted({s for name in available_codecs() for s in _load(name).suffixes})
@@ -232,7 +234,7 @@ def _mango_writer(location: Location) -> tuple[AnyCodec, Location]:
         )
     raise FormatNotRecognisedError(
         f"{location}: cannot tell the format from the name; end it in one of "
-        f"{', '.join(_all_suffixes())} or pass filetype=..."
+        f"{', '.join(_all_suffixes())} or pass {spelling.writing_format()}"
     )
 
 
@@ -242,9 +244,16 @@ def _has_suffix(location: Location, codec: AnyCodec) -> bool:
 
 
 def _with_suffix(location: Location, codec: AnyCodec) -> Location:
+    """``location`` named for ``codec``: its suffix appended, or put in place of another
+    format's (``x`` and ``x.nc`` -> ``x.zarr``, ``x_nc`` -> ``x.raw``)."""
     if _has_suffix(location, codec) or not codec.suffixes:
         return location
-    return location.with_name(location.name + codec.suffixes[0])
+    name = location.name
+    for suffix in sorted(_all_suffixes(), key=len, reverse=True):
+        if name.lower().endswith(suffix.lower()) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return location.with_name(name + codec.suffixes[0])
 
 
 def _mango_named(location: Location) -> bool:

@@ -93,7 +93,14 @@ def file_md5(header: Header) -> bytes:
     depth = max(unit, HASH_BYTES // max(1, ny * nx * stored.itemsize) // unit * unit)
     digest = hashlib.md5(usedforsecurity=False)
     for start in range(0, nz, depth):
-        piece = Piece(header.path, header.format, header.variable, start, min(nz, start + depth))
+        piece = Piece(
+            header.path,
+            header.format,
+            header.variable,
+            start,
+            min(nz, start + depth),
+            storage_options=header.storage_options,
+        )
         values = read_piece(piece, (ny, nx), header.stored_dtype)
         little = np.ascontiguousarray(values, dtype=stored.newbyteorder("<"))
         digest.update(little.reshape(-1).view(np.uint8).data)

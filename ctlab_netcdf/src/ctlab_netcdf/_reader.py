@@ -17,7 +17,7 @@ from ctlab_core.dataset import Dataset
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import CorruptDataError, CTLabError, InvalidOptionError, StorageError
 from ctlab_core.location import Location
-from ctlab_core.regions import region_array
+from ctlab_core.regions import RegionArray, region_array
 from ctlab_core.storage import list_keys, size
 
 from ctlab_netcdf import _regions as regions
@@ -28,7 +28,6 @@ from ctlab_netcdf._names import block_name, parse_block_index
 from ctlab_netcdf._validation import check_headers
 
 if TYPE_CHECKING:
-    import dask.array as da
     import numpy as np
 
 __all__ = ["block_files", "load", "open_dataset", "open_regions", "read_headers"]
@@ -136,7 +135,7 @@ def open_regions(
     return headers, resolved, regions.NetCDFRegions.of(headers, true.str)
 
 
-def _lazy(reader: regions.NetCDFRegions) -> da.Array:
+def _lazy(reader: regions.NetCDFRegions) -> RegionArray:
     import numpy as np
 
     headers = reader.headers

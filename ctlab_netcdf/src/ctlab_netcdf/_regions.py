@@ -2,8 +2,10 @@
 reader, and the read chunks of its lazy array.
 
 Tasks hold paths, never handles: each read opens its files, reads its box
-with one call per file (plain bytes with ``os.preadv`` when uncompressed,
-outside h5py's lock; one ``read_direct`` when compressed) and closes them.
+and closes them. NetCDF-4 data is read outside h5py's lock: plain bytes with
+``os.preadv`` when uncompressed, compressed chunks with one read each,
+inflated in parallel threads (:mod:`ctlab_netcdf._chunk_reader`); only
+storage that reader does not handle goes through one h5py ``read_direct``.
 """
 
 from __future__ import annotations
@@ -16,17 +18,21 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from ctlab_core.datatype import to_dtype
-from ctlab_core.errors import CorruptDataError
+from ctlab_core.errors import CorruptDataError, InvalidOptionError
 from ctlab_core.frozen import FrozenDict
 from ctlab_core.location import Location
 from ctlab_core.regions import Region
 from ctlab_core.storage import read_range
 
 from ctlab_netcdf._byte_io import box_extents, dataset_extents, pread_into
+from ctlab_netcdf._chunk_decoding import decodable
+from ctlab_netcdf._chunk_index import ChunkIndex, UnsupportedStorage, chunk_index
+from ctlab_netcdf._chunk_reader import read_region
 from ctlab_netcdf._files import hdf5_file, netcdf3_file
 from ctlab_netcdf._headers import Header
 
 if TYPE_CHECKING:
+    import h5py
     import numpy as np
 
 __all__ = ["READ_TARGET_BYTES", "NetCDFRegions", "Piece", "read_chunks", "read_piece"]
@@ -204,6 +210,8 @@ def read_piece(
                 variable = handle.variables[piece.variable]
                 variable.set_auto_maskandscale(False)
                 out[...] = variable[box]
+    except InvalidOptionError:  # a setting, not the file
+        raise
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
         raise CorruptDataError(f"{piece.path}: cannot read {piece.variable}: {error}") from error
     return out
@@ -212,26 +220,41 @@ def read_piece(
 def _read_hdf5(
     piece: Piece, box: tuple[slice, ...], plane: tuple[int, int], out: np.ndarray[Any, Any]
 ) -> None:
-    """Plain bytes with preadv (or ranged reads) where the storage allows it, else one
-    h5py read."""
+    """Outside h5py's lock where the storage allows it: plain bytes with preadv (or ranged
+    reads), chunks read and decoded by :mod:`ctlab_netcdf._chunk_reader`; else one h5py
+    read."""
     if not out.size:
         return
+    ys = piece.ys or (0, plane[0])
+    xs = piece.xs or (0, plane[1])
+    index = None
     with hdf5_file(piece.location) as handle:
         variable = handle[piece.variable]
         slabs = None
         if variable.dtype == out.dtype:
             slabs = dataset_extents(variable, piece.start, piece.stop)
         if slabs is None:
-            variable.read_direct(out, box)
-            return
-        itemsize = out.dtype.itemsize
-        ys = piece.ys or (0, plane[0])
-        xs = piece.xs or (0, plane[1])
-        extents = box_extents(slabs, plane, itemsize, ys, xs)
-    if piece.location.is_local:
+            index = _chunks_of(variable)
+            if index is None:
+                variable.read_direct(out, box)
+                return
+        else:
+            extents = box_extents(slabs, plane, out.dtype.itemsize, ys, xs)
+    if index is not None:
+        read_region(piece.location, index, [(piece.start, piece.stop), ys, xs], out)
+    elif piece.location.is_local:
         _pread(piece.path, out, extents)
     else:
         _read_ranges(piece.location, out, extents)
+
+
+def _chunks_of(variable: h5py.Dataset) -> ChunkIndex | None:
+    """The chunk index of ``variable`` when its chunks can be read outside HDF5, else None."""
+    try:
+        index = chunk_index(variable)
+    except UnsupportedStorage:
+        return None
+    return index if decodable(index.filters) else None
 
 
 def _read_ranges(

@@ -16,7 +16,12 @@ from ctlab_core.presentation import CliExample, DemoStep, Presentation
 
 from ctlab_netcdf._file_format import file_format
 from ctlab_netcdf._files import file_kind
-from ctlab_netcdf.options import NetCDFReadOptions, NetCDFWriteOptions
+from ctlab_netcdf.options import (
+    COMPRESSOR_SETTING,
+    INFLATER_SETTING,
+    NetCDFReadOptions,
+    NetCDFWriteOptions,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,6 +39,7 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
     description = "MANGO NetCDF-4 files (.nc) and split block directories (_nc)"
     read_options = NetCDFReadOptions
     write_options = NetCDFWriteOptions
+    settings = (INFLATER_SETTING, COMPRESSOR_SETTING)
     presentation = Presentation(
         sample="tomoHiRes_SS_nc",
         examples=(
@@ -154,10 +160,13 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
         kind = {"hdf5": "NetCDF-4", "classic": "NetCDF-3 classic"}.get(first.format, first.format)
         stored = np.dtype(first.stored_dtype).name
         depths = sorted({h.shape[0] for h in headers}, reverse=True)
-        chunk = "contiguous" if first.chunk_z is None else f"HDF5 chunks of {first.chunk_z} slices"
+        chunk = "contiguous" if first.chunk_z is None else f"HDF5 chunks of {first.chunk_z} slice"
+        chunk += "s" if first.chunk_z not in (None, 1) else ""
+        files = f"{len(headers)} file{'s' if len(headers) > 1 else ''}"
+        slices = f"slice{'s' if depths != [1] else ''}"
         return {
             "netcdf": f"{kind}, variable {first.variable!r} stored as {stored}",
-            "blocks": f"{len(headers)} file(s) of {', '.join(map(str, depths))} slices",
+            "blocks": f"{files} of {', '.join(map(str, depths))} {slices}",
             "storage": f"{chunk}, {'compressed' if first.filtered else 'uncompressed'}",
         }
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
+from ctlab_core.config import Setting
 from ctlab_core.datatype import DataType
 from ctlab_core.errors import InvalidOptionError
 from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, option
@@ -19,16 +20,43 @@ from ctlab_core.options import ReadOptions, WriteOptions, datatype_option, optio
 from ctlab_netcdf._blocking import DEFAULT_ELEMENTS_PER_FILE
 
 __all__ = [
+    "COMPRESSORS",
+    "COMPRESSOR_SETTING",
     "DEFAULT_COMPRESSION_LEVEL",
+    "INFLATERS",
+    "INFLATER_SETTING",
     "LEGACY_READ",
     "LEGACY_WRITE",
     "NetCDFReadOptions",
     "NetCDFWriteOptions",
 ]
 
-DEFAULT_COMPRESSION_LEVEL = 0
-"""No compression by default: zlib costs far more time than it saves space (see the
-documentation's MANGO NetCDF page)."""
+DEFAULT_COMPRESSION_LEVEL = 2
+"""MANGO's own: deflate level 2, one stream per HDF5 chunk (compressed in parallel with
+ISA-L, see the documentation's MANGO NetCDF page)."""
+
+INFLATERS = ("imagecodecs", "deflate", "isal", "zlib-ng", "zlib")
+"""The libraries that can inflate compressed chunks, fastest first."""
+
+INFLATER_SETTING = Setting(
+    "ctlab.netcdf-inflater",
+    "auto",
+    "what inflates compressed NetCDF-4 chunks: imagecodecs, deflate, isal, zlib-ng or zlib "
+    "(auto: the first of these installed; ctlab-netcdf installs deflate, "
+    "ctlab-netcdf[imagecodecs] the fastest)",
+)
+"""``ctlab.netcdf-inflater`` (``CTLAB_NETCDF_INFLATER``)."""
+
+COMPRESSORS = ("isal", "zlib")
+"""The libraries that can compress chunks when writing."""
+
+COMPRESSOR_SETTING = Setting(
+    "ctlab.netcdf-compressor",
+    "auto",
+    "what compresses NetCDF-4 chunks when writing: isal (ISA-L, its levels 1-3) or zlib "
+    "(auto: isal for compression levels 1-2, zlib for 3-9)",
+)
+"""``ctlab.netcdf-compressor`` (``CTLAB_NETCDF_COMPRESSOR``)."""
 
 
 def _level(_instance: Any, _attribute: Any, value: Any) -> None:
@@ -113,7 +141,7 @@ class NetCDFWriteOptions(WriteOptions):
     )
     compression_level: int = option(
         DEFAULT_COMPRESSION_LEVEL,
-        help="zlib level 0-9; 0 writes uncompressed (MANGO writes 2)",
+        help="deflate level 0-9 (MANGO's is 2); 0 writes uncompressed, fastest",
         validator=_level,
     )
     checksum: bool = option(True, help="write each block's md5_checksum as MANGO does", cli=False)

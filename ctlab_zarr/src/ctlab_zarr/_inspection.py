@@ -20,7 +20,7 @@ from ctlab_core.errors import CorruptDataError, CTLabError
 from ctlab_core.location import Location
 
 from ctlab_zarr._downsample import METHODS, downsample_block
-from ctlab_zarr._engines import EngineName
+from ctlab_zarr._engines import EngineChoice
 from ctlab_zarr._integrity import check_storage, has_record
 from ctlab_zarr._labels import read_image_label
 from ctlab_zarr._multiscales import downsampling_type, parse_axes
@@ -114,7 +114,7 @@ def describe_store(path: Location) -> dict[str, str]:
     return facts
 
 
-def verify_store(path: Location, engine: EngineName) -> list[str]:
+def verify_store(path: Location, engine: EngineChoice) -> list[str]:
     """Check every level (of every series) thoroughly; raise CorruptDataError naming a
     fault, else return notes."""
     root = load_node(path)
@@ -130,7 +130,7 @@ def verify_store(path: Location, engine: EngineName) -> list[str]:
     return notes
 
 
-def _verify_image(path: Location, engine: EngineName) -> list[str]:
+def _verify_image(path: Location, engine: EngineChoice) -> list[str]:
     """Check every level of the image or array at ``path``."""
     levels = list_levels(path)
     metas = [load_node(_at(path, level.path)) for level in levels]

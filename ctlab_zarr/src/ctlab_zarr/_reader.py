@@ -30,7 +30,7 @@ from ctlab_core.regions import Region, region_array
 from ctlab_core.units import VoxelUnit
 
 from ctlab_zarr._chunking import read_block_shape
-from ctlab_zarr._engines import ArrayLocation, EngineName
+from ctlab_zarr._engines import ArrayLocation, EngineChoice, choose_engine
 from ctlab_zarr._engines.kvstores import zarr_store
 from ctlab_zarr._integrity import StorageGrid, has_record
 from ctlab_zarr._labels import label_attributes, read_image_label
@@ -120,7 +120,7 @@ def array_facts(location: ArrayLocation) -> ArrayFacts:
 
 
 def open_level(
-    path: Location, level: int, datatype: DataType | None, engine: EngineName, series: int = 0
+    path: Location, level: int, datatype: DataType | None, engine: EngineChoice, series: int = 0
 ) -> tuple[Dataset, ArrayLocation]:
     """A lazy Dataset of pyramid level ``level`` of the store at ``path`` (of image
     ``series`` of a bioformats2raw store), and where it is."""
@@ -131,7 +131,7 @@ def open_level(
     if level != 0:
         raise InvalidOptionError(f"{path}: level={level}, but a plain Zarr array has one level")
     kwargs = _mango_kwargs(attributes, path)
-    location = ArrayLocation(path, "", root["zarr_format"], engine)
+    location = ArrayLocation(path, "", root["zarr_format"], choose_engine(engine, path, root))
     return _dataset(location, root, kwargs, datatype), location
 
 
@@ -160,7 +160,7 @@ def _read_image(
     root: Mapping[str, Any],
     level: int,
     datatype: DataType | None,
-    engine: EngineName,
+    engine: EngineChoice,
 ) -> tuple[Dataset, ArrayLocation]:
     names, unit, levels = _levels(path, root)
     if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < len(levels):
@@ -190,7 +190,8 @@ def _read_image(
     kwargs["voxel_unit"] = unit or kwargs.get("voxel_unit") or VoxelUnit.VOXEL
     kwargs.update(_origin_from_translation(kwargs, chosen))
     kwargs["dimension_names"] = names
-    location = ArrayLocation(path, chosen.path, array_meta["zarr_format"], engine)
+    chosen_engine = choose_engine(engine, array_dir, array_meta)
+    location = ArrayLocation(path, chosen.path, array_meta["zarr_format"], chosen_engine)
     return _dataset(location, array_meta, kwargs, datatype), location
 
 
@@ -317,7 +318,7 @@ def _shape_of(path: Location, meta: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def load_level(
-    path: Location, level: int, datatype: DataType | None, engine: EngineName, series: int = 0
+    path: Location, level: int, datatype: DataType | None, engine: EngineChoice, series: int = 0
 ) -> np.ndarray[Any, Any]:
     """One level read eagerly by the engine in one call into a single buffer, in the true dtype.
 

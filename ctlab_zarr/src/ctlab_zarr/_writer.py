@@ -46,7 +46,7 @@ from ctlab_zarr._documents import (
     write_node,
 )
 from ctlab_zarr._downsample import DESCRIPTIONS, downsample_block, method_for
-from ctlab_zarr._engines import ArrayLocation, EngineName, resolve_engine
+from ctlab_zarr._engines import ArrayLocation, EngineChoice, choose_engine, resolve_engine
 from ctlab_zarr._integrity import writer_record
 from ctlab_zarr._labels import image_label
 from ctlab_zarr._memory import release_freed_memory
@@ -298,12 +298,19 @@ def _windowed(dataset: Dataset) -> bool:
 def _locations(
     store: Location,
     documents: Sequence[tuple[str, dict[str, Any]]],
-    engine: EngineName,
+    engine: EngineChoice,
     in_place: bool,
 ) -> list[ArrayLocation]:
-    """Where each level's array is (in place: with its document, not yet stored)."""
+    """Where each level's array is and which engine moves its chunks (in place: with its
+    document, not yet stored)."""
     return [
-        ArrayLocation(store, where, 3, engine, document_text(document) if in_place else None)
+        ArrayLocation(
+            store,
+            where,
+            3,
+            choose_engine(engine, _at(store, where), document),
+            document_text(document) if in_place else None,
+        )
         for where, document in documents
         if document["node_type"] == "array"
     ]

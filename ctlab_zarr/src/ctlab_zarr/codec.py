@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ctlab_core.display import DisplayWindow
     from dask.delayed import Delayed
 
-    from ctlab_zarr._engines import EngineName
+    from ctlab_zarr.options import EngineChoice
 
 __all__ = ["ZARR_CODEC", "ZarrCodec"]
 
@@ -159,7 +159,7 @@ class ZarrCodec(Codec[ZarrReadOptions, ZarrWriteOptions]):
         return self.read(location, attrs.evolve(options, level=index))
 
 
-def _engine(options: ZarrReadOptions) -> EngineName:
+def _engine(options: ZarrReadOptions) -> EngineChoice:
     from ctlab_zarr._engines import resolve_engine
 
     return resolve_engine(options.engine)

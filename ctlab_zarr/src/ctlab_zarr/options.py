@@ -39,7 +39,7 @@ __all__ = [
     "ZarrWriteOptions",
 ]
 
-EngineChoice = Literal["auto", "tensorstore", "zarr-python", "zarrs"]
+EngineChoice = Literal["auto", "shards", "tensorstore", "zarr-python", "zarrs"]
 Shape = tuple[int, ...] | int | Literal["auto"] | None
 
 COMPRESSION_LEVELS = {"zstd": (-131072, 22), "blosc": (0, 9)}
@@ -50,13 +50,16 @@ DEFAULT_COMPRESSION_LEVEL = 3
 ENGINE_SETTING = Setting(
     "ctlab.zarr-engine",
     "auto",
-    "what engine='auto' means: tensorstore, zarr-python or zarrs (auto: tensorstore when "
-    "it is installed, else zarr-python)",
+    "what engine='auto' means: shards, tensorstore, zarr-python or zarrs (auto: per array, "
+    "shards for local sharded arrays of zstd chunks, else tensorstore when it is installed, "
+    "else zarr-python)",
 )
 _ENGINE_HELP = (
-    "what reads and writes the chunks: tensorstore (auto, the fastest), zarr-python, or "
-    "zarrs (zarr-python with the Rust pipeline, ctlab-zarr[zarrs]); auto follows the "
-    "setting ctlab.zarr-engine ($CTLAB_ZARR_ENGINE) when set"
+    "what reads and writes the chunks: auto (per array: shards where it applies, else "
+    "tensorstore), shards (ctlab's own, for local sharded arrays of zstd chunks, the "
+    "fastest), tensorstore, zarr-python, or zarrs (zarr-python with the Rust pipeline, "
+    "ctlab-zarr[zarrs]); auto follows the setting ctlab.zarr-engine ($CTLAB_ZARR_ENGINE) "
+    "when set"
 )
 _PLAIN = "a plain Zarr array (ome_zarr=False) has one level"
 

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ctlab_core import _spelling as spelling
 from ctlab_core.errors import CTLabError, DatasetExistsError
 from ctlab_core.location import Location
 
@@ -32,9 +33,7 @@ ASIDE_MARK = ".ctlab-old-"
 
 
 def _exists(path: Path) -> DatasetExistsError:
-    return DatasetExistsError(
-        f"{path} already exists; pass overwrite=True (ctlab: --overwrite) to replace it"
-    )
+    return DatasetExistsError(f"{path} already exists; pass {spelling.overwrite()} to replace it")
 
 
 class LocalPublisher:

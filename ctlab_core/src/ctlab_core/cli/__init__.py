@@ -1,4 +1,4 @@
-"""The ``ctlab`` command line: info, convert, verify, history, cleanup, demo.
+"""The ``ctlab`` command line: info, convert, verify, history, preview, cleanup, demo.
 
 Exit codes: 0 success; 1 an error, reported on one line of stderr (``--debug``
 shows the traceback); 2 a usage error; 130 interrupted (SIGINT), 143
@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
+from ctlab_core._spelling import command_line
 from ctlab_core.cli._flags import DeclaredFlags, add_conversion_flags, add_declared_flags
 from ctlab_core.cli._help import PAGES, demo_description, examples
 from ctlab_core.codec import AnyCodec
@@ -111,18 +112,34 @@ def _parser(
         flags[key] = add_declared_flags(sub, codecs, "read")
         _storage_flags(sub)
 
+    def source_format(sub: argparse.ArgumentParser, what: str) -> None:
+        sub.add_argument(
+            "--from",
+            dest="source_format",
+            choices=sorted(codecs),
+            metavar="FORMAT",
+            help=f"format to read {what} as: {', '.join(sorted(codecs))} "
+            "(default: the one that recognises it)",
+        )
+
     info = _command(commands, "info", codecs)
     info.add_argument("path")
     info.add_argument("--json", action="store_true", help="print the metadata as JSON")
+    source_format(info, "PATH")
     reading(info, "info")
 
     conv = _command(commands, "convert", codecs)
     conv.add_argument("src", help="the dataset to read")
     conv.add_argument("dst", help="the dataset to write")
+    source_format(conv, "SRC")
     conv.add_argument("--to", choices=sorted(codecs), help="format of DST (default: from its name)")
     conv.add_argument("--overwrite", action="store_true", help="replace an existing DST dataset")
     conv.add_argument(
-        "--voxel-size", type=float, nargs=3, metavar=("Z", "Y", "X"), help="set the voxel size"
+        "--voxel-size",
+        type=float,
+        nargs=3,
+        metavar=("Z", "Y", "X"),
+        help="set the voxel size: Z,Y,X or Z Y X",
     )
     conv.add_argument(
         "--voxel-unit", help="with --voxel-size: its unit; alone: convert the voxel size to it"
@@ -165,7 +182,8 @@ def _parser(
     _storage_flags(conv)
 
     verify = _command(commands, "verify", codecs)
-    verify.add_argument("path")
+    verify.add_argument("paths", nargs="+", metavar="PATH")
+    source_format(verify, "each PATH")
     verify.add_argument(
         "--against",
         metavar="SOURCE",
@@ -184,7 +202,19 @@ def _parser(
     history = _command(commands, "history", codecs)
     history.add_argument("path")
     history.add_argument("--json", action="store_true", help="print the history as JSON")
+    source_format(history, "PATH")
     reading(history, "history")
+
+    preview = _command(commands, "preview", codecs)
+    preview.add_argument("path")
+    preview.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.png",
+        help="the PNG to write (default: <name>_preview.png here)",
+    )
+    source_format(preview, "PATH")
+    reading(preview, "preview")
 
     chain = [step for _, step in demo_chain(codecs)]
     demo = _command(commands, "demo", codecs, demo_description(chain))
@@ -242,10 +272,17 @@ def _dispatch(
         ),
         "verify": lambda: commands.run_verify(args, flags["verify"]),
         "history": lambda: commands.run_history(args, flags["history"]),
+        "preview": lambda: _run_preview(args, flags["preview"]),
         "cleanup": lambda: _run_cleanup(args),
         "demo": lambda: commands.run_demo(args, codecs),
     }
     return runs[args.command]()
+
+
+def _run_preview(args: argparse.Namespace, flags: DeclaredFlags) -> int:
+    from ctlab_core.cli._preview import run_preview
+
+    return run_preview(args, flags)
 
 
 def _run_cleanup(args: argparse.Namespace) -> int:
@@ -264,26 +301,32 @@ def _terminate(_signum: int, _frame: FrameType | None) -> None:
     raise Terminated
 
 
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, CTLabError):
-        text = str(error)
-    elif isinstance(error, OSError) and error.strerror:
-        where = error.filename or ""
-        text = f"{where}: {error.strerror}" if where else error.strerror
-    else:
-        text = f"{type(error).__name__}: {error} (run with --debug for the traceback)"
-    return " ".join(text.split("\n"))
+def _triples(argv: Sequence[str]) -> list[str]:
+    """``--voxel-size Z,Y,X`` (or ``=Z,Y,X``) as the three values the flag takes."""
+    out: list[str] = []
+    for arg in argv:
+        flag, equals, value = arg.partition("=")
+        if flag == "--voxel-size" and equals:
+            out.append(flag)
+            arg = value
+        if out and out[-1] == "--voxel-size" and "," in arg:
+            out += [part.strip() for part in arg.split(",")]
+        else:
+            out.append(arg)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     previous = signal.signal(signal.SIGTERM, _terminate)
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    given = _triples(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in given
     try:
         codecs = _installed_codecs()
         parser, flags = _parser(codecs)
-        args = parser.parse_args(argv)
-        return _dispatch(args, flags, codecs)
+        args = parser.parse_args(given)
+        with command_line():
+            return _dispatch(args, flags, codecs)
     except Terminated as error:
         print("ctlab: terminated", file=sys.stderr)
         _notes(error)
@@ -301,7 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         if debug:
             raise
-        print(f"ctlab: error: {_one_line(error)}", file=sys.stderr)
+        from ctlab_core.cli._commands import one_line
+
+        print(f"ctlab: error: {one_line(error)}", file=sys.stderr)
         _notes(error)
         return EXIT_ERROR
     finally:

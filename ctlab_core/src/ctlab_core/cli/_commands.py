@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,13 +35,33 @@ __all__ = [
 ]
 
 
+def one_line(error: BaseException) -> str:
+    """The error as the one line the command prints (no library internals, no errno)."""
+    from ctlab_core.errors import CTLabError
+
+    if isinstance(error, CTLabError):
+        text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    elif isinstance(error, OSError) and error.strerror:
+        where = error.filename or ""
+        text = f"{where}: {error.strerror}" if where else error.strerror
+    else:
+        text = f"{type(error).__name__}: {error} (run with --debug for the traceback)"
+    return " ".join(text.split("\n"))
+
+
+def _reading_codec(args: argparse.Namespace, location: Location) -> AnyCodec:
+    """The codec ``--from`` names, else the one that recognises ``location``."""
+    from ctlab_core import registry
+
+    return registry.codec_for_reading(location, getattr(args, "source_format", None) or "auto")
+
+
 def _open(args: argparse.Namespace, flags: DeclaredFlags) -> tuple[AnyCodec, Dataset]:
     """The codec of ``args.path`` and the dataset it reads, with the given read options."""
-    from ctlab_core import registry
     from ctlab_core._reading import read_options
 
     location = located(args, args.path)
-    codec = registry.codec_for_reading(location)
+    codec = _reading_codec(args, location)
     given = flags.for_codec(args, codec, str(location))
     return codec, codec.read(location, read_options(codec, location, given))
 
@@ -97,9 +118,9 @@ def info_json(
         "format": fmt,
         **metadata_to_json(ds),
         "voxel_size_xyz": list(ds.voxel_size_xyz),
-        "chunks": [list(c) for c in ds.data.chunks],
+        "chunks": [list(c) for c in ds.chunks],
         "bytes_on_disk": _disk_bytes(location),
-        "bytes_in_memory": int(ds.data.nbytes),
+        "bytes_in_memory": ds.nbytes,
         "details": plain(dict(details)),
     }
 
@@ -108,7 +129,8 @@ def info_text(location: Location, fmt: str, ds: Dataset, details: Mapping[str, A
     """What ``ctlab info`` prints."""
     zyx = ", ".join(f"{v:g}" for v in ds.voxel_size)
     xyz = ", ".join(f"{v:g}" for v in ds.voxel_size_xyz)
-    chunk = "x".join(str(c) for c in ds.data.chunksize)
+    chunk = "x".join(str(max(c, default=0)) for c in ds.chunks)
+    blocks = math.prod(len(c) for c in ds.chunks)
     names = ", ".join(ds.dimension_names)
     lines = [
         f"{location}",
@@ -117,14 +139,19 @@ def info_text(location: Location, fmt: str, ds: Dataset, details: Mapping[str, A
         f"  dtype         {ds.dtype}",
         f"  datatype      {ds.datatype.value if ds.datatype else '(none)'}",
         f"  voxel size    ({zyx}) {ds.voxel_unit.value} as {names}; ({xyz}) as x, y, z",
-        f"  chunks        {chunk} ({ds.data.npartitions} dask chunks)",
-        f"  size          {_size_text(_disk_bytes(location), int(ds.data.nbytes))}",
+        f"  chunks        {chunk} ({_count(blocks, 'dask chunk')})",
+        f"  size          {_size_text(_disk_bytes(location), ds.nbytes)}",
         f"  dataset_id    {ds.dataset_id or '(none)'}",
     ]
     lines += [f"  {key:<13} {value}" for key, value in details.items()]
-    lines.append(f"  history       {len(ds.history)} entries")
+    lines.append(f"  history       {_count(len(ds.history), 'entry', 'entries')}")
     lines += [f"    {key}" for key in ds.history]
     return "\n".join(lines)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``; ``1 dask chunk``, ``3 dask chunks``."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _size_text(on_disk: int | None, in_memory: int) -> str:
@@ -194,12 +221,14 @@ def run_history(args: argparse.Namespace, flags: DeclaredFlags) -> int:
 # --- verify ------------------------------------------------------------------
 
 
-def verify_text(location: Location, options: Mapping[str, Any] | None = None) -> str:
+def verify_text(
+    location: Location, options: Mapping[str, Any] | None = None, codec: AnyCodec | None = None
+) -> str:
     """Check a dataset thoroughly; the report (``OK ...`` and notes) or a CTLabError."""
     from ctlab_core import registry
     from ctlab_core._reading import read_options
 
-    codec = registry.codec_for_reading(location)
+    codec = codec or registry.codec_for_reading(location)
     chosen = read_options(codec, location, options or {})
     notes = codec.verify(location, chosen)
     ds = codec.read(location, chosen)
@@ -209,15 +238,38 @@ def verify_text(location: Location, options: Mapping[str, Any] | None = None) ->
 
 
 def run_verify(args: argparse.Namespace, flags: DeclaredFlags) -> int:
-    from ctlab_core import registry
-
-    location = located(args, args.path)
-    codec = registry.codec_for_reading(location)
-    given = flags.for_codec(args, codec, str(location))
+    """Each path's report on stdout, or its error on one line of stderr; 1 if any failed.
+    With ``--against``, one path compared with its source (:func:`against_text`)."""
     if getattr(args, "against", None):
-        print(against_text(location, located(args, args.against), given))
-        return 0
-    print(verify_text(location, given))
+        return _run_verify_against(args, flags)
+    failed = 0
+    for path in args.paths:
+        try:
+            location = located(args, path)
+            codec = _reading_codec(args, location)
+            report = verify_text(location, flags.for_codec(args, codec, str(location)), codec)
+        except Exception as error:
+            if getattr(args, "debug", False):
+                raise
+            failed += 1
+            print(f"ctlab: error: {one_line(error)}", file=sys.stderr, flush=True)
+            continue
+        print(report, flush=True)
+    return 1 if failed else 0
+
+
+def _run_verify_against(args: argparse.Namespace, flags: DeclaredFlags) -> int:
+    """``verify OUTPUT --against SOURCE``: 0 when equal (DataMismatchError otherwise)."""
+    if len(args.paths) != 1:
+        print(
+            f"ctlab: error: verify --against compares one PATH with SOURCE (got {len(args.paths)})",
+            file=sys.stderr,
+        )
+        return 2
+    location = located(args, args.paths[0])
+    codec = _reading_codec(args, location)
+    given = flags.for_codec(args, codec, str(location))
+    print(against_text(location, located(args, args.against), given))
     return 0
 
 
@@ -243,7 +295,7 @@ def convert(
     from ctlab_core import registry
 
     src = located(args, args.src)
-    source_codec = registry.codec_for_reading(src)
+    source_codec = _reading_codec(args, src)
     codec, dst = registry.codec_for_writing(located(args, args.dst), args.to or "auto")
     reads, writes = for_conversion(
         args, (read_flags, write_flags), (source_codec, src), (codec, dst)

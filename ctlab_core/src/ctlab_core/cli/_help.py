@@ -55,6 +55,14 @@ PAGES: dict[str, tuple[str, str]] = {
         "show a dataset's processing history",
         "Entries in order, their parameters as an indented tree and their output logs.",
     ),
+    "preview": (
+        "write a PNG of a dataset's three mid-planes",
+        "The XY, XZ and YZ planes through the middle at their true aspect ratio, an\n"
+        "intensity window from robust percentiles (mask values left out), a histogram\n"
+        "and a caption; label volumes in distinct colours. Reads only what it shows:\n"
+        "the coarsest pyramid level with about 512 voxels on its long side, or the\n"
+        "three planes alone. Needs Pillow: pip install 'ctlab-core[preview]'.",
+    ),
     "demo": ("run the main job on a built-in phantom", ""),  # described by demo_description
 }
 """Summary and description of each subcommand."""
@@ -70,17 +78,35 @@ _DEMO: tuple[tuple[str, ...], ...] = ((), ("/tmp/ctlab-demo", "--size", "128"))
 
 def examples(command: str, codecs: Mapping[str, AnyCodec]) -> list[str]:
     """The example lines of ``ctlab COMMAND --help``, from the installed codecs."""
-    found = [
+    found = _found(command, codecs)
+    if command == "convert" and found:
+        found += [(found[0][0], flags) for flags in _RUNNING]
+    if command == "preview":  # each codec's first info example, previewed
+        firsts = [_found("info", {name: codec})[:1] for name, codec in codecs.items()]
+        found = [
+            (paths, (*_no_json(flags), "-o", "preview.png"))
+            for first in firsts
+            for paths, flags in first
+        ]
+    if command == "demo":
+        found += [((), arguments) for arguments in _DEMO]
+    return [" ".join(["ctlab", command, *paths, *flags]) for paths, flags in found]
+
+
+def _found(
+    command: str, codecs: Mapping[str, AnyCodec]
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The paths and flags of the installed codecs' examples of ``command``."""
+    return [
         (paths, example.flags)
         for name, codec in codecs.items()
         for example in codec.presentation.examples
         if example.command == command and (paths := _paths(example, name, codecs)) is not None
     ]
-    if command == "convert" and found:
-        found += [(found[0][0], flags) for flags in _RUNNING]
-    if command == "demo":
-        found += [((), arguments) for arguments in _DEMO]
-    return [" ".join(["ctlab", command, *paths, *flags]) for paths, flags in found]
+
+
+def _no_json(flags: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(flag for flag in flags if flag != "--json")
 
 
 def _paths(

@@ -1,15 +1,22 @@
-"""The engines that move array data: tensorstore by default, zarr-python as the fallback.
+"""The engines that move array data: ctlab's own shards engine, tensorstore, zarr-python.
 
 ctlab writes the metadata (``zarr.json``) of every store it creates
 (:mod:`ctlab_zarr._documents`); the chunk data is read and written by an
 engine, one class per library behind the :class:`Engine` protocol:
-:class:`~.tensorstore_engine.TensorstoreEngine` (the fastest on the same
-store: it decodes and encodes shards on its own thread pool) and
+:class:`~.shards.ShardsEngine` (``"shards"``: whole shards of zstd chunks
+decoded and encoded on worker threads straight into the output, local
+sharded Zarr v3 arrays of the layouts ctlab writes),
+:class:`~.tensorstore_engine.TensorstoreEngine` (any Zarr, local or remote) and
 :class:`~.zarr_python_engine.ZarrPythonEngine` (zarr-python's own codec
-pipeline, ``"zarr-python"``, or the Rust one of the ``zarrs`` package,
-``"zarrs"``). ``engine="auto"`` is the setting ``ctlab.zarr-engine``
-(``$CTLAB_ZARR_ENGINE``, which the test suite uses to run every test on the
-fallback) when set, else tensorstore whenever it is importable.
+pipeline, ``"zarr-python"``, the fallback, or the Rust one of the ``zarrs``
+package, ``"zarrs"``).
+
+The ``engine=`` option (:func:`resolve_engine`) names one, or is ``"auto"``:
+the setting ``ctlab.zarr-engine`` (``$CTLAB_ZARR_ENGINE``, which the test suite
+uses to run every test on the fallback) when set, else a choice made per
+array when it is opened or created (:func:`choose_engine`): the shards engine
+where it applies, else tensorstore whenever it is importable, else
+zarr-python.
 
 :class:`ArrayLocation` is what dask tasks carry: the store's
 :class:`~ctlab_core.location.Location` (a local path or a URL), an array path
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
@@ -31,7 +39,7 @@ from ctlab_core.storage import exists
 
 from ctlab_zarr._integrity import StorageGrid
 from ctlab_zarr._nodes import load_node
-from ctlab_zarr.options import ENGINE_SETTING
+from ctlab_zarr.options import ENGINE_SETTING, EngineChoice
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,13 +49,16 @@ __all__ = [
     "ENGINE_SETTING",
     "ArrayLocation",
     "Engine",
+    "EngineChoice",
     "EngineName",
+    "choose_engine",
     "engine_named",
     "resolve_engine",
+    "shards_problem",
 ]
 
-EngineName = Literal["tensorstore", "zarr-python", "zarrs"]
-ENGINE_NAMES: tuple[EngineName, ...] = ("tensorstore", "zarr-python", "zarrs")
+EngineName = Literal["shards", "tensorstore", "zarr-python", "zarrs"]
+ENGINE_NAMES: tuple[EngineName, ...] = ("shards", "tensorstore", "zarr-python", "zarrs")
 
 Parts: TypeAlias = "list[tuple[tuple[slice, ...], tuple[slice, ...]]]"
 """(part of the array, part of the values) pairs, one storage unit each."""
@@ -80,6 +91,10 @@ class Engine(Protocol):
 
 def engine_named(name: EngineName) -> Engine:
     """The engine called ``name``."""
+    if name == "shards":
+        from ctlab_zarr._engines.shards import ShardsEngine
+
+        return ShardsEngine()
     if name == "tensorstore":
         from ctlab_zarr._engines.tensorstore_engine import TensorstoreEngine
 
@@ -91,20 +106,20 @@ def engine_named(name: EngineName) -> Engine:
     return ZarrPythonEngine("zarr-python", "zarr.core.codec_pipeline.BatchedCodecPipeline")
 
 
-def resolve_engine(requested: str = "auto") -> EngineName:
-    """The engine an ``engine=`` option selects.
+def resolve_engine(requested: str = "auto") -> EngineChoice:
+    """What an ``engine=`` option selects: an engine, or ``"auto"`` (chosen per array by
+    :func:`choose_engine`).
 
-    ``"auto"`` is the setting ``ctlab.zarr-engine`` when set, else tensorstore
-    when it is importable, else zarr-python. Raises InvalidOptionError for
-    unknown names and for an engine whose package is missing.
+    ``"auto"`` is the setting ``ctlab.zarr-engine`` when set. Raises
+    InvalidOptionError for unknown names and for an engine whose package is
+    missing.
     """
     source = ""
     if requested == "auto":
         requested = str(ENGINE_SETTING.get()).strip()
         source = "" if requested == "auto" else f" ({ENGINE_SETTING.source()})"
         if requested == "auto":
-            available = importlib.util.find_spec("tensorstore") is not None
-            return "tensorstore" if available else "zarr-python"
+            return "auto"
     chosen = next((name for name in ENGINE_NAMES if name == requested), None)
     if chosen is None:
         raise InvalidOptionError(
@@ -116,6 +131,43 @@ def resolve_engine(requested: str = "auto") -> EngineName:
             f"engine={chosen!r} needs the {engine.package} package: pip install {engine.extra!r}"
         )
     return chosen
+
+
+def choose_engine(choice: EngineChoice, array: Location, document: Mapping[str, Any]) -> EngineName:
+    """The engine of the array at ``array`` whose metadata is ``document`` (as
+    :func:`ctlab_zarr._nodes.load_node` gives it, or as ctlab writes it).
+
+    ``"auto"``: the shards engine where it applies (:func:`shards_problem`),
+    else tensorstore when it is importable, else zarr-python. An explicit
+    ``"shards"`` for an array it does not handle raises InvalidOptionError
+    saying why; other engines are taken as they are.
+    """
+    if choice == "auto":
+        if shards_problem(array, document) is None:
+            return "shards"
+        return "tensorstore" if importlib.util.find_spec("tensorstore") else "zarr-python"
+    if choice == "shards":
+        problem = shards_problem(array, document)
+        if problem is not None:
+            raise InvalidOptionError(
+                f"engine='shards' cannot handle {array}: {problem} (engine='auto' picks an "
+                "engine that can)"
+            )
+    return choice
+
+
+def shards_problem(array: Location, document: Mapping[str, Any]) -> str | None:
+    """Why the shards engine cannot handle the array (None: it can): it reads and writes
+    local sharded Zarr v3 arrays of the layouts :mod:`.shards.layout` describes."""
+    if not array.is_local:
+        return "not a local directory (the shards engine reads local files)"
+    from ctlab_zarr._engines.shards import UnsupportedLayout, parse_layout
+
+    try:
+        parse_layout(document)
+    except (UnsupportedLayout, TypeError, ValueError) as error:
+        return str(error)
+    return None
 
 
 def _location(value: Location | str | Path) -> Location:

@@ -1,0 +1,3 @@
+from typing import Any
+
+def create_simple(dims: tuple[int, ...], max_dims: tuple[int, ...] | None = None) -> Any: ...

@@ -1,0 +1,3 @@
+from typing import Any
+
+def py_create(dtype: Any, logical: bool = False) -> Any: ...
