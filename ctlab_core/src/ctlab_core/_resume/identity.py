@@ -93,7 +93,7 @@ def _metadata(dataset: Dataset) -> dict[str, Any]:
     return {
         field.name: conv.unstructure(getattr(dataset, field.name))
         for field in attrs.fields(type(dataset))
-        if field.name not in ("data", *_VOLATILE)
+        if field.name not in ("_data", *_VOLATILE)
     }
 
 
