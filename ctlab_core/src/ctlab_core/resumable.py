@@ -2,7 +2,7 @@
 
 A write with ``resume=True`` (``ctlab convert --resume``) keeps its staging when it
 is interrupted or killed, and beside it a record of the storage units completed
-(:mod:`ctlab_core._resume`). A codec that can resume (``Codec.resumable``) gets a
+(``ctlab_core._resume``). A codec that can resume (``Codec.resumable``) gets a
 :class:`Journal` in ``WriteTarget.journal``:
 
 - while it plans its work, in the calling process, ``journal.done(unit)`` says
@@ -140,7 +140,7 @@ class Recorder:
     units: str
 
     def relative(self, unit: Unit) -> str:
-        """The unit's file relative to :attr:`root`; a CTLabError outside it."""
+        """The unit's file relative to ``root``; a CTLabError outside it."""
         try:
             return unit.where.path.relative_to(self.root).as_posix()
         except ValueError:
@@ -173,7 +173,7 @@ class Journal:
     """The units an earlier run completed (found intact), and the recorder of new ones.
 
     Lives in the calling process, where the codec plans its work; tasks carry only
-    :attr:`recorder`.
+    ``recorder``.
     """
 
     recorder: Recorder

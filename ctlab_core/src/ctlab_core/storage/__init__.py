@@ -1,7 +1,7 @@
 """Bytes where a dataset lives: a few verbs on a :class:`~ctlab_core.location.Location`.
 
 Codecs read and write their metadata and files through these, whatever the storage:
-a local file system (:mod:`._local`), or an object store or web server through
+a local file system (in this module), or an object store or web server through
 obstore (``s3://``, ``gs://``, ``http(s)://``; :mod:`._object`). Keys of an object
 store are paths under the location, ``/``-separated. Failures raise a
 :class:`~ctlab_core.errors.StorageError` naming the location and the cause in one
