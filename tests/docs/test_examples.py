@@ -35,6 +35,7 @@ def test_the_guides_and_the_readme_have_examples() -> None:
         "docs/guides/performance.md",
         "docs/guides/datasets.md",
         "docs/guides/safety.md",
+        "docs/guides/hpc.md",
         "docs/formats/netcdf.md",
         "docs/formats/zarr.md",
         "docs/formats/raw.md",
