@@ -11,10 +11,12 @@ offer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -278,6 +280,26 @@ def _triples(argv: Sequence[str]) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def _warnings_on_one_line(debug: bool) -> Iterator[None]:
+    """Within the block, a warning prints as ``ctlab: warning: MESSAGE`` (with ``--debug``,
+    as Python shows it: where it was raised)."""
+    if debug:
+        yield
+        return
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        text = " ".join(str(message).split())
+        print(f"ctlab: warning: {text}", file=sys.stderr, flush=True)
+
+    previous = warnings.showwarning
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     previous = signal.signal(signal.SIGTERM, _terminate)
@@ -287,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         codecs = _installed_codecs()
         parser, flags = _parser(codecs)
         args = parser.parse_args(given)
-        with command_line():
+        with command_line(), _warnings_on_one_line(debug):
             return _dispatch(args, flags, codecs)
     except Terminated:
         print("ctlab: terminated", file=sys.stderr)
