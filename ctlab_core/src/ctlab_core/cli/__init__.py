@@ -124,11 +124,15 @@ def _parser(
             "(default: the one that recognises it)",
         )
 
-    info = _command(commands, "info", codecs)
-    info.add_argument("path")
-    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
-    source_format(info, "PATH")
-    reading(info, "info")
+    def describing(name: str, what: str) -> None:
+        """A command that prints ``what`` of one dataset (``info``, ``history``)."""
+        command = _command(commands, name, codecs)
+        command.add_argument("path")
+        command.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+        source_format(command, "PATH")
+        reading(command, name)
+
+    describing("info", "the metadata")
 
     conv = _command(commands, "convert", codecs)
     conv.add_argument("src", help="the dataset to read")
@@ -176,11 +180,7 @@ def _parser(
     source_format(verify, "each PATH")
     reading(verify, "verify")
 
-    history = _command(commands, "history", codecs)
-    history.add_argument("path")
-    history.add_argument("--json", action="store_true", help="print the history as JSON")
-    source_format(history, "PATH")
-    reading(history, "history")
+    describing("history", "the history")
 
     preview = _command(commands, "preview", codecs)
     preview.add_argument("path")
