@@ -21,7 +21,6 @@ best round and each ratio the median of the per-round ratios:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import resource
 import shutil
@@ -37,6 +36,7 @@ import dask
 import dask.array as da
 import h5py
 import numpy as np
+from convert_bench import tensorstore_level0
 from ctlab_core.cli import main as ctlab
 from ctlab_netcdf._chunk_reader import cores
 from ctlab_netcdf._inflaters import available_inflaters, inflater_named
@@ -88,18 +88,22 @@ def chunks_of(directory: Path, variable: str) -> list[tuple[Path, int, int, int]
     return result
 
 
+def stored_bytes(chunk: tuple[Path, int, int, int]) -> bytes:
+    """The stored (compressed) bytes of ``chunk`` (path, offset, size, inflated size): one pread."""
+    path, offset, size, _ = chunk
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.pread(fd, size, offset)
+    finally:
+        os.close(fd)
+
+
 def inflate_limit(chunks: list[tuple[Path, int, int, int]], name: str) -> Callable[[], object]:
     """pread each chunk and inflate it with library ``name``, chunks on all cores."""
     inflate = inflater_named(name).inflate
 
     def one(chunk: tuple[Path, int, int, int]) -> None:
-        path, offset, size, decoded = chunk
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            stored = os.pread(fd, size, offset)
-        finally:
-            os.close(fd)
-        inflate(stored, decoded)
+        inflate(stored_bytes(chunk), chunk[3])
 
     def run() -> None:
         with ThreadPoolExecutor(cores()) as pool:
@@ -192,17 +196,6 @@ def bench_write(directory: Path, work: Path, repeat: int) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
 
-def tensorstore_level0(values: np.ndarray[Any, Any], layout: Path, target: Path) -> None:
-    """Write ``values`` with tensorstore in the array layout at ``layout``."""
-    import tensorstore as ts
-
-    metadata = json.loads((layout / "zarr.json").read_text())
-    metadata.pop("attributes", None)
-    spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": str(target) + "/"}}
-    store = ts.open({**spec, "metadata": metadata}, create=True).result()
-    store.write(values).result()
-
-
 def bench_convert(directory: Path, variable: str, work: Path, repeat: int) -> None:
     """``ctlab convert`` to an OME-Zarr pyramid vs inflating + tensorstore level 0."""
     target, reference = work / "converted.ome.zarr", work / "reference.zarr"
@@ -217,13 +210,8 @@ def bench_convert(directory: Path, variable: str, work: Path, repeat: int) -> No
 
     def limit() -> None:
         def one(chunk: tuple[Path, int, int, int]) -> np.ndarray[Any, Any]:
-            path, offset, size, decoded = chunk
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                stored = os.pread(fd, size, offset)
-            finally:
-                os.close(fd)
-            return np.frombuffer(inflate(stored, decoded), dtype="<u2").reshape(-1, *plane)
+            values = inflate(stored_bytes(chunk), chunk[3])
+            return np.frombuffer(values, dtype="<u2").reshape(-1, *plane)
 
         with ThreadPoolExecutor(cores()) as pool:
             parts = list(pool.map(one, chunks))

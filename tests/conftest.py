@@ -23,7 +23,9 @@ from .servers import http_server, moto_server, s3_bucket
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["ctlab", "http_server", "moto_server", "s3_bucket"]
+    from ctlab_core import Dataset
+
+__all__ = ["assert_same_placement", "ctlab", "http_server", "moto_server", "s3_bucket"]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "mango"
@@ -235,3 +237,13 @@ def write_bioformats2raw(
         '<OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"/>\n'
     )
     return path
+
+
+def assert_same_placement(read: Dataset, written: Dataset) -> None:
+    """``read`` has ``written``'s coordinate origin, offset, intensity scale, coordinate
+    transform and attributes."""
+    assert read.coordinate_origin_xyz == written.coordinate_origin_xyz
+    assert read.offset_to_coordinate_origin_xyz == written.offset_to_coordinate_origin_xyz
+    assert read.intensity_f2i_offset_scale == written.intensity_f2i_offset_scale
+    assert read.coord_transform == written.coord_transform
+    assert dict(read.attributes) == dict(written.attributes)

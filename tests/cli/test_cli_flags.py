@@ -43,7 +43,7 @@ def test_shared_flags_sit_in_a_group_naming_every_codec_that_takes_them() -> Non
     assert sum(flags.count("--datatype") for flags in groups.values()) == 1
     block = page[page.index("\n  --compression-level N") :].split("\n\n")[0]
     help_text = " ".join(block.split())
-    assert "netcdf: zlib level 0-9" in help_text and "zarr: zstd" in help_text
+    assert "netcdf: deflate level 0-9" in help_text and "zarr: zstd" in help_text
     info = _groups(ctlab("info", "--help").stdout)
     assert "--datatype" in info["reading (netcdf, raw, zarr codecs)"]
 

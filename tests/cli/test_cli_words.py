@@ -19,6 +19,7 @@ from ctlab_core import (
     Dataset,
     DatasetExistsError,
     FormatNotRecognisedError,
+    InvalidDatasetError,
     InvalidOptionError,
     registry,
 )
@@ -176,3 +177,28 @@ def test_the_library_replaces_suffixes_the_same_way(tmp_path: Path) -> None:
     ds = Dataset(np.zeros((2, 3, 4), np.uint16), voxel_size=(1, 1, 1))
     assert ds.to_path(tmp_path / "b_nc", filetype="raw") == tmp_path / "b.raw"
     assert json.loads((tmp_path / "b.raw.json").read_text())["dataset_id"].endswith("_b")
+
+
+def test_a_dtype_without_datatype_names_the_datatype_flag(tmp_path: Path) -> None:
+    source = tmp_path / "x.zarr"
+    Dataset(np.zeros((4, 5, 6), np.int16), voxel_size=(1, 1, 1)).to_path(source)
+    stderr = _error(
+        ctlab("convert", source, tmp_path / "x.nc", check=False),
+        "cannot store dtype int16 without a MANGO datatype",
+        "read the source with --datatype NAME",
+    )
+    assert "ds.evolve" not in stderr
+    with pytest.raises(InvalidDatasetError, match=r"ds\.evolve\(datatype=\.\.\.\)"):
+        Dataset.from_path(source).to_path(tmp_path / "y.nc")
+
+
+def test_a_warning_is_one_line_naming_the_path(tmp_path: Path) -> None:
+    source = tmp_path / "img.ome.zarr"
+    image = np.arange(120, dtype=np.uint16).reshape(1, 1, 4, 5, 6)
+    Dataset(image, voxel_size=(1,) * 5, dimension_names=("t", "c", "z", "y", "x")).to_path(source)
+    done = ctlab("convert", source, tmp_path / "out.nc")
+    target = tmp_path / "out.nc"
+    assert done.stderr == (
+        f"ctlab: warning: {target}: MANGO NetCDF holds 3-D volumes: axes t, c of size 1 left out\n"
+    )
+    assert np.array_equal(Dataset.from_path(target).to_numpy(), image[0, 0])

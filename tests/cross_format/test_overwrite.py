@@ -30,6 +30,17 @@ def small() -> Dataset:
     return Dataset(np.arange(24, dtype=np.uint16).reshape(2, 3, 4), voxel_size=(1, 1, 1))
 
 
+_WITH_EXTRA_FILE = {
+    "store-with-extra-file": ("store.zarr", "README.md"),
+    "split-with-extra-file": ("tomoX_nc", "a.txt"),
+}
+_TEXT_FILES = {
+    "text-named-nc": ("tomoY.nc", "not NetCDF", "not NetCDF"),
+    "text-named-raw": ("tomoZ.raw", "no sidecar", "sidecar"),
+    "foreign-sidecar": ("r2.raw.json", '{"my": "precious settings"}', "without the dataset"),
+}
+
+
 def make_case(tmp_path: Path, case: str) -> tuple[Path, str]:
     """The path of a non-dataset of kind ``case``, and words the refusal must contain."""
     if case == "project":
@@ -43,28 +54,17 @@ def make_case(tmp_path: Path, case: str) -> tuple[Path, str]:
         path.mkdir()
         (path / "notes.txt").write_text("mine")
         return path, "notes.txt"
-    if case == "store-with-extra-file":
-        path = tmp_path / "store.zarr"
+    if case in _WITH_EXTRA_FILE:  # a dataset with a file of the user's added
+        name, extra = _WITH_EXTRA_FILE[case]
+        path = tmp_path / name
         small().to_path(path)
-        (path / "README.md").write_text("mine")
-        return path, "README.md"
-    if case == "split-with-extra-file":
-        path = tmp_path / "tomoX_nc"
-        small().to_path(path)
-        (path / "a.txt").write_text("mine")
-        return path, "a.txt"
-    if case == "text-named-nc":
-        path = tmp_path / "tomoY.nc"
-        path.write_text("not NetCDF")
-        return path, "not NetCDF"
-    if case == "text-named-raw":
-        path = tmp_path / "tomoZ.raw"
-        path.write_text("no sidecar")
-        return path, "sidecar"
-    if case == "foreign-sidecar":
-        path = tmp_path / "r2.raw.json"
-        path.write_text('{"my": "precious settings"}')
-        return path, "without the dataset"
+        (path / extra).write_text("mine")
+        return path, extra
+    if case in _TEXT_FILES:  # a text file where a dataset or its sidecar would be
+        name, text, named = _TEXT_FILES[case]
+        path = tmp_path / name
+        path.write_text(text)
+        return path, named
     if case == "sidecar-directory":
         path = tmp_path / "r3.raw.json"
         path.mkdir()

@@ -66,6 +66,34 @@ def _ncdump_values(path: Path, variable: str, dtype: np.dtype[Any]) -> np.ndarra
     return np.array([item for item in re.split(r"[,\s]+", body.strip()) if item]).astype(dtype)
 
 
+def _through_netcdf_c(
+    path: Path,
+    values: np.ndarray[Any, Any],
+    chunks: tuple[int, ...],
+    *,
+    shuffle: bool,
+    fletcher32: bool = False,
+) -> Path:
+    """``values`` (uint16) written by netCDF-C as a deflate-2 tomo variable in ``chunks``
+    with ``filters`` (shuffle, fletcher32)."""
+    with netCDF4.Dataset(path, "w") as handle:
+        for axis, n in zip("zyx", values.shape, strict=True):
+            handle.createDimension(f"tomo_{axis}dim", n)
+        variable = handle.createVariable(
+            "tomo",
+            "i2",
+            ("tomo_zdim", "tomo_ydim", "tomo_xdim"),
+            zlib=True,
+            complevel=2,
+            chunksizes=chunks,
+            shuffle=shuffle,
+            fletcher32=fletcher32,
+        )
+        variable.set_auto_maskandscale(False)
+        variable[...] = values.view(np.int16)
+    return path
+
+
 @pytest.mark.parametrize("datatype", DATATYPES, ids=lambda d: d.value)
 def test_compressed_files_read_back_bit_for_bit_by_every_reader(
     tmp_path: Path, datatype: DataType
@@ -152,22 +180,9 @@ def test_compressed_reads_never_go_through_h5py(no_read_direct: list[str]) -> No
 def test_netcdf_c_filters_read_outside_h5py(tmp_path: Path, no_read_direct: list[str]) -> None:
     """netCDF-C's shuffle and fletcher32 (its own filter order), with partial-plane chunks."""
     values = sample_values(DataType.TOMO, (11, 13, 17), seed=8)
-    path = tmp_path / "tomo.nc"
-    with netCDF4.Dataset(path, "w") as handle:
-        for axis, n in zip("zyx", values.shape, strict=True):
-            handle.createDimension(f"tomo_{axis}dim", n)
-        variable = handle.createVariable(
-            "tomo",
-            "i2",
-            ("tomo_zdim", "tomo_ydim", "tomo_xdim"),
-            zlib=True,
-            complevel=2,
-            shuffle=True,
-            fletcher32=True,
-            chunksizes=(4, 5, 17),
-        )
-        variable.set_auto_maskandscale(False)
-        variable[...] = values.view(np.int16)
+    path = _through_netcdf_c(
+        tmp_path / "tomo.nc", values, (4, 5, 17), shuffle=True, fletcher32=True
+    )
     assert [f.id for f in index_of(path, "tomo").filters] == [3, 2, 1]  # fletcher32 first
     ds = Dataset.from_path(path)
     assert ds.to_numpy().tobytes() == values.tobytes()
@@ -215,19 +230,7 @@ def test_chunks_in_flight_never_exceed_the_cores(tmp_path: Path) -> None:
     """However many threads read, at most one chunk per core is decoded at once (memory
     stays bounded when chunks are whole blocks)."""
     values = sample_values(DataType.TOMO, (64, 20, 20), seed=5)
-    path = tmp_path / "many.nc"
-    with netCDF4.Dataset(path, "w") as handle:
-        for axis, n in zip("zyx", values.shape, strict=True):
-            handle.createDimension(f"tomo_{axis}dim", n)
-        variable = handle.createVariable(
-            "tomo",
-            "i2",
-            ("tomo_zdim", "tomo_ydim", "tomo_xdim"),
-            zlib=True,
-            complevel=2,
-            chunksizes=(1, 20, 20),
-        )
-        variable[...] = values.view(np.int16)
+    path = _through_netcdf_c(tmp_path / "many.nc", values, (1, 20, 20), shuffle=False)
     active, most, lock = [0], [0], threading.Lock()
 
     def inflate(data: Bytes, size: int) -> Bytes:

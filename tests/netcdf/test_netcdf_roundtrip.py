@@ -28,6 +28,7 @@ from ctlab_core import (
 )
 from ctlab_netcdf import load, verify
 
+from ..conftest import assert_same_placement
 from .helpers import LORES, NC_CHAR, make_dataset, netcdf_attribute_type, same_bits, sample_values
 
 HISTORY = History(
@@ -50,11 +51,7 @@ def assert_same_dataset(read: Dataset, written: Dataset) -> None:
     assert read.dimension_names == ("z", "y", "x")
     assert read.history == written.history
     assert read.dataset_id == written.dataset_id
-    assert read.coordinate_origin_xyz == written.coordinate_origin_xyz
-    assert read.offset_to_coordinate_origin_xyz == written.offset_to_coordinate_origin_xyz
-    assert read.intensity_f2i_offset_scale == written.intensity_f2i_offset_scale
-    assert read.coord_transform == written.coord_transform
-    assert dict(read.attributes) == dict(written.attributes)
+    assert_same_placement(read, written)
     for name, value in written.attributes.items():
         if isinstance(value, np.generic):
             assert read.attributes[name].dtype == value.dtype

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from ctlab_core import Dataset, DataType, History, VoxelUnit
 
+from ..conftest import assert_same_placement
+
 
 def _values(
     datatype: DataType | None, dtype: np.dtype[Any], shape: tuple[int, ...], seed: int
@@ -101,11 +103,7 @@ def assert_same(read: Dataset, written: Dataset) -> None:
         assert re.fullmatch(r"\d{8}_\d{6}_out", read.dataset_id or "")
     else:
         assert read.dataset_id == written.dataset_id
-    assert read.coordinate_origin_xyz == written.coordinate_origin_xyz
-    assert read.offset_to_coordinate_origin_xyz == written.offset_to_coordinate_origin_xyz
-    assert read.intensity_f2i_offset_scale == written.intensity_f2i_offset_scale
-    assert read.coord_transform == written.coord_transform
-    assert dict(read.attributes) == dict(written.attributes)
+    assert_same_placement(read, written)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

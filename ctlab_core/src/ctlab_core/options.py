@@ -44,6 +44,7 @@ __all__ = [
     "option",
     "option_fields",
     "parse_shape",
+    "spelled_for_caller",
     "type_text",
 ]
 
@@ -230,6 +231,12 @@ def _renamed(cls: type[Options], given: Mapping[str, Any], where: str) -> dict[s
 
 
 # --- values ----------------------------------------------------------------------------
+
+
+def spelled_for_caller(python: str, command_line: str) -> str:
+    """Advice in the caller's terms: ``command_line`` (``--datatype NAME``) inside the
+    ``ctlab`` command, ``python`` (``ds.evolve(datatype=...)``) otherwise."""
+    return command_line if spelling.in_command_line() else python
 
 
 def parse_shape(text: str) -> int | tuple[int, ...]:

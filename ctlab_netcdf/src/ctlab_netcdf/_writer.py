@@ -25,6 +25,7 @@ from ctlab_core.errors import (
     InvalidDatasetError,
     InvalidOptionError,
 )
+from ctlab_core.options import spelled_for_caller
 from ctlab_core.regions import reader_of, rechunked, task_bytes
 
 from ctlab_netcdf import _blocking as blocking
@@ -76,10 +77,12 @@ def resolve_datatype(dataset: Dataset, path: Path) -> DataType:
         return named
     guessed = _DEFAULT_DATATYPES.get(str(dataset.dtype))
     if guessed is None:
+        way = spelled_for_caller(
+            "give the dataset one (ds.evolve(datatype=...))", "read the source with --datatype NAME"
+        )
         raise InvalidDatasetError(
-            f"{path}: cannot store dtype {dataset.dtype} without a MANGO datatype; give the "
-            f"dataset one (ds.evolve(datatype=...)) or convert it to one of "
-            f"{', '.join(_DEFAULT_DATATYPES)}"
+            f"{path}: cannot store dtype {dataset.dtype} without a MANGO datatype; {way} "
+            f"or convert it to one of {', '.join(_DEFAULT_DATATYPES)}"
         )
     return guessed
 

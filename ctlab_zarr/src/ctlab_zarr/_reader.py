@@ -15,7 +15,7 @@ records none (:func:`ctlab_core.geometry.origin_fields`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import attrs
 from ctlab_core.axes import AXES, Axis, axes_record
@@ -97,8 +97,65 @@ class ArrayFacts:
     shards: tuple[int, ...] | None
 
 
-def array_facts(location: ArrayLocation) -> ArrayFacts:
-    """Shape, dtype and storage layout of the array at ``location`` (metadata only)."""
+_V3_TYPES = frozenset(
+    (
+        *("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
+        *("float16", "float32", "float64", "complex64", "complex128"),
+    )
+)
+
+
+def array_facts(location: ArrayLocation, meta: Mapping[str, Any]) -> ArrayFacts:
+    """Shape, dtype and storage layout of the array at ``location`` (metadata only):
+    from its document ``meta`` (:func:`load_node`) when it has the usual forms, else
+    through zarr-python, which also explains what is wrong with it."""
+    return _facts_of_document(meta) or _facts_through_zarr(location)
+
+
+def _facts_of_document(meta: Mapping[str, Any]) -> ArrayFacts | None:
+    """The facts of a Zarr v3 document of a regular grid and a numeric data type, or a
+    Zarr v2 one of a simple dtype; None for anything else."""
+    import numpy as np
+
+    if meta.get("zarr_format") == 2:
+        v2 = meta.get("v2") or {}
+        kind, grid, shards = v2.get("dtype"), v2.get("chunks"), None
+        if not isinstance(kind, str) or len(kind) < 3 or kind[1] not in "biuf":
+            return None
+    else:
+        kind = meta.get("data_type")
+        chunk_grid = meta.get("chunk_grid") or {}
+        if kind not in _V3_TYPES or chunk_grid.get("name") != "regular":
+            return None
+        grid = (chunk_grid.get("configuration") or {}).get("chunk_shape")
+        codecs = meta.get("codecs") or [{}]
+        shards = None
+        if isinstance(codecs[0], Mapping) and codecs[0].get("name") == "sharding_indexed":
+            shards, grid = grid, (codecs[0].get("configuration") or {}).get("chunk_shape")
+    shape = meta.get("shape")
+    ndim = len(shape) if isinstance(shape, list) else -1
+    if not (_sizes(shape, ndim) and _sizes(grid, ndim)):
+        return None
+    if shards is not None and not _sizes(shards, ndim):
+        return None
+    return ArrayFacts(
+        tuple(shape),
+        np.dtype(kind).newbyteorder("="),
+        tuple(grid),
+        None if shards is None else tuple(shards),
+    )
+
+
+def _sizes(value: object, ndim: int) -> TypeGuard[list[int]]:
+    """Whether ``value`` is a list of ``ndim`` non-negative integers."""
+    return (
+        isinstance(value, list)
+        and len(value) == ndim
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)
+    )
+
+
+def _facts_through_zarr(location: ArrayLocation) -> ArrayFacts:
     import numpy as np
     import zarr
 
@@ -252,7 +309,7 @@ def _dataset(
     kwargs: dict[str, Any],
     datatype: DataType | None,
 ) -> Dataset:
-    facts = array_facts(location)
+    facts = array_facts(location, meta)
     ndim = len(facts.shape)
     where = location.location
     kwargs["dimension_names"] = _dimension_names(where, meta, kwargs, ndim)

@@ -11,10 +11,12 @@ offer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -122,11 +124,15 @@ def _parser(
             "(default: the one that recognises it)",
         )
 
-    info = _command(commands, "info", codecs)
-    info.add_argument("path")
-    info.add_argument("--json", action="store_true", help="print the metadata as JSON")
-    source_format(info, "PATH")
-    reading(info, "info")
+    def describing(name: str, what: str) -> None:
+        """A command that prints ``what`` of one dataset (``info``, ``history``)."""
+        command = _command(commands, name, codecs)
+        command.add_argument("path")
+        command.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+        source_format(command, "PATH")
+        reading(command, name)
+
+    describing("info", "the metadata")
 
     conv = _command(commands, "convert", codecs)
     conv.add_argument("src", help="the dataset to read")
@@ -199,11 +205,7 @@ def _parser(
     cleanup.add_argument("--remove", action="store_true", help="remove what is listed")
     _storage_flags(cleanup)
 
-    history = _command(commands, "history", codecs)
-    history.add_argument("path")
-    history.add_argument("--json", action="store_true", help="print the history as JSON")
-    source_format(history, "PATH")
-    reading(history, "history")
+    describing("history", "the history")
 
     preview = _command(commands, "preview", codecs)
     preview.add_argument("path")
@@ -316,6 +318,26 @@ def _triples(argv: Sequence[str]) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def _warnings_on_one_line(debug: bool) -> Iterator[None]:
+    """Within the block, a warning prints as ``ctlab: warning: MESSAGE`` (with ``--debug``,
+    as Python shows it: where it was raised)."""
+    if debug:
+        yield
+        return
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        text = " ".join(str(message).split())
+        print(f"ctlab: warning: {text}", file=sys.stderr, flush=True)
+
+    previous = warnings.showwarning
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     previous = signal.signal(signal.SIGTERM, _terminate)
@@ -325,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         codecs = _installed_codecs()
         parser, flags = _parser(codecs)
         args = parser.parse_args(given)
-        with command_line():
+        with command_line(), _warnings_on_one_line(debug):
             return _dispatch(args, flags, codecs)
     except Terminated as error:
         print("ctlab: terminated", file=sys.stderr)

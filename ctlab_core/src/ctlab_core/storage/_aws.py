@@ -108,26 +108,30 @@ def s3_settings(bucket: str, prefix: str, options: Mapping[str, Any]) -> S3Setti
             secret=_required(options, "secret", bucket),
             token=options.get("token"),
         )
-    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        return S3Settings(
-            **common,
-            kind="environment",
-            key=env["AWS_ACCESS_KEY_ID"],
-            secret=env["AWS_SECRET_ACCESS_KEY"],
-            token=env.get("AWS_SESSION_TOKEN"),
-        )
-    if profile.get("aws_access_key_id") and profile.get("aws_secret_access_key"):
-        return S3Settings(
-            **common,
-            kind="profile",
-            key=profile["aws_access_key_id"],
-            secret=profile["aws_secret_access_key"],
-            token=profile.get("aws_session_token"),
-            profile=profile_name,
-            credentials_file=str(files[0]),
-            config_file=str(files[1]),
-        )
+    from_profile = {
+        "profile": profile_name,
+        "credentials_file": str(files[0]),
+        "config_file": str(files[1]),
+    }
+    keyed: list[tuple[Kind, Mapping[str, str], tuple[str, str, str], dict[str, Any]]] = [
+        ("environment", env, _ENVIRONMENT_KEYS, {}),
+        ("profile", profile, _PROFILE_KEYS, from_profile),
+    ]
+    for kind, source, (key, secret, token), extra in keyed:
+        if source.get(key) and source.get(secret):
+            return S3Settings(
+                **common,
+                kind=kind,
+                key=source[key],
+                secret=source[secret],
+                token=source.get(token),
+                **extra,
+            )
     return S3Settings(**common, kind="anonymous")
+
+
+_ENVIRONMENT_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+_PROFILE_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
 def _required(options: Mapping[str, Any], name: str, bucket: str) -> str:

@@ -92,7 +92,7 @@ class Engine(Protocol):
 def engine_named(name: EngineName) -> Engine:
     """The engine called ``name``."""
     if name == "shards":
-        from ctlab_zarr._engines.shards import ShardsEngine
+        from ctlab_zarr._engines.shards.engine import ShardsEngine
 
         return ShardsEngine()
     if name == "tensorstore":
@@ -161,7 +161,7 @@ def shards_problem(array: Location, document: Mapping[str, Any]) -> str | None:
     local sharded Zarr v3 arrays of the layouts :mod:`.shards.layout` describes."""
     if not array.is_local:
         return "not a local directory (the shards engine reads local files)"
-    from ctlab_zarr._engines.shards import UnsupportedLayout, parse_layout
+    from ctlab_zarr._engines.shards.layout import UnsupportedLayout, parse_layout
 
     try:
         parse_layout(document)

@@ -10,10 +10,6 @@ Modules, one concern each: :mod:`.layout` (which ``zarr.json`` documents it
 handles), :mod:`.index` (a shard's index), :mod:`.grid` (shards, rows and
 regions), :mod:`.checksum` (crc32c), :mod:`.pool` (worker threads and their
 codec state), :mod:`.reader`, :mod:`.writer`, and :mod:`.engine` (the
-:class:`~ctlab_zarr._engines.Engine` they make).
+:class:`~ctlab_zarr._engines.Engine` they make). The package imports none of them:
+choosing an engine reads :mod:`.layout` alone, without python-zstandard.
 """
-
-from ctlab_zarr._engines.shards.engine import ShardsEngine
-from ctlab_zarr._engines.shards.layout import UnsupportedLayout, parse_layout
-
-__all__ = ["ShardsEngine", "UnsupportedLayout", "parse_layout"]

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 import numpy as np
 
 from ctlab_zarr._engines.shards.layout import ShardLayout
 
-__all__ = ["Box", "Row", "box_of", "rows", "shards", "transfer"]
+__all__ = ["Box", "Row", "RowTask", "box_of", "rows", "shards", "transfer"]
 
 Box = tuple[tuple[int, int], ...]
 """Per axis a half-open [start, stop) range of array indices."""
+
+ShardT = TypeVar("ShardT")
 
 
 @attrs.frozen
@@ -38,6 +40,17 @@ class Row:
     def count(self) -> int:
         """Number of chunks in the row."""
         return self.stop - self.first
+
+
+@attrs.frozen
+class RowTask(Generic[ShardT]):
+    """A worker's unit: one row of a shard (as the reader or writer holds it) and the part
+    of the caller's array that it fills or comes from."""
+
+    shard: ShardT
+    row: Row
+    values: np.ndarray[Any, Any]
+    last: bool  # the shard's last row: the shard is done once this row is
 
 
 def box_of(region: Sequence[slice] | None, shape: Sequence[int]) -> Box:

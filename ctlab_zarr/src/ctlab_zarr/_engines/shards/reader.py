@@ -26,7 +26,7 @@ import numpy as np
 import zstandard
 
 from ctlab_zarr._engines.shards.checksum import crc32c_function
-from ctlab_zarr._engines.shards.grid import Box, Row, box_of, rows, shards, transfer
+from ctlab_zarr._engines.shards.grid import Box, Row, RowTask, box_of, rows, shards, transfer
 from ctlab_zarr._engines.shards.index import EMPTY, Entries, decode_index
 from ctlab_zarr._engines.shards.layout import ShardFormatError, ShardLayout
 from ctlab_zarr._engines.shards.pool import (
@@ -168,12 +168,9 @@ def _read_all(descriptor: int, size: int) -> bytes:
     return b"".join(parts)
 
 
-@attrs.frozen
-class _RowTask:
-    shard: _Shard
-    row: Row
-    view: np.ndarray[Any, Any]
-    last: bool  # the shard's last row: its file is closed once this is done
+_RowTask = RowTask[
+    "_Shard"
+]  # a row read into its part of the output; the file closed after the last
 
 
 @attrs.frozen
@@ -213,7 +210,7 @@ def _run(task: _RowTask | _FillTask) -> _Shard | None:
     if isinstance(task, _FillTask):
         task.view[...] = task.value
         return None
-    _read_row(task.shard, task.row, task.view)
+    _read_row(task.shard, task.row, task.values)
     return task.shard if task.last else None
 
 

@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 
 from ctlab_zarr._engines.shards.checksum import crc32c_function
-from ctlab_zarr._engines.shards.grid import Box, Row, rows, shards, transfer
+from ctlab_zarr._engines.shards.grid import Box, Row, RowTask, rows, shards, transfer
 from ctlab_zarr._engines.shards.index import Entries, empty_index, encode_index
 from ctlab_zarr._engines.shards.layout import ShardLayout
 from ctlab_zarr._engines.shards.pool import compressor, default_threads, ordered, row_buffer
@@ -60,9 +60,9 @@ def write_region(
     try:
         with contextlib.closing(ordered(_encode_row, tasks, threads or default_threads())) as done:
             for task, frames in done:
-                task.writer.append(task.row, frames)
+                task.shard.append(task.row, frames)
                 if task.last:
-                    task.writer.finish()
+                    task.shard.finish()
     finally:
         for writer in writers:
             writer.abort()
@@ -160,12 +160,7 @@ def _write_all(descriptor: int, parts: list[bytes]) -> None:
             pending[0] = memoryview(pending[0])[written:]
 
 
-@attrs.frozen
-class _RowTask:
-    writer: _ShardWriter
-    row: Row
-    source: np.ndarray[Any, Any]
-    last: bool  # the shard's last row: the shard is finished once it is written
+_RowTask = RowTask[_ShardWriter]  # a row encoded from its part of the values
 
 
 def _tasks(
@@ -190,12 +185,12 @@ def _tasks(
 
 def _encode_row(task: _RowTask) -> tuple[_RowTask, list[Frame]]:
     """The encoded chunks of one row, each with its crc32c."""
-    layout, row = task.writer.layout, task.row
+    layout, row = task.shard.layout, task.row
     buffer = row_buffer(row.count, layout.chunk_nbytes)
     chunks = buffer.view(layout.dtype).reshape(row.count, *layout.chunk)
     if not row.whole:
         chunks[...] = layout.fill_value  # the padding of chunks at the array's edge
-    transfer(chunks, row.inner, task.source, into_array=False)
+    transfer(chunks, row.inner, task.values, into_array=False)
     level = layout.zstd_level
     context = None if level is None else compressor(level, layout.zstd_checksum)
     crc32c = crc32c_function()
