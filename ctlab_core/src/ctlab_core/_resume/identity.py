@@ -91,9 +91,9 @@ def _metadata(dataset: Dataset) -> dict[str, Any]:
 
     conv = converter()
     return {
-        field.name: conv.unstructure(getattr(dataset, field.name))
+        field.alias: conv.unstructure(getattr(dataset, field.alias))
         for field in attrs.fields(type(dataset))
-        if field.name not in ("data", *_VOLATILE)
+        if field.alias not in ("data", *_VOLATILE)
     }
 
 
