@@ -253,3 +253,21 @@ def test_verify_against_the_source(source: Path, reference: Path, tmp_path: Path
     assert failed.returncode == 1
     assert failed.stderr.count("\n") == 1, failed.stderr
     assert f"{changed} differs from {source} at z 70:71, y 300:301, x 411:412" in failed.stderr
+
+
+def test_split_netcdf_killed_then_the_same_blocks(
+    source: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Block files are the units of a split NetCDF target."""
+    blocks = ("--slices-per-file", "4")
+    reference = tmp_path_factory.mktemp("reference_nc") / "tomo_out_nc"
+    ctlab("convert", source, reference, "--workers", "1", "--task-size", "4MiB", *blocks)
+    target = tmp_path / "tomo_out_nc"
+    command = convert_command(source, target, *blocks)
+    done = run_until(command, target, 16, signal.SIGKILL)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert 16 <= recorded_units(target) < 32
+    ctlab(*command[3:])
+    assert_same_output(reference, target, same_bytes=False)
+    assert sorted(os.listdir(tmp_path)) == ["tomo_out_nc"]
+    assert ctlab("verify", target, "--against", source).returncode == 0
