@@ -91,9 +91,9 @@ def _metadata(dataset: Dataset) -> dict[str, Any]:
 
     conv = converter()
     return {
-        field.alias: conv.unstructure(getattr(dataset, field.alias))
+        field.name: conv.unstructure(getattr(dataset, field.name))
         for field in attrs.fields(type(dataset))
-        if field.alias not in ("data", *_VOLATILE)
+        if field.name not in ("_data", *_VOLATILE)
     }
 
 
