@@ -5,11 +5,13 @@ A split NetCDF of a lazily generated uint16 phantom (``--gib``, default 2 GiB, 1
 ``python -m ctlab_core.cli convert SRC OUT.ome.zarr --resume`` (the default pyramid):
 
 - the limit: the full run, uninterrupted, timed;
-- the same command killed at about 80, 70 and 60 % of the full run's time (SIGKILL,
-  SIGKILL, SIGTERM: a node lost twice, then a batch system's walltime), then run a
-  fourth time to the end: its time as a ratio of the full run's (target <= 0.75), and
-  the result equal to the uninterrupted run at every level (``ctlab verify --against``
-  the source, then every level against the full run's, value for value, streamed);
+- the same command killed at about 80, 70 and 60 % of the full run's time after it
+  starts (SIGKILL, SIGKILL, SIGTERM: a node lost twice, then a batch system's walltime),
+  then run a fourth time to the end: the time of the run that completed the conversion
+  as a ratio of the full run's (target <= 0.75; a resumed run that ends before its kill
+  is that run), and the result equal to the uninterrupted run at every level (``ctlab
+  verify --against`` the source, then every level against the full run's, value for
+  value, streamed);
 - a run killed (SIGKILL) once 60 % of its units are recorded, then resumed: the resumed
   run's time as a ratio of the full run's (target <= 0.60), and before it the check of
   the completed units alone (read once, checksummed in parallel), timed.
@@ -37,6 +39,7 @@ from ctlab_core.phantom import phantom
 from ctlab_core import levels
 
 GIB = 2**30
+KILLS = ((0.8, signal.SIGKILL), (0.7, signal.SIGKILL), (0.6, signal.SIGTERM))
 PLANE = (1024, 1024)
 
 
@@ -62,8 +65,10 @@ def run(source: Path, target: Path) -> float:
     return time.perf_counter() - start
 
 
-def killed_after(source: Path, target: Path, seconds: float, signum: int) -> int:
-    """The conversion sent ``signum`` after ``seconds``; its exit code."""
+def killed_after(source: Path, target: Path, seconds: float, signum: int) -> tuple[int, float]:
+    """The conversion sent ``signum`` after ``seconds`` (unless it ended before): its exit
+    code and how long it ran."""
+    start = time.perf_counter()
     process = subprocess.Popen(
         command(source, target), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -72,7 +77,7 @@ def killed_after(source: Path, target: Path, seconds: float, signum: int) -> int
     except subprocess.TimeoutExpired:
         process.send_signal(signum)
     process.communicate()
-    return process.returncode
+    return process.returncode, time.perf_counter() - start
 
 
 def killed_at_units(source: Path, target: Path, units: int) -> int:
@@ -129,14 +134,21 @@ def main() -> None:
         print(f"full run, uninterrupted (--resume): {full:7.2f} s  ({units} units) = limit")
 
         target = scratch / "killed.ome.zarr"
-        for share, signum in ((0.8, signal.SIGKILL), (0.7, signal.SIGKILL), (0.6, signal.SIGTERM)):
-            code = killed_after(source, target, share * full, signum)
+        last = None  # the run that completed the conversion: (number, seconds)
+        for number, (share, signum) in enumerate(KILLS, 1):
+            code, took = killed_after(source, target, share * full, signum)
             name = signal.Signals(signum).name
-            kept_now = recorded(target)
-            print(f"  killed at {share:.0%} of it ({name}): exit {code}, {kept_now} units kept")
-        fourth = run(source, target)
-        verdict = "OK" if fourth <= 0.75 * full else "MISSED"
-        print(f"fourth run, to the end:             {fourth:7.2f} s  {fourth / full:5.2f}x full"
+            if code == 0:
+                print(f"  run {number}: ended in {took:.2f} s, before its {name} at {share:.0%}")
+                last = (number, took)
+                break
+            print(f"  run {number}: {name} at {share:.0%} of the full run's time, exit {code}, "
+                  f"{recorded(target)} units kept")  # fmt: skip
+        if last is None:
+            last = (len(KILLS) + 1, run(source, target))
+        number, took = last
+        verdict = "OK" if took <= 0.75 * full else "MISSED"
+        print(f"run {number}, the one that completed it: {took:7.2f} s  {took / full:5.2f}x full"
               f"  (target <= 0.75: {verdict})")  # fmt: skip
         code = verify_against(target, source)
         count = same_levels(full_target, target)
