@@ -183,3 +183,12 @@ def test_a_single_file_cannot_resume(tmp_path: Path) -> None:
     with pytest.raises(InvalidOptionError, match="name the target tomo_one_nc"):
         phantom((16, 32, 32)).to_path(target, resume=True)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_second_failure_keeps_the_records(tmp_path: Path) -> None:
+    """Resuming keeps the records of the units done: failing again loses none."""
+    source, target = _interrupted(tmp_path)
+    (tmp_path / "flag").write_text(str(kept(target) / "units"))  # the source fails again
+    with pytest.raises(OSError, match="went away"):
+        source.to_path(target, slices_per_file=8, resume=True)
+    assert recorded_units(target) == BLOCKS - 1
