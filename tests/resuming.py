@@ -98,7 +98,8 @@ def assert_same_output(expected: Path, got: Path, *, same_bytes: bool = True) ->
     data files (all but the metadata documents) byte for byte."""
     names = sorted(str(p.relative_to(expected)) for p in expected.rglob("*"))
     found = sorted(str(p.relative_to(got)) for p in got.rglob("*"))
-    assert found == names, f"{got}: other files than {expected}"
+    extra, missing = sorted(set(found) - set(names)), sorted(set(names) - set(found))
+    assert found == names, f"{got}: files {extra} not in {expected}, {missing} missing"
     a, b = Dataset.from_path(expected), Dataset.from_path(got)
     assert [lv.shape for lv in levels(expected)] == [lv.shape for lv in levels(got)]
     for level in levels(expected):

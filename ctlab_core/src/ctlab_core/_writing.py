@@ -279,10 +279,9 @@ def _run_resumable(
 
 
 def _refuse_unresumable(codec: AnyCodec, target: Location) -> None:
-    if not codec.resumable:
-        raise InvalidOptionError(
-            f"{target}: the {codec.name} codec cannot resume writes; write without resume"
-        )
+    refusal = codec.resume_refusal(target)
+    if refusal is not None:
+        raise InvalidOptionError(f"{target}: {refusal}; write without resume")
     if not target.is_local:
         raise InvalidOptionError(
             f"{target}: resumable writes go to local paths (or parallel file systems); write "

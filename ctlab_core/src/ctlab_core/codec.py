@@ -25,7 +25,8 @@ may replace: none by default), ``companions`` (files that belong to a dataset,
 such as a sidecar), ``load`` (eager whole read), ``verify``, ``describe``,
 ``value_range`` (recorded min/max), ``display_window`` (a recorded display
 window), ``levels``, ``read_level`` and ``level_rule`` (pyramids) and ``dataset_name``;
-a codec whose writes can resume declares ``resumable`` (:mod:`ctlab_core.resumable`). What
+a codec whose writes can resume declares ``resumable`` and may narrow it with
+``resume_refusal`` (:mod:`ctlab_core.resumable`). What
 the command line shows about the format is declared beside the contract, in
 ``presentation`` (:mod:`ctlab_core.presentation`).
 """
@@ -116,7 +117,8 @@ class Codec(abc.ABC, Generic[ReadOptionsT, WriteOptionsT]):
     in place on object stores, which have no rename (``WriteTarget.in_place``)."""
     resumable: ClassVar[bool] = False
     """True for a codec whose writes can resume (``resume=True``): it honours
-    ``WriteTarget.journal``, skipping the units done and recording those it completes."""
+    ``WriteTarget.journal``, skipping the units done and recording those it completes
+    (for the layouts :meth:`resume_refusal` accepts)."""
 
     # --- required ------------------------------------------------------------------
 
@@ -143,6 +145,11 @@ class Codec(abc.ABC, Generic[ReadOptionsT, WriteOptionsT]):
         """None when the existing ``location`` is a dataset of this codec that may be
         replaced; otherwise what is there instead (for the refusal message)."""
         return f"the {self.name} codec does not replace existing paths"
+
+    def resume_refusal(self, location: Location) -> str | None:
+        """None when a write to ``location`` can resume; otherwise why not (for the
+        refusal message). By default: whether the codec declares ``resumable``."""
+        return None if self.resumable else f"the {self.name} codec cannot resume writes"
 
     def companions(self, location: Location) -> tuple[Location, ...]:
         """Other locations that belong to the dataset at ``location`` (e.g. a sidecar)."""

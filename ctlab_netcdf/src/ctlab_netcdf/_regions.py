@@ -128,6 +128,11 @@ class NetCDFRegions:
         return np.dtype(self.true_dtype)
 
     @property
+    def locations(self) -> tuple[Location, ...]:
+        """The files read (the source's identity of a resumable write)."""
+        return tuple(header.location for header in self.headers)
+
+    @property
     def unit(self) -> tuple[int, ...]:
         """Compressed storage decodes whole HDF5 chunks (MANGO: one per block); plain
         storage reads any box exactly (rows are runs of bytes)."""

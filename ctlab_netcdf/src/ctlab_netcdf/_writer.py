@@ -36,6 +36,7 @@ from ctlab_netcdf._file_images import with_images
 from ctlab_netcdf._file_spec import FileSpec
 from ctlab_netcdf._names import block_name, is_split_name
 from ctlab_netcdf._pieces import Part, chunk_depth, compressed_pieces, piece_parts, plan_pieces
+from ctlab_netcdf._resume import block_units, record_block
 from ctlab_netcdf._write_tasks import (
     CREATE_HERE,
     FileTarget,
@@ -47,6 +48,7 @@ from ctlab_netcdf.options import NetCDFWriteOptions
 
 if TYPE_CHECKING:
     import dask.array as da
+    from ctlab_core.resumable import Journal
     from dask.delayed import Delayed
 
 __all__ = ["MAX_CHUNK_BYTES", "resolve_datatype", "write_dataset"]
@@ -186,10 +188,16 @@ def _spec(
 
 
 def write_dataset(
-    dataset: Dataset, path: Path, staging: Path, options: NetCDFWriteOptions
+    dataset: Dataset,
+    path: Path,
+    staging: Path,
+    options: NetCDFWriteOptions,
+    journal: Journal | None = None,
 ) -> Delayed:
     """The work that writes ``dataset`` as MANGO NetCDF at ``staging``: a split
-    directory when the target ``path`` ends in ``_nc``, else one file."""
+    directory when the target ``path`` ends in ``_nc``, else one file. With ``journal``
+    (a resumable write, split directories only) the block files done are left as they
+    are and each block written is recorded (:mod:`ctlab_netcdf._resume`)."""
     dataset = _volume(dataset, path)
     shape = _shape3(dataset, path)
     datatype = resolve_datatype(dataset, path)
@@ -200,12 +208,17 @@ def write_dataset(
     itemsize = storage_dtype(datatype).itemsize
     per_file = slices_per_block(path, shape, itemsize, options)
     split = per_file is not None
+    if journal is not None and not split:
+        raise InvalidOptionError(
+            f"{path}: a single NetCDF file cannot resume (it is one storage unit); write "
+            "a split directory (a name ending in _nc) to resume"
+        )
     files = blocking.block_ranges(shape[0], per_file or shape[0])
     kept = None if split else statistics.of_source(dataset.data)
     first = _spec(dataset, datatype, options, True, shape, kept)
     rest = _spec(dataset, datatype, options, False, shape, None) if split else first
     if split:
-        staging.mkdir()
+        staging.mkdir(exist_ok=journal is not None)  # resuming: it may hold done blocks
     targets = []
     for index, (start, stop) in enumerate(files):
         spec = first if index == 0 else rest
@@ -213,7 +226,8 @@ def write_dataset(
         spec = attrs.evolve(spec, attributes={**spec.attributes, **blocking_now})
         name = str(staging / block_name(index)) if split else str(staging)
         targets.append(FileTarget(name, spec, stop - start, 0))
-    return _graph(dataset.data, shape, files, targets, itemsize, options.compression_level)
+    level = options.compression_level
+    return _graph(dataset.data, shape, files, targets, itemsize, level, journal)
 
 
 def _graph(
@@ -223,8 +237,10 @@ def _graph(
     targets: list[FileTarget],
     itemsize: int,
     level: int,
+    journal: Journal | None = None,
 ) -> Delayed:
-    """create -> pieces (a chain per compressed file) -> finish, for every file."""
+    """create -> pieces (a chain per compressed file) -> finish, for every file (but
+    those ``journal`` says are done; each file then recorded once finished)."""
     from dask.delayed import delayed
 
     budget = task_bytes()
@@ -238,10 +254,12 @@ def _graph(
     targets = [attrs.evolve(t, chunk_z=d) for t, d in zip(targets, depths, strict=True)]
     targets = with_images(targets, Path(targets[0].path).parent)
     blocks = rechunked(data, chunks).to_delayed()
-    pieces = piece_parts(chunks, files)
+    units = block_units(targets) if journal is not None else None
+    done = {i for i, u in enumerate(units or ()) if journal is not None and journal.done(u)}
+    pieces = _pending(piece_parts(chunks, files), done)
     alone = set() if level else _held_whole(pieces, targets)
     created = [
-        CREATE_HERE if i in alone else delayed(create_file, pure=False)(t)
+        None if i in done else CREATE_HERE if i in alone else delayed(create_file, pure=False)(t)
         for i, t in enumerate(targets)
     ]
     results: list[list[Any]] = [[] for _ in targets]
@@ -256,9 +274,24 @@ def _graph(
     finished = [
         results[i] if i in alone else delayed(finish_file, pure=False)(results[i], targets[i], c)
         for i, c in enumerate(created)
+        if i not in done
     ]
-    done: Delayed = delayed(_all_done, pure=False)(finished)
-    return done
+    if units is not None and journal is not None:
+        pending = [u for i, u in enumerate(units) if i not in done]
+        finished = [
+            delayed(record_block, pure=False)(f, journal.recorder, u)
+            for f, u in zip(finished, pending, strict=True)
+        ]
+    every: Delayed = delayed(_all_done, pure=False)(finished)
+    return every
+
+
+def _pending(pieces: list[tuple[Any, list[Part]]], done: set[int]) -> list[tuple[Any, list[Part]]]:
+    """``pieces`` without their parts in the files ``done`` (and those left with none)."""
+    if not done:
+        return pieces
+    kept = [(index, [p for p in parts if p[0] not in done]) for index, parts in pieces]
+    return [(index, parts) for index, parts in kept if parts]
 
 
 def _held_whole(pieces: list[tuple[Any, list[Part]]], targets: list[FileTarget]) -> set[int]:

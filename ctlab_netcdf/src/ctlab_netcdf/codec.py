@@ -52,6 +52,19 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
         demo=DemoStep("tomo_phantom_nc", {"slices_per_file": 32}, "MANGO split NetCDF"),
     )
     writes_mango_names = True  # as anu_ctlab_io does: tomo_out -> tomo_out.nc
+    resumable = True  # split directories: a unit is a block file
+
+    def resume_refusal(self, location: Location) -> str | None:
+        """Split directories resume block by block; a single file is one unit."""
+        from ctlab_netcdf._names import is_split_name
+
+        if is_split_name(location.name):
+            return None
+        stem = location.name.removesuffix(".nc")
+        return (
+            "a single NetCDF file cannot resume (it is one storage unit); name the target "
+            f"{stem}_nc to write a directory of block files that can"
+        )
 
     def sniff(self, location: Location) -> bool:
         """An HDF5/NetCDF-3 file, a directory of ``block*.nc``, or a ``.nc``/``_nc`` name
@@ -110,10 +123,13 @@ class NetCDFCodec(Codec[NetCDFReadOptions, NetCDFWriteOptions]):
         )
 
     def write(self, dataset: Dataset, target: WriteTarget, options: NetCDFWriteOptions) -> Delayed:
-        """Write a split directory (``*_nc``) or a single file (any other name)."""
+        """Write a split directory (``*_nc``) or a single file (any other name); a split
+        directory resumes by block files (``target.journal``)."""
         from ctlab_netcdf._writer import write_dataset
 
-        return write_dataset(dataset, target.location.path, target.staging.path, options)
+        return write_dataset(
+            dataset, target.location.path, target.staging.path, options, target.journal
+        )
 
     def load(self, location: Location, options: NetCDFReadOptions) -> np.ndarray[Any, Any]:
         """The whole volume in one array, blocks read straight into place."""

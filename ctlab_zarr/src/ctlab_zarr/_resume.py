@@ -12,6 +12,10 @@ the streaming pyramid (:mod:`ctlab_zarr._writer`) block by block:
   the blocks above that only fed them);
 - any other block is computed as in a plain run, and writes only its units not done
   (:func:`store_units`).
+
+A done block still waits for the blocks of the stage before that write something and
+overlap it (:class:`Pending`): dask would otherwise leave those out with the rest, and
+their units would never be written.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from ctlab_core.location import Location
 from ctlab_core.resumable import Journal, Recorder, Unit
 
@@ -33,9 +38,28 @@ if TYPE_CHECKING:
 
     from ctlab_zarr._writer import ZarrBlockWriter
 
-__all__ = ["resumed_stage", "store_units", "unit_cells", "unit_file"]
+__all__ = ["Pending", "resumed_stage", "store_units", "unit_cells", "unit_file"]
 
 Cell = tuple[int, ...]
+
+
+@attrs.frozen
+class Pending:
+    """The blocks of a stage that write something (or wait for blocks that do): their
+    regions in the stage's output (the next stage's input) and their task keys."""
+
+    array: da.Array | None = None
+    blocks: tuple[tuple[tuple[slice, ...], tuple[Any, ...]], ...] = ()
+
+    def overlapping(self, region: tuple[slice, ...]) -> list[tuple[Any, ...]]:
+        """The keys of the pending blocks that overlap ``region``."""
+        return [
+            key
+            for where, key in self.blocks
+            if all(
+                a.start < b.stop and b.start < a.stop for a, b in zip(where, region, strict=True)
+            )
+        ]
 
 
 def unit_file(array: ArrayLocation, cell: Cell) -> Location:
@@ -99,6 +123,20 @@ def _done_cells(
     return found, complete
 
 
+def _output_region(writer: ZarrBlockWriter, region: tuple[slice, ...]) -> tuple[slice, ...]:
+    """Where the block at ``region`` lands in what the stage hands on."""
+    for level in writer.levels:
+        if level.halve is None:
+            break
+        region = halved_region(region, level.halve)
+    return region
+
+
+def _read_back_after(read_back: Any, _earlier: object) -> Any:
+    """``read_back()``, run once the pending blocks before it (``_earlier``) have run."""
+    return read_back()
+
+
 def resumed_stage(
     writer: ZarrBlockWriter,
     blocks: da.Array,
@@ -106,30 +144,42 @@ def resumed_stage(
     dtype: Any,
     journal: Journal,
     name: str,
-) -> da.Array:
-    """The stage's write tasks, block by block: done blocks read back, others written."""
+    earlier: Pending = Pending(),
+) -> tuple[da.Array, Pending]:
+    """The stage's write tasks, block by block: done blocks read back, others written;
+    and the blocks of it that are pending (for the next stage)."""
     import dask.array as da
     import numpy as np
     from dask.highlevelgraph import HighLevelGraph
 
     starts = [[0, *itertools.accumulate(axis)][:-1] for axis in blocks.chunks]
     layer: dict[Any, Any] = {}
+    pending = []
     for index in itertools.product(*(range(n) for n in blocks.numblocks)):
         region = tuple(
             slice(s[i], s[i] + axis[i])
             for s, axis, i in zip(starts, blocks.chunks, index, strict=True)
         )
         done, complete = _done_cells(writer, region, journal)
+        waits = earlier.overlapping(region)
+        read_back = functools.partial(writer.read_back, region)
+        if complete and not waits:
+            layer[(name, *index)] = (read_back,)
+            continue
         if complete:
-            layer[(name, *index)] = (functools.partial(writer.read_back, region),)
+            layer[(name, *index)] = (_read_back_after, read_back, list(waits))
         else:
             task = functools.partial(writer.write_block, region=region, done=tuple(done))
             layer[(name, *index)] = (task, (blocks.name, *index))
+        pending.append((_output_region(writer, region), (name, *index)))
     inputs: list[Any] = [blocks]  # dask's DaskCollection protocol is narrower than its arrays
+    if earlier.array is not None:
+        inputs.append(earlier.array)
     graph = HighLevelGraph.from_collections(name, layer, dependencies=inputs)
     meta = np.empty((0,) * blocks.ndim, dtype=dtype)
     every = tuple(
         (c,) * n if isinstance(c, int) else tuple(c)  # a block's shape, as map_blocks takes it
         for c, n in zip(chunks, blocks.numblocks, strict=True)
     )
-    return da.Array(graph, name, chunks=every, dtype=dtype, meta=meta)
+    array = da.Array(graph, name, chunks=every, dtype=dtype, meta=meta)
+    return array, Pending(array, tuple(pending))

@@ -54,7 +54,7 @@ from ctlab_zarr._multiscales import build_multiscales
 from ctlab_zarr._nodes import METADATA_FILE
 from ctlab_zarr._omero import OMERO, omero_block
 from ctlab_zarr._pyramid import LevelPlan, halved, halved_region, level_count, plan_levels
-from ctlab_zarr._resume import resumed_stage, store_units
+from ctlab_zarr._resume import Pending, resumed_stage, store_units
 from ctlab_zarr._version import __version__
 from ctlab_zarr.options import COMPRESSORS, DEFAULT_COMPRESSION_LEVEL, ZarrWriteOptions
 
@@ -410,6 +410,7 @@ def _write_levels(
 
     data = dataset.data
     mask = dataset.mask_value if method == "mean" else None
+    pending = Pending()  # resuming: the blocks of the stage before that write something
     for stage in _stages(plans):
         first, last = plans[stage[0]], plans[stage[-1]]
         normal = da.core.normalize_chunks(first.block, first.shape, dtype=data.dtype)
@@ -436,7 +437,7 @@ def _write_levels(
             dtype = data.dtype
         name = f"ctlab-zarr-write-{stage[0]}-" + _token(blocks, writer)
         if journal is not None:
-            data = resumed_stage(writer, blocks, chunks, dtype, journal, name)
+            data, pending = resumed_stage(writer, blocks, chunks, dtype, journal, name, pending)
             continue
         data = da.map_blocks(
             writer,

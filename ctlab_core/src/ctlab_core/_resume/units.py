@@ -69,14 +69,16 @@ def checked_units(root: Path, units: Path) -> tuple[list[UnitRecord], list[UnitR
 
 def prune(root: Path, keep: Iterable[str], own: Iterable[str]) -> int:
     """Remove every file below ``root`` but those of ``keep`` (relative paths) and the
-    entries ``own`` of ``root`` itself (the record); then empty directories. The number
-    of files removed."""
+    entries ``own`` of ``root`` itself with all they hold (the record, the units' records);
+    then empty directories. The number of files removed."""
     kept = set(keep)
     mine = set(own)
     removed = 0
     for directory, names, files in os.walk(root, topdown=False):
         here = Path(directory)
         relative = here.relative_to(root)
+        if relative.parts and relative.parts[0] in mine:
+            continue  # the staging's own entries (the records) are not the dataset's
         for name in files:
             path = relative / name
             if (here == root and name in mine) or path.as_posix() in kept:
