@@ -244,12 +244,14 @@ def verify_against(
         text = found.text(names, f"{where} differs from {src_where}")
         raise DataMismatchError(text, found.region)
     notes = [f"{where} equals {src_where} voxel for voxel ({' x '.join(map(str, a.shape))})"]
+    later = "level 1" if len(infos) == 2 else f"levels 1-{len(infos) - 1}"
     if rule is None or len(infos) < 2:
         if len(infos) > 1:
-            notes.append(f"levels 1-{len(infos) - 1} not checked: no known rule of downsampling")
+            notes.append(f"{later} not checked: no known rule of downsampling")
         return notes
     _check_levels(codec, where, built, infos, rule, found1, check is not None, names)
-    notes.append(f"levels 1-{len(infos) - 1} follow from level 0 by their rule of downsampling")
+    verb = "follows" if len(infos) == 2 else "follow"
+    notes.append(f"{later} {verb} from level 0 by their rule of downsampling")
     return notes
 
 
