@@ -3,7 +3,7 @@
 ctlab writes the metadata (``zarr.json``) of every store it creates
 (:mod:`ctlab_zarr._documents`); the chunk data is read and written by an
 engine, one class per library behind the :class:`Engine` protocol:
-:class:`~.shards.ShardsEngine` (``"shards"``: whole shards of zstd chunks
+:class:`~.shards.engine.ShardsEngine` (``"shards"``: whole shards of zstd chunks
 decoded and encoded on worker threads straight into the output, local
 sharded Zarr v3 arrays of the layouts ctlab writes),
 :class:`~.tensorstore_engine.TensorstoreEngine` (any Zarr, local or remote) and
