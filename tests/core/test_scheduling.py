@@ -68,10 +68,15 @@ def test_an_unknown_scheduler_is_refused() -> None:
 
 
 def test_deferred_signals_act_after_the_block() -> None:
+    # Python's own handler, as in a terminal (a shell's background job inherits SIGINT ignored)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     finished = False
-    with pytest.raises(KeyboardInterrupt), deferred_signals():
-        signal.raise_signal(signal.SIGINT)
-        finished = True  # the interrupt waits for the block's end
+    try:
+        with pytest.raises(KeyboardInterrupt), deferred_signals():
+            signal.raise_signal(signal.SIGINT)
+            finished = True  # the interrupt waits for the block's end
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert finished
 
 

@@ -50,6 +50,10 @@ def test_only_the_examples_that_cannot_run_here_are_skipped() -> None:
         ("docs/getting-started.md", "needs a display"),
         ("docs/guides/performance.md", "starts a local cluster of worker processes"),
         ("docs/guides/cluster.md", "needs a PBS cluster and dask-jobqueue"),
+        (
+            "docs/guides/object-storage.md",
+            "needs an S3 bucket (tests/remote runs these calls against moto)",
+        ),
     }
 
 
