@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 
     from ctlab_core import Dataset
 
-__all__ = ["assert_same_placement", "ctlab", "http_server", "moto_server", "s3_bucket"]
+__all__ = [
+    "assert_same_placement",
+    "ctlab",
+    "http_server",
+    "moto_server",
+    "process_workers",
+    "s3_bucket",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "mango"
@@ -247,3 +254,37 @@ def assert_same_placement(read: Dataset, written: Dataset) -> None:
     assert read.intensity_f2i_offset_scale == written.intensity_f2i_offset_scale
     assert read.coord_transform == written.coord_transform
     assert dict(read.attributes) == dict(written.attributes)
+
+
+@pytest.fixture
+def signals_as_in_a_terminal() -> Iterator[None]:
+    """SIGINT and SIGTERM at Python's defaults while the test runs, as in a terminal: a
+    shell's background job inherits SIGINT ignored, and an ignored signal stays ignored
+    in every child (a handler does not: exec resets it)."""
+    import signal
+
+    previous = {
+        kind: signal.signal(kind, handler)
+        for kind, handler in (
+            (signal.SIGINT, signal.default_int_handler),
+            (signal.SIGTERM, signal.SIG_DFL),
+        )
+    }
+    yield
+    for kind, handler in previous.items():
+        signal.signal(kind, handler)
+
+
+@contextmanager
+def process_workers() -> Iterator[Client]:
+    """A client of a LocalCluster of two process workers of one thread each (under
+    nannies, which restart a dead worker)."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as connected,
+    ):
+        yield connected

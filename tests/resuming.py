@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from ctlab_core._reading import open_level
+from ctlab_core.phantom import phantom
 
 from ctlab_core import Dataset, levels
 
@@ -23,6 +25,7 @@ __all__ = [
     "kept",
     "recorded_units",
     "run_until",
+    "split_source",
     "stopped_text",
 ]
 
@@ -122,3 +125,10 @@ def assert_same_output(expected: Path, got: Path, *, same_bytes: bool = True) ->
             ), path.relative_to(expected)
         elif same_bytes:
             assert other.read_bytes() == path.read_bytes(), path.relative_to(expected)
+
+
+def split_source(factory: pytest.TempPathFactory, shape: tuple[int, int, int]) -> Path:
+    """A phantom of ``shape`` as a split NetCDF of 16-slice blocks: many storage units."""
+    path = factory.mktemp("source") / "tomo_src_nc"
+    phantom(shape, chunks=(16, *shape[1:])).to_path(path, slices_per_file=16)
+    return path

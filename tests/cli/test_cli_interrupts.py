@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,21 +32,7 @@ def big_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _signals_as_in_a_terminal() -> Iterator[None]:
-    """Children start with SIGINT and SIGTERM at their defaults, as from a terminal, even
-    when the tests run in the background: there the shell ignores SIGINT, and an
-    ignored signal stays ignored in every child (a handler does not: exec resets it)."""
-    previous = {
-        kind: signal.signal(kind, handler)
-        for kind, handler in (
-            (signal.SIGINT, signal.default_int_handler),
-            (signal.SIGTERM, signal.SIG_DFL),
-        )
-    }
-    yield
-    for kind, handler in previous.items():
-        signal.signal(kind, handler)
+pytestmark = pytest.mark.usefixtures("signals_as_in_a_terminal")
 
 
 def start(command: list[str]) -> subprocess.Popen[str]:

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from ctlab_core.phantom import phantom
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +26,7 @@ from ..resuming import (
     kept,
     recorded_units,
     run_until,
+    split_source,
     stopped_text,
 )
 
@@ -35,26 +34,12 @@ ZARR = ("--shards", "64", "--chunks", "32")
 PLAIN = ("--workers", "1", "--task-size", "4MiB", *ZARR)
 
 
-@pytest.fixture(autouse=True)
-def _signals_as_in_a_terminal() -> Iterator[None]:
-    """Children start with SIGINT and SIGTERM at their defaults (see test_cli_interrupts)."""
-    previous = {
-        kind: signal.signal(kind, handler)
-        for kind, handler in (
-            (signal.SIGINT, signal.default_int_handler),
-            (signal.SIGTERM, signal.SIG_DFL),
-        )
-    }
-    yield
-    for kind, handler in previous.items():
-        signal.signal(kind, handler)
+pytestmark = pytest.mark.usefixtures("signals_as_in_a_terminal")
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("source") / "tomo_src_nc"
-    phantom((128, 512, 512), chunks=(16, 512, 512)).to_path(path, slices_per_file=16)
-    return path
+    return split_source(tmp_path_factory, (128, 512, 512))
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,12 @@ from typing import Any
 
 import dask
 import pytest
-from ctlab_core.phantom import phantom
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from ctlab_core import Dataset
 
-from ..conftest import ctlab
-from ..resuming import assert_same_output, kept, recorded_units, run_until
+from ..conftest import ctlab, process_workers
+from ..resuming import assert_same_output, kept, recorded_units, run_until, split_source
 
 ZARR: dict[str, Any] = {"chunks": 16, "shards": 32, "levels": 3}
 FLAGS = ("--chunks", "16", "--shards", "32", "--levels", "3", "--task-size", "1MiB")
@@ -39,9 +38,7 @@ WAIT = 240.0  # seconds any wait of these tests may take
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("source") / "tomo_src_nc"
-    phantom((64, 256, 512), chunks=(16, 256, 512)).to_path(path, slices_per_file=16)
-    return path
+    return split_source(tmp_path_factory, (64, 256, 512))
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +65,7 @@ def total_units(reference: Path) -> int:
 
 @pytest.fixture
 def client() -> Iterator[Client]:
-    """Two process workers of one thread each, under nannies that restart a dead worker."""
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as connected,
-    ):
+    with process_workers() as connected:
         yield connected
 
 

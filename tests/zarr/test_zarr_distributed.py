@@ -11,19 +11,16 @@ from pathlib import Path
 import dask.array as da
 import numpy as np
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from ctlab_core import Dataset
+
+from ..conftest import process_workers
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as connected,
-    ):
+    with process_workers() as connected:
         yield connected
 
 
