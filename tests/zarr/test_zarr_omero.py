@@ -30,27 +30,6 @@ def _window(path: Path) -> DisplayWindow | None:
     return ZARR_CODEC.display_window(Location.of(path), ZARR_CODEC.read_options())
 
 
-def test_the_split_fixture_gets_the_window_of_its_values(tmp_path: Path, mango_dir: Path) -> None:
-    written = Dataset.from_path(mango_dir / "tomoHiRes_SS_nc").to_path(tmp_path / "hi.ome.zarr")
-    omero = _attributes(written)["ome"]["omero"]
-    assert omero["channels"] == [
-        {
-            "active": True,
-            "coefficient": 1.0,
-            "color": "FFFFFF",
-            "family": "linear",
-            "inverted": False,
-            "label": "tomo",
-            "window": {"start": 0, "end": 3, "min": 0, "max": 3},
-        }
-    ]
-    assert omero["rdefs"] == {"model": "greyscale", "defaultZ": 50}
-    assert _window(written) == DisplayWindow(0.0, 3.0, "omero", 0.0, 3.0)
-    assert [p.name for p in written.iterdir() if p.name.startswith(".")] == []  # no temporary
-    assert ZARR_CODEC.replaceable(Location.of(written)) is None  # nothing but Zarr files
-    assert [p.name for p in tmp_path.iterdir()] == ["hi.ome.zarr"]  # staging renamed away
-
-
 @pytest.mark.parametrize("levels", [1, 3])
 def test_the_window_lies_inside_the_values_and_leaves_the_mask_out(
     tmp_path: Path, levels: int
@@ -147,19 +126,3 @@ def test_a_window_written_by_another_tool_is_read_as_the_union_of_its_channels()
     }
     assert read_window(ome) == DisplayWindow(5.0, 200.0, "omero", 0.0, 255.0)
     assert read_window({"omero": {"channels": "none"}}) is None and read_window(None) is None
-
-
-def test_ngff_zarr_reads_the_image_and_its_window(tmp_path: Path, mango_dir: Path) -> None:
-    import ngff_zarr
-
-    source = Dataset.from_path(mango_dir / "tomoHiRes_SS_nc")
-    written = source.to_path(tmp_path / "hi.ome.zarr", levels=2)
-    read = ngff_zarr.from_ngff_zarr(str(written), validate=True)  # against its schemas
-    assert read.metadata.name == source.dataset_id
-    assert [(a.name, a.type, a.unit) for a in read.metadata.axes] == [
-        (name, "space", "millimeter") for name in ("z", "y", "x")
-    ]
-    assert read.metadata.omero is not None
-    window = read.metadata.omero.channels[0].window
-    assert (window.start, window.end, window.min, window.max) == (0, 3, 0, 3)
-    np.testing.assert_array_equal(np.asarray(read.images[0].data), source.to_numpy())

@@ -138,13 +138,6 @@ def test_a_failing_write_removes_what_it_wrote(s3_bucket: S3Bucket) -> None:
     assert s3_bucket.listing() == []
 
 
-def test_netcdf_and_raw_targets_on_s3_are_refused_with_what_to_do(s3_bucket: S3Bucket) -> None:
-    for name in ("x_nc", "x.nc", "x.raw"):
-        with pytest.raises(CTLabError, match="to local paths only .*write to a local path, then"):
-            _volume().to_path(s3_bucket.url(name))
-    assert s3_bucket.listing() == []
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_ome_zarr_over_http_reads_lazily(
     http_server: RangeFileServer, tmp_path: Path, engine: str, fixtures: Path
